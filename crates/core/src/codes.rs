@@ -228,28 +228,8 @@ impl Code {
         if text.is_empty() {
             return Err(CodeError::Empty);
         }
-        let (base, sub_code) = match BaseCode::from_symbol(text) {
-            Some(base) => (base, None),
-            None => {
-                let split = text
-                    .char_indices()
-                    .rev()
-                    .take_while(|(_, c)| c.is_ascii_digit())
-                    .last()
-                    .map(|(i, _)| i);
-                let parent = match split {
-                    // Longest known prefix: `C12` is a sub-code of `C1`, `B2` of `B`.
-                    Some(i) if i > 0 && text.len() - i <= 2 => (i..text.len())
-                        .rev()
-                        .find_map(|j| BaseCode::from_symbol(&text[..j])),
-                    _ => None,
-                };
-                match parent {
-                    Some(base) => (base, Some(Box::from(text))),
-                    None => return Err(CodeError::Unknown(text.to_owned())),
-                }
-            }
-        };
+        let code = Code::parse_stored(text).ok_or_else(|| CodeError::Unknown(text.to_owned()))?;
+        let base = code.base;
         let new_rules = date >= regulations_2024();
         let warning = match base.era() {
             Era::Before2024 if new_rules => {
@@ -265,7 +245,27 @@ impl Code {
             }),
             _ => None,
         };
-        Ok((Code { base, sub_code }, warning))
+        Ok((code, warning))
+    }
+
+    /// Reads a code that was validated when it was written: an exact national code, or a
+    /// national code with a sub-code, without regard to date.
+    pub fn parse_stored(text: &str) -> Option<Code> {
+        if let Some(base) = BaseCode::from_symbol(text) {
+            return Some(Code::new(base));
+        }
+        let digits = text.bytes().rev().take_while(u8::is_ascii_digit).count();
+        let i = text.len() - digits;
+        if digits == 0 || digits > 2 || i == 0 {
+            return None;
+        }
+        (i..text.len())
+            .rev()
+            .find_map(|j| BaseCode::from_symbol(&text[..j]))
+            .map(|base| Code {
+                base,
+                sub_code: Some(Box::from(text)),
+            })
     }
 
     pub fn base(&self) -> BaseCode {

@@ -1,0 +1,219 @@
+//! The storage interface: what Rollcall keeps, independent of the database that keeps it.
+//!
+//! One database holds one school or many (a trust, a local authority). Every calendar, pupil and
+//! mark belongs to a school, and every read names the school it reads, so nothing of one school
+//! can leak into another's figures.
+//!
+//! Backends (`rollcall-store-sqlite`, `rollcall-store-postgres`) implement [`Store`], each with its
+//! own migrations. Every method that writes is one transaction: it changes all it was given or,
+//! on any error, nothing. Validation against the domain happens before a write, in the
+//! application layer; a backend only re-checks what a concurrent writer could have changed
+//! (an amendment's expected original mark), and reports that as [`StoreError::Conflict`].
+//!
+//! Figures are never computed in SQL: backends hand marks to `rollcall-core`, so both databases
+//! give the same numbers.
+//!
+//! ## The logical schema
+//! - `schools`: id, urn (unique when present), name (unique when there is no urn), la, estab,
+//!   register times (`HH:MM` ×4, empty until a calendar is imported).
+//! - `half_terms`: school, name, start, end. `closures`: school, start, end, sessions
+//!   (`am`/`pm`/`both`), reason, year groups (empty for the whole school).
+//! - `pupils`: id, school, upn (unique per school) and the admission register's columns.
+//! - `marks`: pupil, date, session (`AM`/`PM`), code text, minutes late, recorded by, role, at;
+//!   one row per pupil, date and session. Never deleted.
+//! - `amendments`: pupil, date, session, the original entry with who and when, the new entry,
+//!   the reason, who made the change, their role and when. Append only.
+
+use chrono::{DateTime, Utc};
+use rollcall_core::codes::Code;
+use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
+use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
+
+pub type SchoolId = i64;
+pub type PupilId = i64;
+
+/// How a school is named in a calendar file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolDetails {
+    pub name: String,
+    pub urn: Option<String>,
+    pub la: Option<String>,
+    pub estab: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct School {
+    pub id: SchoolId,
+    pub details: SchoolDetails,
+    pub register_times: Option<RegisterTimes>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPupil {
+    pub id: PupilId,
+    pub pupil: Pupil,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMark {
+    pub pupil: PupilId,
+    pub date: Date,
+    pub session: Session,
+    pub entry: MarkEntry,
+    pub recorded: Recorded,
+}
+
+/// The lean form of a mark the statistics need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PupilMarkFact {
+    pub pupil: PupilId,
+    pub fact: MarkFact,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAmendment {
+    pub pupil: PupilId,
+    pub date: Date,
+    pub session: Session,
+    pub original: MarkEntry,
+    pub original_recorded: Recorded,
+    pub amended: MarkEntry,
+    pub reason: String,
+    pub recorded: Recorded,
+}
+
+/// A change to the register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkChange {
+    /// A mark for a session that has none.
+    New {
+        pupil: PupilId,
+        date: Date,
+        session: Session,
+        entry: MarkEntry,
+        recorded: Recorded,
+    },
+    /// A new entry for a session whose current entry is `expected`; refused with
+    /// [`StoreError::Conflict`] if the register no longer holds `expected`.
+    Amend {
+        pupil: PupilId,
+        date: Date,
+        session: Session,
+        expected: MarkEntry,
+        entry: MarkEntry,
+        reason: String,
+        recorded: Recorded,
+    },
+}
+
+/// What an import of pupils did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PupilsSaved {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// An inclusive range of dates; `None` ends are open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl DateRange {
+    pub fn all() -> DateRange {
+        DateRange::default()
+    }
+    pub fn between(from: Date, to: Date) -> DateRange {
+        DateRange {
+            from: Some(from),
+            to: Some(to),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else changed the data between reading and writing.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The database holds something Rollcall did not write (e.g. an unreadable code).
+    #[error("the database holds an unreadable value: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Progress of a long write: called with the number of items written so far.
+pub type Progress<'a> = &'a mut dyn FnMut(usize);
+
+/// A Rollcall database.
+pub trait Store: Send {
+    /// Creates the schema or brings it up to date. Harmless to run again.
+    fn migrate(&mut self) -> Result<()>;
+
+    /// The name of the backend, for messages.
+    fn backend(&self) -> &'static str;
+
+    fn schools(&mut self) -> Result<Vec<School>>;
+
+    /// Creates the school (matched on URN, or on name when it has none) or updates its details,
+    /// sets its register times and puts `calendar` in place of whatever the school's calendar had
+    /// for the dates `calendar` covers ([`Calendar::merged_with`]).
+    fn import_calendar(
+        &mut self,
+        school: &SchoolDetails,
+        times: &RegisterTimes,
+        calendar: &Calendar,
+    ) -> Result<SchoolId>;
+
+    fn calendar(&mut self, school: SchoolId) -> Result<Calendar>;
+
+    fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>>;
+
+    /// Adds pupils, or updates the pupil with the same UPN.
+    fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved>;
+
+    /// Every mark of the school's pupils in the range, with who recorded it.
+    fn marks(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<StoredMark>>;
+
+    /// The marks of the school's pupils in the range, lean, for statistics.
+    fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>>;
+
+    /// Applies all changes or none.
+    fn apply_marks(
+        &mut self,
+        school: SchoolId,
+        changes: &[MarkChange],
+        progress: Progress<'_>,
+    ) -> Result<()>;
+
+    /// Amendments to the school's marks, oldest first; for one pupil when `pupil` is given.
+    fn amendments(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredAmendment>>;
+}
+
+/// Reads a code as a backend stored it. Codes were validated against their session's date when
+/// they were written, so only the text is read back here.
+pub fn stored_code(text: &str) -> Result<Code> {
+    Code::parse_stored(text).ok_or_else(|| StoreError::Corrupt(format!("attendance code '{text}'")))
+}
+
+/// Formats a timestamp the way both backends store it.
+pub fn format_timestamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Corrupt(format!("timestamp '{text}'")))
+}
