@@ -1,0 +1,105 @@
+-- The attendance register: schools, calendars, the admission register, marks and amendments.
+CREATE TABLE schools (
+    id INTEGER PRIMARY KEY,
+    urn TEXT UNIQUE,
+    name TEXT NOT NULL,
+    la TEXT,
+    estab TEXT,
+    am_opens TEXT,
+    am_closes TEXT,
+    pm_opens TEXT,
+    pm_closes TEXT
+);
+
+CREATE TABLE half_terms (
+    id INTEGER PRIMARY KEY,
+    school_id INTEGER NOT NULL REFERENCES schools(id),
+    name TEXT NOT NULL,
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    CHECK (start_date <= end_date)
+);
+CREATE INDEX half_terms_school ON half_terms(school_id, start_date);
+
+CREATE TABLE closures (
+    id INTEGER PRIMARY KEY,
+    school_id INTEGER NOT NULL REFERENCES schools(id),
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    sessions TEXT NOT NULL CHECK (sessions IN ('am', 'pm', 'both')),
+    reason TEXT NOT NULL,
+    -- Comma-separated year groups; empty for the whole school.
+    year_groups TEXT NOT NULL DEFAULT '',
+    CHECK (start_date <= end_date)
+);
+CREATE INDEX closures_school ON closures(school_id, start_date);
+
+CREATE TABLE pupils (
+    id INTEGER PRIMARY KEY,
+    school_id INTEGER NOT NULL REFERENCES schools(id),
+    upn TEXT NOT NULL,
+    surname TEXT NOT NULL,
+    forename TEXT NOT NULL,
+    dob TEXT NOT NULL,
+    sex TEXT CHECK (sex IN ('M', 'F')),
+    year_group TEXT NOT NULL,
+    form TEXT,
+    admission_date TEXT NOT NULL,
+    leaving_date TEXT,
+    fsm INTEGER NOT NULL DEFAULT 0,
+    pupil_premium INTEGER NOT NULL DEFAULT 0,
+    looked_after INTEGER NOT NULL DEFAULT 0,
+    social_worker INTEGER NOT NULL DEFAULT 0,
+    eal INTEGER NOT NULL DEFAULT 0,
+    young_carer INTEGER NOT NULL DEFAULT 0,
+    sen TEXT NOT NULL DEFAULT 'N' CHECK (sen IN ('N', 'K', 'E')),
+    ethnicity TEXT,
+    UNIQUE (school_id, upn)
+);
+
+-- One row per pupil, date and session: the register as it stands.
+CREATE TABLE marks (
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    date TEXT NOT NULL,
+    session TEXT NOT NULL CHECK (session IN ('AM', 'PM')),
+    code TEXT NOT NULL,
+    minutes_late INTEGER,
+    recorded_by TEXT NOT NULL,
+    recorded_role TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (pupil_id, date, session)
+) WITHOUT ROWID;
+
+-- Every change to a mark, with the entry it replaced. Append only.
+CREATE TABLE amendments (
+    id INTEGER PRIMARY KEY,
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    date TEXT NOT NULL,
+    session TEXT NOT NULL CHECK (session IN ('AM', 'PM')),
+    original_code TEXT NOT NULL,
+    original_minutes_late INTEGER,
+    original_recorded_by TEXT NOT NULL,
+    original_recorded_role TEXT NOT NULL,
+    original_recorded_at TEXT NOT NULL,
+    code TEXT NOT NULL,
+    minutes_late INTEGER,
+    reason TEXT NOT NULL CHECK (reason <> ''),
+    amended_by TEXT NOT NULL,
+    amended_role TEXT NOT NULL,
+    amended_at TEXT NOT NULL
+);
+CREATE INDEX amendments_pupil ON amendments(pupil_id, date, session);
+
+-- Registers are evidence: a mark is never deleted and an amendment never changes.
+CREATE TRIGGER marks_are_never_deleted BEFORE DELETE ON marks
+BEGIN
+    SELECT RAISE(ABORT, 'marks are never deleted');
+END;
+CREATE TRIGGER amendments_are_never_changed BEFORE UPDATE ON amendments
+BEGIN
+    SELECT RAISE(ABORT, 'amendments are never changed');
+END;
+CREATE TRIGGER amendments_are_never_deleted BEFORE DELETE ON amendments
+BEGIN
+    SELECT RAISE(ABORT, 'amendments are never deleted');
+END;

@@ -1,0 +1,789 @@
+//! The embedded SQLite backend: one file, write-ahead logging, foreign keys, and the migrations
+//! in `migrations/` applied in order when the database is opened.
+
+use std::path::Path;
+
+use chrono::NaiveTime;
+use rollcall_core::calendar::format_time;
+use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
+use rollcall_core::{
+    parse_date, Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Session, SessionSet, Upn,
+    YearGroup,
+};
+use rollcall_store::{
+    format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, Progress,
+    PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError,
+    StoredAmendment, StoredMark, StoredPupil,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+/// Migrations in order. One that has landed is never edited: a change is a new file.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(Box::new(e))
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} '{value}'"))
+}
+
+fn date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
+    let text: String = row.get(i)?;
+    parse_date(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("date '{text}'").into(),
+        )
+    })
+}
+
+fn opt_date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
+    let text: Option<String> = row.get(i)?;
+    text.map(|t| {
+        parse_date(&t).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                i,
+                rusqlite::types::Type::Text,
+                format!("date '{t}'").into(),
+            )
+        })
+    })
+    .transpose()
+}
+
+fn day(date: Date) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+fn session_of(text: &str) -> Result<Session> {
+    text.parse().map_err(|()| corrupt("session", text))
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path).map_err(db_err)?;
+        Self::configure(conn)
+    }
+
+    /// A private database in memory, for tests.
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        Self::configure(Connection::open_in_memory().map_err(db_err)?)
+    }
+
+    fn configure(conn: Connection) -> Result<SqliteStore> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(db_err)?;
+        let mut store = SqliteStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn school_id_for(tx: &Transaction<'_>, school: &SchoolDetails) -> Result<Option<SchoolId>> {
+        let found = match &school.urn {
+            Some(urn) => tx
+                .query_row("SELECT id FROM schools WHERE urn = ?1", [urn], |r| r.get(0))
+                .optional(),
+            None => tx
+                .query_row(
+                    "SELECT id FROM schools WHERE urn IS NULL AND name = ?1",
+                    [&school.name],
+                    |r| r.get(0),
+                )
+                .optional(),
+        };
+        found.map_err(db_err)
+    }
+
+    fn read_calendar(conn: &Connection, school: SchoolId) -> Result<Calendar> {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT name, start_date, end_date FROM half_terms WHERE school_id = ?1 ORDER BY start_date",
+            )
+            .map_err(db_err)?;
+        let half_terms = stmt
+            .query_map([school], |r| {
+                Ok(HalfTerm {
+                    name: r.get(0)?,
+                    start: date_col(r, 1)?,
+                    end: date_col(r, 2)?,
+                })
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db_err)?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT start_date, end_date, sessions, reason, year_groups FROM closures
+                 WHERE school_id = ?1 ORDER BY start_date",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([school], |r| {
+                Ok((
+                    date_col(r, 0)?,
+                    date_col(r, 1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db_err)?;
+        let mut closures = Vec::with_capacity(rows.len());
+        for (start, end, sessions, reason, groups) in rows {
+            let sessions = SessionSet::parse(&sessions).ok_or_else(|| corrupt("sessions", &sessions))?;
+            let year_groups = if groups.is_empty() {
+                None
+            } else {
+                Some(
+                    groups
+                        .split(',')
+                        .map(|g| g.parse::<YearGroup>().map_err(|_| corrupt("year group", g)))
+                        .collect::<Result<Vec<_>>>()?,
+                )
+            };
+            closures.push(Closure {
+                start,
+                end,
+                sessions,
+                reason,
+                year_groups,
+            });
+        }
+        Calendar::new(half_terms, closures).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn read_recorded(row: &Row<'_>, i: usize) -> rusqlite::Result<(String, String, String)> {
+        Ok((row.get(i)?, row.get(i + 1)?, row.get(i + 2)?))
+    }
+}
+
+fn recorded((by, role, at): (String, String, String)) -> Result<Recorded> {
+    Ok(Recorded {
+        by,
+        role,
+        at: parse_timestamp(&at)?,
+    })
+}
+
+fn entry(code: &str, minutes_late: Option<u32>) -> Result<MarkEntry> {
+    Ok(MarkEntry {
+        code: stored_code(code)?,
+        minutes_late,
+    })
+}
+
+fn parse_time(text: Option<String>) -> Result<Option<NaiveTime>> {
+    text.map(|t| NaiveTime::parse_from_str(&t, "%H:%M").map_err(|_| corrupt("register time", &t)))
+        .transpose()
+}
+
+/// The SQL condition and bound values for a date range on column `m.date`.
+fn range_params(range: DateRange) -> (String, String) {
+    (
+        range.from.map_or_else(|| "0000-01-01".to_owned(), day),
+        range.to.map_or_else(|| "9999-12-31".to_owned(), day),
+    )
+}
+
+impl Store for SqliteStore {
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                applied_at TEXT NOT NULL
+            )",
+        )
+        .map_err(db_err)?;
+        let current: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            tx.execute_batch(sql).map_err(db_err)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                params![version, format_timestamp(&chrono::Utc::now())],
+            )
+            .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    fn backend(&self) -> &'static str {
+        "SQLite"
+    }
+
+    fn schools(&mut self) -> Result<Vec<School>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, urn, la, estab, am_opens, am_closes, pm_opens, pm_closes
+                 FROM schools ORDER BY id",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, SchoolId>(0)?,
+                    SchoolDetails {
+                        name: r.get(1)?,
+                        urn: r.get(2)?,
+                        la: r.get(3)?,
+                        estab: r.get(4)?,
+                    },
+                    [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<(SchoolId, SchoolDetails, [Option<String>; 4])>>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, details, [a, b, c, d])| {
+                let times = match (parse_time(a)?, parse_time(b)?, parse_time(c)?, parse_time(d)?) {
+                    (Some(a), Some(b), Some(c), Some(d)) => Some(
+                        RegisterTimes::new(a, b, c, d)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    ),
+                    _ => None,
+                };
+                Ok(School {
+                    id,
+                    details,
+                    register_times: times,
+                })
+            })
+            .collect()
+    }
+
+    fn import_calendar(
+        &mut self,
+        school: &SchoolDetails,
+        times: &RegisterTimes,
+        calendar: &Calendar,
+    ) -> Result<SchoolId> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let t = |s| format_time(times.opens(s));
+        let c = |s| format_time(times.closes(s));
+        let id = match Self::school_id_for(&tx, school)? {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE schools SET name = ?2, la = ?3, estab = ?4, am_opens = ?5, am_closes = ?6,
+                     pm_opens = ?7, pm_closes = ?8 WHERE id = ?1",
+                    params![
+                        id,
+                        school.name,
+                        school.la,
+                        school.estab,
+                        t(Session::Am),
+                        c(Session::Am),
+                        t(Session::Pm),
+                        c(Session::Pm)
+                    ],
+                )
+                .map_err(db_err)?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO schools (name, urn, la, estab, am_opens, am_closes, pm_opens, pm_closes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        school.name,
+                        school.urn,
+                        school.la,
+                        school.estab,
+                        t(Session::Am),
+                        c(Session::Am),
+                        t(Session::Pm),
+                        c(Session::Pm)
+                    ],
+                )
+                .map_err(db_err)?;
+                tx.last_insert_rowid()
+            }
+        };
+        let merged = Self::read_calendar(&tx, id)?
+            .merged_with(calendar)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        tx.execute("DELETE FROM half_terms WHERE school_id = ?1", [id])
+            .map_err(db_err)?;
+        tx.execute("DELETE FROM closures WHERE school_id = ?1", [id])
+            .map_err(db_err)?;
+        {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO half_terms (school_id, name, start_date, end_date) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_err)?;
+            for h in merged.half_terms() {
+                ins.execute(params![id, h.name, day(h.start), day(h.end)])
+                    .map_err(db_err)?;
+            }
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO closures (school_id, start_date, end_date, sessions, reason, year_groups)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(db_err)?;
+            for cl in merged.closures() {
+                let groups = cl
+                    .year_groups
+                    .as_ref()
+                    .map(|g| g.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
+                    .unwrap_or_default();
+                ins.execute(params![
+                    id,
+                    day(cl.start),
+                    day(cl.end),
+                    cl.sessions.as_str(),
+                    cl.reason,
+                    groups
+                ])
+                .map_err(db_err)?;
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(id)
+    }
+
+    fn calendar(&mut self, school: SchoolId) -> Result<Calendar> {
+        Self::read_calendar(&self.conn, school)
+    }
+
+    fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, upn, surname, forename, dob, sex, year_group, form, admission_date,
+                        leaving_date, fsm, pupil_premium, looked_after, social_worker, eal,
+                        young_carer, sen, ethnicity
+                 FROM pupils WHERE school_id = ?1 ORDER BY upn",
+            )
+            .map_err(db_err)?;
+        type Raw = (i64, String, String, String, Date, Option<String>, String, Option<String>, Date, Option<Date>, [bool; 6], String, Option<String>);
+        let rows = stmt
+            .query_map([school], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    date_col(r, 4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    date_col(r, 8)?,
+                    opt_date_col(r, 9)?,
+                    [r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?],
+                    r.get(16)?,
+                    r.get(17)?,
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<Raw>>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(
+                |(id, upn, surname, forename, dob, sex, yg, form, adm, leave, flags, sen, eth)| {
+                    let [fsm, pupil_premium, looked_after, social_worker, eal, young_carer] = flags;
+                    Ok(StoredPupil {
+                        id,
+                        pupil: Pupil {
+                            upn: Upn::parse(&upn).map_err(|_| corrupt("UPN", &upn))?,
+                            surname,
+                            forename,
+                            dob,
+                            sex: sex
+                                .map(|s| s.parse().map_err(|_| corrupt("sex", &s)))
+                                .transpose()?,
+                            year_group: yg.parse().map_err(|_| corrupt("year group", &yg))?,
+                            form,
+                            admission_date: adm,
+                            leaving_date: leave,
+                            fsm,
+                            pupil_premium,
+                            looked_after,
+                            social_worker,
+                            eal,
+                            young_carer,
+                            sen: sen.parse().map_err(|_| corrupt("SEN", &sen))?,
+                            ethnicity: eth,
+                        },
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
+        let existing: std::collections::HashMap<Upn, StoredPupil> = self
+            .pupils(school)?
+            .into_iter()
+            .map(|p| (p.pupil.upn.clone(), p))
+            .collect();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let mut saved = PupilsSaved::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO pupils (school_id, upn, surname, forename, dob, sex, year_group, form,
+                        admission_date, leaving_date, fsm, pupil_premium, looked_after, social_worker,
+                        eal, young_carer, sen, ethnicity)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                )
+                .map_err(db_err)?;
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE pupils SET surname = ?3, forename = ?4, dob = ?5, sex = ?6, year_group = ?7,
+                        form = ?8, admission_date = ?9, leaving_date = ?10, fsm = ?11,
+                        pupil_premium = ?12, looked_after = ?13, social_worker = ?14, eal = ?15,
+                        young_carer = ?16, sen = ?17, ethnicity = ?18
+                     WHERE school_id = ?1 AND upn = ?2",
+                )
+                .map_err(db_err)?;
+            for p in pupils {
+                let values = params![
+                    school,
+                    p.upn.as_str(),
+                    p.surname,
+                    p.forename,
+                    day(p.dob),
+                    p.sex.map(|s| s.to_string()),
+                    p.year_group.to_string(),
+                    p.form,
+                    day(p.admission_date),
+                    p.leaving_date.map(day),
+                    p.fsm,
+                    p.pupil_premium,
+                    p.looked_after,
+                    p.social_worker,
+                    p.eal,
+                    p.young_carer,
+                    p.sen.to_string(),
+                    p.ethnicity,
+                ];
+                match existing.get(&p.upn) {
+                    None => {
+                        insert.execute(values).map_err(db_err)?;
+                        saved.added += 1;
+                    }
+                    Some(old) if old.pupil == *p => saved.unchanged += 1,
+                    Some(_) => {
+                        update.execute(values).map_err(db_err)?;
+                        saved.updated += 1;
+                    }
+                }
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(saved)
+    }
+
+    fn marks(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<StoredMark>> {
+        let (from, to) = range_params(range);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.pupil_id, m.date, m.session, m.code, m.minutes_late,
+                        m.recorded_by, m.recorded_role, m.recorded_at
+                 FROM pupils p JOIN marks m ON m.pupil_id = p.id
+                 WHERE p.school_id = ?1 AND m.date BETWEEN ?2 AND ?3
+                 ORDER BY m.pupil_id, m.date, m.session",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![school, from, to], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    date_col(r, 1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<u32>>(4)?,
+                    Self::read_recorded(r, 5)?,
+                ))
+            })
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (pupil, date, session, code, minutes_late, rec) = row.map_err(db_err)?;
+            out.push(StoredMark {
+                pupil,
+                date,
+                session: session_of(&session)?,
+                entry: entry(&code, minutes_late)?,
+                recorded: recorded(rec)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>> {
+        let (from, to) = range_params(range);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.pupil_id, m.date, m.session, m.code
+                 FROM pupils p JOIN marks m ON m.pupil_id = p.id
+                 WHERE p.school_id = ?1 AND m.date BETWEEN ?2 AND ?3",
+            )
+            .map_err(db_err)?;
+        let mut rows = stmt.query(params![school, from, to]).map_err(db_err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let pupil: i64 = r.get(0).map_err(db_err)?;
+            let date = r.get_ref(1).map_err(db_err)?.as_str().map_err(|e| db_err(e.into()))?;
+            let date = parse_date(date).ok_or_else(|| corrupt("date", date))?;
+            let session = r.get_ref(2).map_err(db_err)?.as_str().map_err(|e| db_err(e.into()))?;
+            let session = session_of(session)?;
+            let code = r.get_ref(3).map_err(db_err)?.as_str().map_err(|e| db_err(e.into()))?;
+            out.push(PupilMarkFact {
+                pupil,
+                fact: MarkFact {
+                    date,
+                    session,
+                    code: stored_code(code)?.base(),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    fn apply_marks(
+        &mut self,
+        school: SchoolId,
+        changes: &[MarkChange],
+        progress: Progress<'_>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        {
+            let mut belongs = tx
+                .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2")
+                .map_err(db_err)?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO marks (pupil_id, date, session, code, minutes_late, recorded_by,
+                        recorded_role, recorded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(db_err)?;
+            let mut current = tx
+                .prepare_cached(
+                    "SELECT code, minutes_late, recorded_by, recorded_role, recorded_at FROM marks
+                     WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
+                )
+                .map_err(db_err)?;
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE marks SET code = ?4, minutes_late = ?5, recorded_by = ?6,
+                        recorded_role = ?7, recorded_at = ?8
+                     WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
+                )
+                .map_err(db_err)?;
+            let mut log = tx
+                .prepare_cached(
+                    "INSERT INTO amendments (pupil_id, date, session, original_code,
+                        original_minutes_late, original_recorded_by, original_recorded_role,
+                        original_recorded_at, code, minutes_late, reason, amended_by, amended_role,
+                        amended_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                )
+                .map_err(db_err)?;
+            let mut last_pupil = None;
+            for (i, change) in changes.iter().enumerate() {
+                let pupil = match change {
+                    MarkChange::New { pupil, .. } | MarkChange::Amend { pupil, .. } => *pupil,
+                };
+                if last_pupil != Some(pupil) {
+                    if !belongs.exists(params![pupil, school]).map_err(db_err)? {
+                        return Err(StoreError::NotFound(format!(
+                            "pupil {pupil} is not on this school's admission register"
+                        )));
+                    }
+                    last_pupil = Some(pupil);
+                }
+                match change {
+                    MarkChange::New {
+                        pupil,
+                        date,
+                        session,
+                        entry,
+                        recorded,
+                    } => {
+                        let inserted = insert.execute(params![
+                            pupil,
+                            day(*date),
+                            session.as_str(),
+                            entry.code.text(),
+                            entry.minutes_late,
+                            recorded.by,
+                            recorded.role,
+                            format_timestamp(&recorded.at)
+                        ]);
+                        match inserted {
+                            Ok(_) => {}
+                            Err(rusqlite::Error::SqliteFailure(f, _))
+                                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                            {
+                                return Err(StoreError::Conflict(format!(
+                                    "the {session} register of {date} already has a mark for this pupil"
+                                )))
+                            }
+                            Err(e) => return Err(db_err(e)),
+                        }
+                    }
+                    MarkChange::Amend {
+                        pupil,
+                        date,
+                        session,
+                        expected,
+                        entry: new,
+                        reason,
+                        recorded: rec,
+                    } => {
+                        let key = params![pupil, day(*date), session.as_str()];
+                        let found = current
+                            .query_row(key, |r| {
+                                Ok((
+                                    r.get::<_, String>(0)?,
+                                    r.get::<_, Option<u32>>(1)?,
+                                    Self::read_recorded(r, 2)?,
+                                ))
+                            })
+                            .optional()
+                            .map_err(db_err)?;
+                        let Some((code, minutes, original_rec)) = found else {
+                            return Err(StoreError::Conflict(format!(
+                                "the {session} register of {date} has no mark to amend for this pupil"
+                            )));
+                        };
+                        let original = entry(&code, minutes)?;
+                        if !original.same_as(expected) {
+                            return Err(StoreError::Conflict(format!(
+                                "the {session} mark of {date} is now '{}', not '{}': someone else changed it",
+                                original.code, expected.code
+                            )));
+                        }
+                        let at = format_timestamp(&rec.at);
+                        update
+                            .execute(params![
+                                pupil,
+                                day(*date),
+                                session.as_str(),
+                                new.code.text(),
+                                new.minutes_late,
+                                rec.by,
+                                rec.role,
+                                at
+                            ])
+                            .map_err(db_err)?;
+                        log.execute(params![
+                            pupil,
+                            day(*date),
+                            session.as_str(),
+                            code,
+                            minutes,
+                            original_rec.0,
+                            original_rec.1,
+                            original_rec.2,
+                            new.code.text(),
+                            new.minutes_late,
+                            reason,
+                            rec.by,
+                            rec.role,
+                            at
+                        ])
+                        .map_err(db_err)?;
+                    }
+                }
+                if (i + 1) % 10_000 == 0 {
+                    progress(i + 1);
+                }
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        progress(changes.len());
+        Ok(())
+    }
+
+    fn amendments(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<i64>,
+    ) -> Result<Vec<StoredAmendment>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT a.pupil_id, a.date, a.session, a.original_code, a.original_minutes_late,
+                        a.original_recorded_by, a.original_recorded_role, a.original_recorded_at,
+                        a.code, a.minutes_late, a.reason, a.amended_by, a.amended_role, a.amended_at
+                 FROM amendments a JOIN pupils p ON p.id = a.pupil_id
+                 WHERE p.school_id = ?1 AND (?2 IS NULL OR a.pupil_id = ?2)
+                 ORDER BY a.id",
+            )
+            .map_err(db_err)?;
+        type Raw = (i64, Date, String, String, Option<u32>, (String, String, String), String, Option<u32>, String, (String, String, String));
+        let rows = stmt
+            .query_map(params![school, pupil], |r| {
+                Ok((
+                    r.get(0)?,
+                    date_col(r, 1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    Self::read_recorded(r, 5)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                    Self::read_recorded(r, 11)?,
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<Raw>>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(pupil, date, session, ocode, omin, orec, code, min, reason, rec)| {
+                Ok(StoredAmendment {
+                    pupil,
+                    date,
+                    session: session_of(&session)?,
+                    original: entry(&ocode, omin)?,
+                    original_recorded: recorded(orec)?,
+                    amended: entry(&code, min)?,
+                    reason,
+                    recorded: recorded(rec)?,
+                })
+            })
+            .collect()
+    }
+}
