@@ -11,9 +11,9 @@ use rollcall_core::{
     YearGroup,
 };
 use rollcall_store::{
-    format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, Progress,
-    PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError,
-    StoredAmendment, StoredMark, StoredPupil,
+    format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, Progress, PupilMarkFact,
+    PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError, StoredAmendment,
+    StoredMark, StoredPupil,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
@@ -145,7 +145,8 @@ impl SqliteStore {
             .map_err(db_err)?;
         let mut closures = Vec::with_capacity(rows.len());
         for (start, end, sessions, reason, groups) in rows {
-            let sessions = SessionSet::parse(&sessions).ok_or_else(|| corrupt("sessions", &sessions))?;
+            let sessions =
+                SessionSet::parse(&sessions).ok_or_else(|| corrupt("sessions", &sessions))?;
             let year_groups = if groups.is_empty() {
                 None
             } else {
@@ -261,7 +262,12 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         rows.into_iter()
             .map(|(id, details, [a, b, c, d])| {
-                let times = match (parse_time(a)?, parse_time(b)?, parse_time(c)?, parse_time(d)?) {
+                let times = match (
+                    parse_time(a)?,
+                    parse_time(b)?,
+                    parse_time(c)?,
+                    parse_time(d)?,
+                ) {
                     (Some(a), Some(b), Some(c), Some(d)) => Some(
                         RegisterTimes::new(a, b, c, d)
                             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -354,7 +360,12 @@ impl Store for SqliteStore {
                 let groups = cl
                     .year_groups
                     .as_ref()
-                    .map(|g| g.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
+                    .map(|g| {
+                        g.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
                     .unwrap_or_default();
                 ins.execute(params![
                     id,
@@ -385,7 +396,21 @@ impl Store for SqliteStore {
                  FROM pupils WHERE school_id = ?1 ORDER BY upn",
             )
             .map_err(db_err)?;
-        type Raw = (i64, String, String, String, Date, Option<String>, String, Option<String>, Date, Option<Date>, [bool; 6], String, Option<String>);
+        type Raw = (
+            i64,
+            String,
+            String,
+            String,
+            Date,
+            Option<String>,
+            String,
+            Option<String>,
+            Date,
+            Option<Date>,
+            [bool; 6],
+            String,
+            Option<String>,
+        );
         let rows = stmt
             .query_map([school], |r| {
                 Ok((
@@ -399,7 +424,14 @@ impl Store for SqliteStore {
                     r.get(7)?,
                     date_col(r, 8)?,
                     opt_date_col(r, 9)?,
-                    [r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?],
+                    [
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                        r.get(15)?,
+                    ],
                     r.get(16)?,
                     r.get(17)?,
                 ))
@@ -559,11 +591,23 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(db_err)? {
             let pupil: i64 = r.get(0).map_err(db_err)?;
-            let date = r.get_ref(1).map_err(db_err)?.as_str().map_err(|e| db_err(e.into()))?;
+            let date = r
+                .get_ref(1)
+                .map_err(db_err)?
+                .as_str()
+                .map_err(|e| db_err(e.into()))?;
             let date = parse_date(date).ok_or_else(|| corrupt("date", date))?;
-            let session = r.get_ref(2).map_err(db_err)?.as_str().map_err(|e| db_err(e.into()))?;
+            let session = r
+                .get_ref(2)
+                .map_err(db_err)?
+                .as_str()
+                .map_err(|e| db_err(e.into()))?;
             let session = session_of(session)?;
-            let code = r.get_ref(3).map_err(db_err)?.as_str().map_err(|e| db_err(e.into()))?;
+            let code = r
+                .get_ref(3)
+                .map_err(db_err)?
+                .as_str()
+                .map_err(|e| db_err(e.into()))?;
             out.push(PupilMarkFact {
                 pupil,
                 fact: MarkFact {
@@ -736,11 +780,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn amendments(
-        &mut self,
-        school: SchoolId,
-        pupil: Option<i64>,
-    ) -> Result<Vec<StoredAmendment>> {
+    fn amendments(&mut self, school: SchoolId, pupil: Option<i64>) -> Result<Vec<StoredAmendment>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -752,7 +792,18 @@ impl Store for SqliteStore {
                  ORDER BY a.id",
             )
             .map_err(db_err)?;
-        type Raw = (i64, Date, String, String, Option<u32>, (String, String, String), String, Option<u32>, String, (String, String, String));
+        type Raw = (
+            i64,
+            Date,
+            String,
+            String,
+            Option<u32>,
+            (String, String, String),
+            String,
+            Option<u32>,
+            String,
+            (String, String, String),
+        );
         let rows = stmt
             .query_map(params![school, pupil], |r| {
                 Ok((
@@ -772,18 +823,20 @@ impl Store for SqliteStore {
             .collect::<rusqlite::Result<Vec<Raw>>>()
             .map_err(db_err)?;
         rows.into_iter()
-            .map(|(pupil, date, session, ocode, omin, orec, code, min, reason, rec)| {
-                Ok(StoredAmendment {
-                    pupil,
-                    date,
-                    session: session_of(&session)?,
-                    original: entry(&ocode, omin)?,
-                    original_recorded: recorded(orec)?,
-                    amended: entry(&code, min)?,
-                    reason,
-                    recorded: recorded(rec)?,
-                })
-            })
+            .map(
+                |(pupil, date, session, ocode, omin, orec, code, min, reason, rec)| {
+                    Ok(StoredAmendment {
+                        pupil,
+                        date,
+                        session: session_of(&session)?,
+                        original: entry(&ocode, omin)?,
+                        original_recorded: recorded(orec)?,
+                        amended: entry(&code, min)?,
+                        reason,
+                        recorded: recorded(rec)?,
+                    })
+                },
+            )
             .collect()
     }
 }

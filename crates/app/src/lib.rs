@@ -1,0 +1,26 @@
+//! Rollcall's use cases, over any [`Store`](rollcall_store::Store).
+//!
+//! This crate reads the interchange files (`interchange`), checks every row against the domain and
+//! the register as it stands, and only then writes, in one transaction ([`import`]); it computes
+//! figures in `rollcall-core` over marks loaded from the store ([`reports`]); it builds the demo
+//! school ([`demo`]). It knows CSV, TOML and JSON; it knows nothing of HTTP or the terminal.
+
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod interchange;
+pub mod open;
+pub mod reports;
+pub mod school;
+pub mod table;
+
+pub use error::{AppError, InputError};
+pub use open::open_store;
+pub use school::resolve_school;
+
+/// Who is making a change, for the register's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: String,
+}

@@ -1,0 +1,392 @@
+//! The `rollcall` command: parses the command line, opens the database and hands over to
+//! `rollcall-app`. Glue only: no domain logic lives here.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use rollcall_app::import::{import_calendar, import_marks, import_pupils, ImportOutcome};
+use rollcall_app::open::DEFAULT_DB;
+use rollcall_app::reports::{
+    group_stats, group_stats_table, pupil_stats, pupil_stats_table, pupils_table, GroupField,
+};
+use rollcall_app::table::{Format, Table};
+use rollcall_app::{open_store, resolve_school, Actor, AppError};
+use rollcall_core::{parse_date, Date};
+
+#[derive(Parser)]
+#[command(
+    name = "rollcall",
+    version,
+    about = "School attendance for England: registers, DfE statistics and statutory triggers"
+)]
+struct Cli {
+    /// The database: sqlite:PATH or a file path (embedded), or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true, env = "ROLLCALL_DB", value_name = "URL")]
+    db: Option<String>,
+    /// The school to act on, by URN (or name, for a school with no URN), when the database holds several.
+    #[arg(long, global = true, value_name = "URN")]
+    school: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database or bring its schema up to date; harmless to run twice.
+    Init,
+    /// Import a calendar, the admission register or marks. All of a file or none of it.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// The admission register, with compulsory school age.
+    Pupils(FormatArg),
+    /// Attendance figures as the DfE computes them.
+    Stats {
+        #[command(subcommand)]
+        what: StatsWhat,
+    },
+    /// Build a demo secondary school of about 1,000 pupils with a full year of marks, and show its figures.
+    Demo(DemoArgs),
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// The school, its register times, half terms and closures (TOML).
+    Calendar { file: PathBuf },
+    /// Admission register rows, matched on UPN (CSV).
+    Pupils { file: PathBuf },
+    /// Attendance marks, matched on UPN, date and session (CSV).
+    Marks {
+        file: PathBuf,
+        /// Who is recording these marks, for the audit trail.
+        #[arg(long, default_value = "rollcall import", value_name = "NAME")]
+        recorded_by: String,
+        /// Their role.
+        #[arg(long, default_value = "administrator", value_name = "ROLE")]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsWhat {
+    /// One row per pupil on roll at any time in the period.
+    Pupils {
+        #[command(flatten)]
+        period: Period,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// One row per group of pupils.
+    Groups {
+        #[command(flatten)]
+        period: Period,
+        /// Group by any of year_group, form, sex, fsm, pupil_premium, looked_after, social_worker, eal, young_carer, sen, ethnicity.
+        #[arg(long, value_name = "FIELD,…", default_value = "")]
+        by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Args)]
+struct Period {
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg)]
+    from: Date,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg)]
+    to: Date,
+}
+
+#[derive(Args)]
+struct FormatArg {
+    /// csv or json.
+    #[arg(long, default_value = "csv", value_parser = format_arg)]
+    format: Format,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Seed for the generator: the same seed gives the same school.
+    #[arg(long, default_value_t = 2024)]
+    seed: u64,
+    /// Number of pupils.
+    #[arg(long, default_value_t = 1000)]
+    pupils: usize,
+    /// Where to write the demo's interchange files.
+    #[arg(long, default_value = "demo-files", value_name = "DIR")]
+    files: PathBuf,
+}
+
+fn date_arg(s: &str) -> Result<Date, String> {
+    parse_date(s).ok_or_else(|| format!("'{s}' is not a date; expected YYYY-MM-DD"))
+}
+
+fn format_arg(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), AppError> {
+    let default_db = match cli.command {
+        Command::Demo(_) => "rollcall-demo.db",
+        _ => DEFAULT_DB,
+    };
+    let url = cli.db.clone().unwrap_or_else(|| default_db.to_owned());
+    let school = cli.school.as_deref();
+    match cli.command {
+        Command::Init => {
+            let store = open_store(&url)?;
+            eprintln!(
+                "{} database {} is ready",
+                store.backend(),
+                display_url(&url)
+            );
+            Ok(())
+        }
+        Command::Import { what } => {
+            let mut store = open_store(&url)?;
+            let outcome = match what {
+                ImportWhat::Calendar { file } => import_calendar(store.as_mut(), &file)?,
+                ImportWhat::Pupils { file } => {
+                    let s = resolve_school(store.as_mut(), school)?;
+                    import_pupils(store.as_mut(), &s, &file)?
+                }
+                ImportWhat::Marks {
+                    file,
+                    recorded_by,
+                    role,
+                } => {
+                    let s = resolve_school(store.as_mut(), school)?;
+                    let actor = Actor {
+                        name: recorded_by,
+                        role,
+                    };
+                    let mut bar = Progress::new();
+                    let outcome = import_marks(
+                        store.as_mut(),
+                        &s,
+                        &file,
+                        &actor,
+                        &mut |stage, done, total| bar.update(stage, done, total),
+                    );
+                    bar.finish();
+                    outcome?
+                }
+            };
+            report(&outcome);
+            Ok(())
+        }
+        Command::Pupils(f) => {
+            let mut store = open_store(&url)?;
+            let s = resolve_school(store.as_mut(), school)?;
+            write_table(&pupils_table(store.as_mut(), s.id)?, f.format)
+        }
+        Command::Stats { what } => {
+            let mut store = open_store(&url)?;
+            let s = resolve_school(store.as_mut(), school)?;
+            match what {
+                StatsWhat::Pupils { period, format } => {
+                    let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
+                    write_table(&pupil_stats_table(&stats), format.format)
+                }
+                StatsWhat::Groups { period, by, format } => {
+                    let by = GroupField::parse_list(&by)?;
+                    let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
+                    write_table(
+                        &group_stats_table(&by, &group_stats(&stats, &by)),
+                        format.format,
+                    )
+                }
+            }
+        }
+        Command::Demo(args) => demo(&url, cli.db.is_some(), &args),
+    }
+}
+
+fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
+    // The default demo database is rebuilt each time; a database named with --db must be empty.
+    if !named {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = format!("{url}{suffix}");
+            if Path::new(&path).exists() {
+                std::fs::remove_file(&path)
+                    .map_err(|e| AppError::Io(format!("cannot replace {path}: {e}")))?;
+            }
+        }
+    }
+    let mut store = open_store(url)?;
+    if !store.schools()?.is_empty() {
+        return Err(AppError::Usage(format!(
+            "{} already holds a school; the demo needs an empty database (leave out --db to use rollcall-demo.db)",
+            display_url(url)
+        )));
+    }
+    std::fs::create_dir_all(&args.files)
+        .map_err(|e| AppError::Io(format!("cannot create {}: {e}", args.files.display())))?;
+    let opts = rollcall_demo::DemoOptions {
+        seed: args.seed,
+        pupils: args.pupils,
+    };
+    eprintln!(
+        "Building the demo school (seed {}) in {} …",
+        args.seed,
+        display_url(url)
+    );
+    let mut bar = Progress::new();
+    let outcomes = rollcall_app::demo::build_demo(
+        store.as_mut(),
+        &args.files,
+        &opts,
+        &mut |stage, done, total| bar.update(stage, done, total),
+    );
+    bar.finish();
+    for o in &outcomes? {
+        report(o);
+    }
+    let school = resolve_school(store.as_mut(), None)?;
+    let calendar = store.calendar(school.id)?;
+    let (from, to) = calendar.span().unwrap_or_default();
+    let stats = pupil_stats(store.as_mut(), school.id, from, to)?;
+    let by = [GroupField::YearGroup];
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "\n{} (URN {}), {from} to {to}\n",
+        school.details.name,
+        school.details.urn.as_deref().unwrap_or("-")
+    );
+    print_summary(&mut out, &stats, &by);
+    let db = format!(" --db {url}");
+    let _ = writeln!(
+        out,
+        "\nThe demo's files are in {dir}/. Try:\n  rollcall{db} stats groups --from {from} --to {to} --by year_group,fsm\n  rollcall{db} stats pupils --from {from} --to {to} --format json\n  rollcall{db} pupils",
+        dir = args.files.display()
+    );
+    Ok(())
+}
+
+fn print_summary(
+    out: &mut dyn Write,
+    stats: &[(rollcall_core::Pupil, rollcall_core::Counts)],
+    by: &[GroupField],
+) {
+    let groups = group_stats(stats, by);
+    let whole = group_stats(stats, &[]);
+    let _ = writeln!(
+        out,
+        "{:<10} {:>7} {:>10} {:>9} {:>12} {:>12}",
+        "year", "pupils", "possible", "attend %", "persistent %", "severe %"
+    );
+    let pct =
+        |p: Option<rollcall_core::Percent>| p.map_or_else(|| "-".to_owned(), |p| p.to_string());
+    for (key, g) in groups.iter().chain(whole.iter()) {
+        let name = match key.first() {
+            Some(rollcall_app::table::Cell::Text(t)) => format!("Year {t}"),
+            _ => "School".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<10} {:>7} {:>10} {:>9} {:>12} {:>12}",
+            name,
+            g.pupils,
+            g.possible,
+            pct(g.attendance_pct()),
+            pct(g.pa_pct()),
+            pct(g.sa_pct())
+        );
+    }
+}
+
+fn report(outcome: &ImportOutcome) {
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("imported {}", outcome.summary);
+}
+
+fn write_table(table: &Table, format: Format) -> Result<(), AppError> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    table
+        .write(format, &mut out)
+        .and_then(|()| out.flush())
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Ok(())
+            } else {
+                Err(AppError::Io(format!("cannot write the output: {e}")))
+            }
+        })
+}
+
+/// Hides any password in a database URL before it is shown.
+fn display_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user_pass = &url[scheme + 3..at];
+            let user = user_pass.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A progress bar on a terminal, for long imports; nothing when output is redirected.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    stage: String,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            bar: None,
+            stage: String::new(),
+        }
+    }
+
+    fn update(&mut self, stage: &str, done: usize, total: usize) {
+        if total < 20_000 || !std::io::stderr().is_terminal() {
+            return;
+        }
+        if self.stage != stage {
+            if let Some(bar) = self.bar.take() {
+                bar.finish_and_clear();
+            }
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar.set_message(stage.to_owned());
+            self.bar = Some(bar);
+            self.stage = stage.to_owned();
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
