@@ -339,3 +339,108 @@ pub fn group_stats_table(by: &[GroupField], groups: &[(Vec<Cell>, GroupStats)]) 
     }
     t
 }
+
+fn upns(store: &mut dyn Store, school: SchoolId) -> Result<HashMap<PupilId, String>> {
+    Ok(store
+        .pupils(school)?
+        .into_iter()
+        .map(|p| (p.id, p.pupil.upn.to_string()))
+        .collect())
+}
+
+fn timestamp(at: &chrono::DateTime<chrono::Utc>) -> Cell {
+    Cell::Text(rollcall_store::format_timestamp(at))
+}
+
+/// The register as it stands: every mark in the period with who recorded it and when, in the
+/// form of the marks file, so that it can be read back.
+pub fn marks_table(store: &mut dyn Store, school: SchoolId, range: DateRange) -> Result<Table> {
+    let upns = upns(store, school)?;
+    let mut marks = store.marks(school, range)?;
+    marks.sort_by(|a, b| {
+        (upns.get(&a.pupil), a.date, a.session).cmp(&(upns.get(&b.pupil), b.date, b.session))
+    });
+    let mut t = Table::new([
+        "upn",
+        "date",
+        "session",
+        "code",
+        "minutes_late",
+        "recorded_by",
+        "recorded_role",
+        "recorded_at",
+    ]);
+    for m in marks {
+        t.push(vec![
+            upns.get(&m.pupil).cloned().into(),
+            Cell::Text(m.date.to_string()),
+            Cell::Text(m.session.to_string()),
+            Cell::Text(m.entry.code.text().to_owned()),
+            m.entry
+                .minutes_late
+                .map_or(Cell::Null, |n| Cell::Int(n.into())),
+            Cell::Text(m.recorded.by),
+            Cell::Text(m.recorded.role),
+            timestamp(&m.recorded.at),
+        ]);
+    }
+    Ok(t)
+}
+
+/// Every amendment, oldest first: the original entry, the new one, the reason, who and when.
+pub fn amendments_table(
+    store: &mut dyn Store,
+    school: SchoolId,
+    upn: Option<&str>,
+) -> Result<Table> {
+    let upns = upns(store, school)?;
+    let pupil = match upn {
+        None => None,
+        Some(u) => Some(
+            upns.iter()
+                .find(|(_, v)| v.as_str() == u)
+                .map(|(k, _)| *k)
+                .ok_or_else(|| {
+                    AppError::Usage(format!(
+                        "no pupil with UPN {u} is on this school's admission register"
+                    ))
+                })?,
+        ),
+    };
+    let mut t = Table::new([
+        "upn",
+        "date",
+        "session",
+        "original_code",
+        "original_minutes_late",
+        "original_recorded_by",
+        "original_recorded_role",
+        "original_recorded_at",
+        "code",
+        "minutes_late",
+        "reason",
+        "amended_by",
+        "amended_role",
+        "amended_at",
+    ]);
+    let minutes = |m: Option<u32>| m.map_or(Cell::Null, |n| Cell::Int(n.into()));
+    for a in store.amendments(school, pupil)? {
+        t.push(vec![
+            upns.get(&a.pupil).cloned().into(),
+            Cell::Text(a.date.to_string()),
+            Cell::Text(a.session.to_string()),
+            Cell::Text(a.original.code.text().to_owned()),
+            minutes(a.original.minutes_late),
+            Cell::Text(a.original_recorded.by),
+            Cell::Text(a.original_recorded.role),
+            timestamp(&a.original_recorded.at),
+            Cell::Text(a.amended.code.text().to_owned()),
+            minutes(a.amended.minutes_late),
+            Cell::Text(a.reason),
+            Cell::Text(a.recorded.by),
+            Cell::Text(a.recorded.role),
+            timestamp(&a.recorded.at),
+        ]);
+    }
+    Ok(t)
+}

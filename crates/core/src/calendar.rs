@@ -14,20 +14,20 @@ pub const MAX_REGISTER_MINUTES: i64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error("the {session} register closes at {closes} but opens at {opens}: it must close after it opens")]
+    #[error("the {session} register closes at {} but opens at {}: it must close after it opens", format_time(*.closes), format_time(*.opens))]
     RegisterCloses {
         session: Session,
         opens: NaiveTime,
         closes: NaiveTime,
     },
-    #[error("the {session} register is open for {minutes} minutes ({opens} to {closes}); a register may stay open at most 30 minutes")]
+    #[error("the {session} register is open for {minutes} minutes ({} to {}); a register may stay open at most 30 minutes", format_time(*.opens), format_time(*.closes))]
     RegisterTooLong {
         session: Session,
         opens: NaiveTime,
         closes: NaiveTime,
         minutes: i64,
     },
-    #[error("the afternoon register opens at {pm_opens}, before the morning register closes at {am_closes}")]
+    #[error("the afternoon register opens at {}, before the morning register closes at {}", format_time(*.pm_opens), format_time(*.am_closes))]
     RegistersOverlap {
         am_closes: NaiveTime,
         pm_opens: NaiveTime,

@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use rollcall_app::import::{import_calendar, import_marks, import_pupils, ImportOutcome};
 use rollcall_app::open::DEFAULT_DB;
 use rollcall_app::reports::{
-    group_stats, group_stats_table, pupil_stats, pupil_stats_table, pupils_table, GroupField,
+    amendments_table, group_stats, group_stats_table, marks_table, pupil_stats, pupil_stats_table,
+    pupils_table, GroupField,
 };
 use rollcall_app::table::{Format, Table};
 use rollcall_app::{open_store, resolve_school, Actor, AppError};
@@ -43,6 +44,25 @@ enum Command {
     },
     /// The admission register, with compulsory school age.
     Pupils(FormatArg),
+    /// The register as it stands: marks with who recorded them and when.
+    Marks {
+        /// First day (YYYY-MM-DD); default: the first mark.
+        #[arg(long, value_parser = date_arg)]
+        from: Option<Date>,
+        /// Last day (YYYY-MM-DD); default: the last mark.
+        #[arg(long, value_parser = date_arg)]
+        to: Option<Date>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Every change to a mark: the original entry, the new one, the reason, who and when.
+    Amendments {
+        /// Only this pupil's.
+        #[arg(long, value_name = "UPN")]
+        upn: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Attendance figures as the DfE computes them.
     Stats {
         #[command(subcommand)]
@@ -196,6 +216,20 @@ fn run(cli: Cli) -> Result<(), AppError> {
             let mut store = open_store(&url)?;
             let s = resolve_school(store.as_mut(), school)?;
             write_table(&pupils_table(store.as_mut(), s.id)?, f.format)
+        }
+        Command::Marks { from, to, format } => {
+            let mut store = open_store(&url)?;
+            let s = resolve_school(store.as_mut(), school)?;
+            let range = rollcall_store::DateRange { from, to };
+            write_table(&marks_table(store.as_mut(), s.id, range)?, format.format)
+        }
+        Command::Amendments { upn, format } => {
+            let mut store = open_store(&url)?;
+            let s = resolve_school(store.as_mut(), school)?;
+            write_table(
+                &amendments_table(store.as_mut(), s.id, upn.as_deref())?,
+                format.format,
+            )
         }
         Command::Stats { what } => {
             let mut store = open_store(&url)?;
