@@ -1,0 +1,108 @@
+-- The initial schema: the logical schema of rollcall-store (crates/store/src/lib.rs).
+-- A migration that has landed is never edited; later changes go in a new, numbered file.
+
+CREATE TABLE schools (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    urn        text UNIQUE,
+    name       text NOT NULL,
+    la         text,
+    estab      text,
+    -- Register times as HH:MM, all four empty until a calendar is imported.
+    am_opens   text,
+    am_closes  text,
+    pm_opens   text,
+    pm_closes  text,
+    CONSTRAINT schools_register_times_all_or_none CHECK (
+        (am_opens IS NULL) = (am_closes IS NULL)
+        AND (am_opens IS NULL) = (pm_opens IS NULL)
+        AND (am_opens IS NULL) = (pm_closes IS NULL)
+    )
+);
+
+-- A school without a URN is known by its name.
+CREATE UNIQUE INDEX schools_name_without_urn ON schools (name) WHERE urn IS NULL;
+
+CREATE TABLE half_terms (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    school_id   bigint NOT NULL REFERENCES schools (id),
+    name        text NOT NULL,
+    start_date  date NOT NULL,
+    end_date    date NOT NULL,
+    CHECK (start_date <= end_date)
+);
+
+CREATE INDEX half_terms_school ON half_terms (school_id, start_date);
+
+CREATE TABLE closures (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    school_id   bigint NOT NULL REFERENCES schools (id),
+    start_date  date NOT NULL,
+    end_date    date NOT NULL,
+    sessions    text NOT NULL CHECK (sessions IN ('am', 'pm', 'both')),
+    reason      text NOT NULL,
+    -- Empty for the whole school.
+    year_groups text[] NOT NULL DEFAULT '{}',
+    CHECK (start_date <= end_date)
+);
+
+CREATE INDEX closures_school ON closures (school_id, start_date);
+
+CREATE TABLE pupils (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    school_id       bigint NOT NULL REFERENCES schools (id),
+    upn             text NOT NULL,
+    surname         text NOT NULL,
+    forename        text NOT NULL,
+    dob             date NOT NULL,
+    sex             text CHECK (sex IN ('F', 'M')),
+    year_group      text NOT NULL,
+    form            text,
+    admission_date  date NOT NULL,
+    leaving_date    date,
+    fsm             boolean NOT NULL,
+    pupil_premium   boolean NOT NULL,
+    looked_after    boolean NOT NULL,
+    social_worker   boolean NOT NULL,
+    eal             boolean NOT NULL,
+    young_carer     boolean NOT NULL,
+    sen             text NOT NULL CHECK (sen IN ('N', 'K', 'E')),
+    ethnicity       text,
+    UNIQUE (school_id, upn)
+);
+
+-- One row per pupil, date and session; never deleted.
+CREATE TABLE marks (
+    pupil_id       bigint NOT NULL REFERENCES pupils (id),
+    date           date NOT NULL,
+    session        text NOT NULL CHECK (session IN ('AM', 'PM')),
+    code           text NOT NULL,
+    minutes_late   integer CHECK (minutes_late >= 0),
+    recorded_by    text NOT NULL,
+    recorded_role  text NOT NULL,
+    recorded_at    timestamptz NOT NULL,
+    PRIMARY KEY (pupil_id, date, session)
+);
+
+-- A school's marks are read through its pupils: the primary key serves a pupil's date range.
+
+-- Append only.
+CREATE TABLE amendments (
+    id                      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pupil_id                bigint NOT NULL,
+    date                    date NOT NULL,
+    session                 text NOT NULL CHECK (session IN ('AM', 'PM')),
+    original_code           text NOT NULL,
+    original_minutes_late   integer CHECK (original_minutes_late >= 0),
+    original_recorded_by    text NOT NULL,
+    original_recorded_role  text NOT NULL,
+    original_recorded_at    timestamptz NOT NULL,
+    amended_code            text NOT NULL,
+    amended_minutes_late    integer CHECK (amended_minutes_late >= 0),
+    reason                  text NOT NULL,
+    amended_by              text NOT NULL,
+    amended_role            text NOT NULL,
+    amended_at              timestamptz NOT NULL,
+    FOREIGN KEY (pupil_id, date, session) REFERENCES marks (pupil_id, date, session)
+);
+
+CREATE INDEX amendments_pupil ON amendments (pupil_id, id);

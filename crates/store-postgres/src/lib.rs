@@ -1,0 +1,460 @@
+//! The PostgreSQL backend of Rollcall's storage interface, [`rollcall_store::Store`].
+//!
+//! One database holds any number of schools. The schema follows the logical schema of
+//! `rollcall-store`: `schools`, `half_terms`, `closures`, `pupils`, `marks` (one row per pupil,
+//! date and session; never deleted) and `amendments` (append only), with dates as `date`, times of
+//! recording as `timestamptz` (to the microsecond) and codes as the text of the register. The
+//! schema is created and upgraded by [`Store::migrate`] from the numbered SQL files in
+//! `migrations/`.
+//!
+//! Every method that writes is one transaction. Marks are written in bulk with
+//! `COPY … FROM STDIN` in PostgreSQL's binary format.
+//!
+//! ```no_run
+//! use rollcall_store::Store;
+//! let mut store = rollcall_store_postgres::PostgresStore::connect(
+//!     "postgres://rollcall@127.0.0.1:5432/rollcall",
+//! )?;
+//! store.migrate()?;
+//! # Ok::<(), rollcall_store::StoreError>(())
+//! ```
+
+mod facts;
+mod marks;
+mod migrations;
+mod rows;
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use postgres::{Client, GenericClient, NoTls};
+use rollcall_core::calendar::format_time;
+use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session, SessionSet};
+use rollcall_store::{
+    DateRange, MarkChange, PupilId, PupilMarkFact, PupilsSaved, Result, School, SchoolDetails,
+    SchoolId, Store, StoreError, StoredAmendment, StoredMark, StoredPupil,
+};
+
+use crate::rows::col;
+
+/// A Rollcall database on a PostgreSQL server.
+pub struct PostgresStore {
+    client: Client,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("closed", &self.client.is_closed())
+            .finish()
+    }
+}
+
+/// Maps a database error into the store's error.
+pub(crate) fn db(e: postgres::Error) -> StoreError {
+    StoreError::Database(Box::new(e))
+}
+
+/// The ends of a date range, with open ends beyond any date a register holds.
+fn date_bounds(range: DateRange) -> (NaiveDate, NaiveDate) {
+    const FIRST: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    };
+    const LAST: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+        Some(d) => d,
+        None => NaiveDate::MAX,
+    };
+    (range.from.unwrap_or(FIRST), range.to.unwrap_or(LAST))
+}
+
+impl PostgresStore {
+    /// Connects to a database, e.g. `postgres://user@127.0.0.1:5432/rollcall` (or any form the
+    /// `postgres` crate reads, `postgresql://` URLs and `host=… dbname=…` strings included),
+    /// without TLS.
+    pub fn connect(url: &str) -> Result<PostgresStore> {
+        let client = Client::connect(url, NoTls).map_err(db)?;
+        Ok(PostgresStore::from_client(client))
+    }
+
+    /// A store on a client connected elsewhere (e.g. with TLS).
+    pub fn from_client(client: Client) -> PostgresStore {
+        PostgresStore { client }
+    }
+
+    /// The client underneath, for what the trait does not cover.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// Fails with [`StoreError::NotFound`] when there is no such school.
+fn require_school(client: &mut impl GenericClient, school: SchoolId) -> Result<()> {
+    match client
+        .query_opt("SELECT 1 FROM schools WHERE id = $1", &[&school])
+        .map_err(db)?
+    {
+        Some(_) => Ok(()),
+        None => Err(not_found(school)),
+    }
+}
+
+fn not_found(school: SchoolId) -> StoreError {
+    StoreError::NotFound(format!("school {school}"))
+}
+
+fn load_calendar(client: &mut impl GenericClient, school: SchoolId) -> Result<Calendar> {
+    let half_terms = client
+        .query(
+            "SELECT name, start_date, end_date FROM half_terms WHERE school_id = $1 ORDER BY id",
+            &[&school],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| {
+            Ok(HalfTerm {
+                name: col(row, 0)?,
+                start: col(row, 1)?,
+                end: col(row, 2)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let closures = client
+        .query(
+            "SELECT start_date, end_date, sessions, reason, year_groups FROM closures \
+             WHERE school_id = $1 ORDER BY id",
+            &[&school],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| {
+            let sessions: &str = col(row, 2)?;
+            let groups: Vec<&str> = col(row, 4)?;
+            let year_groups = groups
+                .iter()
+                .map(|g| {
+                    g.parse()
+                        .map_err(|e| StoreError::Corrupt(format!("closure: {e}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Closure {
+                start: col(row, 0)?,
+                end: col(row, 1)?,
+                sessions: SessionSet::parse(sessions)
+                    .ok_or_else(|| StoreError::Corrupt(format!("closure sessions '{sessions}'")))?,
+                reason: col(row, 3)?,
+                year_groups: (!year_groups.is_empty()).then_some(year_groups),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Calendar::new(half_terms, closures)
+        .map_err(|e| StoreError::Corrupt(format!("the calendar of school {school}: {e}")))
+}
+
+/// Finds the school of a calendar file (on URN, or on name when it has none), or creates it,
+/// and locks its row for the rest of the transaction.
+fn find_or_create_school(
+    tx: &mut postgres::Transaction<'_>,
+    school: &SchoolDetails,
+) -> Result<SchoolId> {
+    let find = |tx: &mut postgres::Transaction<'_>| -> Result<Option<SchoolId>> {
+        let row = match &school.urn {
+            Some(urn) => tx.query_opt(
+                "SELECT id FROM schools WHERE urn = $1 FOR NO KEY UPDATE",
+                &[urn],
+            ),
+            None => tx.query_opt(
+                "SELECT id FROM schools WHERE name = $1 AND urn IS NULL FOR NO KEY UPDATE",
+                &[&school.name],
+            ),
+        }
+        .map_err(db)?;
+        row.map(|row| col(&row, 0)).transpose()
+    };
+    if let Some(id) = find(tx)? {
+        return Ok(id);
+    }
+    let created = tx
+        .query_opt(
+            "INSERT INTO schools (urn, name, la, estab) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING RETURNING id",
+            &[&school.urn, &school.name, &school.la, &school.estab],
+        )
+        .map_err(db)?;
+    if let Some(row) = created {
+        return col(&row, 0);
+    }
+    // Someone else created it in the meantime.
+    find(tx)?.ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "school '{}' could not be created: another school holds its URN or name",
+            school.name
+        ))
+    })
+}
+
+fn save_calendar(
+    tx: &mut postgres::Transaction<'_>,
+    school: SchoolId,
+    calendar: &Calendar,
+) -> Result<()> {
+    tx.execute("DELETE FROM half_terms WHERE school_id = $1", &[&school])
+        .map_err(db)?;
+    tx.execute("DELETE FROM closures WHERE school_id = $1", &[&school])
+        .map_err(db)?;
+    let insert_half_term = tx
+        .prepare(
+            "INSERT INTO half_terms (school_id, name, start_date, end_date) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .map_err(db)?;
+    for h in calendar.half_terms() {
+        tx.execute(&insert_half_term, &[&school, &h.name, &h.start, &h.end])
+            .map_err(db)?;
+    }
+    let insert_closure = tx
+        .prepare(
+            "INSERT INTO closures (school_id, start_date, end_date, sessions, reason, year_groups) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .map_err(db)?;
+    for c in calendar.closures() {
+        let groups: Vec<String> = c
+            .year_groups
+            .iter()
+            .flatten()
+            .map(ToString::to_string)
+            .collect();
+        tx.execute(
+            &insert_closure,
+            &[
+                &school,
+                &c.start,
+                &c.end,
+                &c.sessions.as_str(),
+                &c.reason,
+                &groups,
+            ],
+        )
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+const INSERT_PUPIL: &str = "INSERT INTO pupils (school_id, upn, surname, forename, dob, sex, \
+    year_group, form, admission_date, leaving_date, fsm, pupil_premium, looked_after, \
+    social_worker, eal, young_carer, sen, ethnicity) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+    RETURNING id";
+
+const UPDATE_PUPIL: &str = "UPDATE pupils SET upn = $2, surname = $3, forename = $4, dob = $5, \
+    sex = $6, year_group = $7, form = $8, admission_date = $9, leaving_date = $10, fsm = $11, \
+    pupil_premium = $12, looked_after = $13, social_worker = $14, eal = $15, young_carer = $16, \
+    sen = $17, ethnicity = $18 WHERE id = $1";
+
+/// Writes a pupil with [`INSERT_PUPIL`] (`key` = the school; the row returned holds the new id)
+/// or [`UPDATE_PUPIL`] (`key` = the pupil).
+fn write_pupil(
+    tx: &mut postgres::Transaction<'_>,
+    statement: &postgres::Statement,
+    key: i64,
+    p: &Pupil,
+) -> Result<Option<postgres::Row>> {
+    let sex = p.sex.map(|s| s.to_string());
+    let year_group = p.year_group.to_string();
+    let sen = p.sen.to_string();
+    tx.query_opt(
+        statement,
+        &[
+            &key,
+            &p.upn.as_str(),
+            &p.surname,
+            &p.forename,
+            &p.dob,
+            &sex,
+            &year_group,
+            &p.form,
+            &p.admission_date,
+            &p.leaving_date,
+            &p.fsm,
+            &p.pupil_premium,
+            &p.looked_after,
+            &p.social_worker,
+            &p.eal,
+            &p.young_carer,
+            &sen,
+            &p.ethnicity,
+        ],
+    )
+    .map_err(db)
+}
+
+impl Store for PostgresStore {
+    fn migrate(&mut self) -> Result<()> {
+        migrations::migrate(&mut self.client)
+    }
+
+    fn backend(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
+    fn schools(&mut self) -> Result<Vec<School>> {
+        self.client
+            .query(
+                &format!("SELECT {} FROM schools ORDER BY id", rows::SCHOOL_COLUMNS),
+                &[],
+            )
+            .map_err(db)?
+            .iter()
+            .map(rows::school)
+            .collect()
+    }
+
+    fn import_calendar(
+        &mut self,
+        school: &SchoolDetails,
+        times: &RegisterTimes,
+        calendar: &Calendar,
+    ) -> Result<SchoolId> {
+        let mut tx = self.client.transaction().map_err(db)?;
+        let id = find_or_create_school(&mut tx, school)?;
+        let time = |t| format_time(t);
+        tx.execute(
+            "UPDATE schools SET urn = $2, name = $3, la = $4, estab = $5, \
+             am_opens = $6, am_closes = $7, pm_opens = $8, pm_closes = $9 WHERE id = $1",
+            &[
+                &id,
+                &school.urn,
+                &school.name,
+                &school.la,
+                &school.estab,
+                &time(times.opens(Session::Am)),
+                &time(times.closes(Session::Am)),
+                &time(times.opens(Session::Pm)),
+                &time(times.closes(Session::Pm)),
+            ],
+        )
+        .map_err(db)?;
+        let existing = load_calendar(&mut tx, id)?;
+        let merged = existing.merged_with(calendar).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "the calendar of school {id} cannot take the new one: {e}"
+            ))
+        })?;
+        save_calendar(&mut tx, id, &merged)?;
+        tx.commit().map_err(db)?;
+        Ok(id)
+    }
+
+    fn calendar(&mut self, school: SchoolId) -> Result<Calendar> {
+        let mut tx = self.client.transaction().map_err(db)?;
+        require_school(&mut tx, school)?;
+        let calendar = load_calendar(&mut tx, school)?;
+        tx.commit().map_err(db)?;
+        Ok(calendar)
+    }
+
+    fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>> {
+        let mut tx = self.client.transaction().map_err(db)?;
+        require_school(&mut tx, school)?;
+        let pupils = tx
+            .query(
+                &format!(
+                    "SELECT id, {} FROM pupils WHERE school_id = $1 ORDER BY id",
+                    rows::PUPIL_COLUMNS
+                ),
+                &[&school],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|row| {
+                Ok(StoredPupil {
+                    id: col(row, 0)?,
+                    pupil: rows::pupil(row, 1)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit().map_err(db)?;
+        Ok(pupils)
+    }
+
+    fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
+        let mut tx = self.client.transaction().map_err(db)?;
+        // Locking the school makes concurrent imports of its pupils take turns, so the counts
+        // are exact.
+        if tx
+            .query_opt(
+                "SELECT 1 FROM schools WHERE id = $1 FOR NO KEY UPDATE",
+                &[&school],
+            )
+            .map_err(db)?
+            .is_none()
+        {
+            return Err(not_found(school));
+        }
+        let mut existing: HashMap<String, (PupilId, Pupil)> = HashMap::new();
+        for row in tx
+            .query(
+                &format!(
+                    "SELECT id, {} FROM pupils WHERE school_id = $1",
+                    rows::PUPIL_COLUMNS
+                ),
+                &[&school],
+            )
+            .map_err(db)?
+        {
+            let pupil = rows::pupil(&row, 1)?;
+            existing.insert(pupil.upn.as_str().to_owned(), (col(&row, 0)?, pupil));
+        }
+        let insert = tx.prepare(INSERT_PUPIL).map_err(db)?;
+        let update = tx.prepare(UPDATE_PUPIL).map_err(db)?;
+        let mut saved = PupilsSaved::default();
+        for pupil in pupils {
+            match existing.get_mut(pupil.upn.as_str()) {
+                Some((_, stored)) if stored == pupil => saved.unchanged += 1,
+                Some((id, stored)) => {
+                    write_pupil(&mut tx, &update, *id, pupil)?;
+                    *stored = pupil.clone();
+                    saved.updated += 1;
+                }
+                None => {
+                    let row = write_pupil(&mut tx, &insert, school, pupil)?.ok_or_else(|| {
+                        StoreError::Corrupt("the new pupil's id did not come back".into())
+                    })?;
+                    existing.insert(
+                        pupil.upn.as_str().to_owned(),
+                        (col(&row, 0)?, pupil.clone()),
+                    );
+                    saved.added += 1;
+                }
+            }
+        }
+        tx.commit().map_err(db)?;
+        Ok(saved)
+    }
+
+    fn marks(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<StoredMark>> {
+        marks::marks(&mut self.client, school, range)
+    }
+
+    fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>> {
+        marks::mark_facts(&mut self.client, school, range)
+    }
+
+    fn apply_marks(
+        &mut self,
+        school: SchoolId,
+        changes: &[MarkChange],
+        progress: rollcall_store::Progress<'_>,
+    ) -> Result<()> {
+        marks::apply(&mut self.client, school, changes, progress)
+    }
+
+    fn amendments(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredAmendment>> {
+        marks::amendments(&mut self.client, school, pupil)
+    }
+}

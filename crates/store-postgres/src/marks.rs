@@ -1,0 +1,429 @@
+//! Marks and amendments: the bulk write path and the reads for the register and statistics.
+
+use std::collections::{HashMap, HashSet};
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, Transaction};
+use rollcall_core::marks::{MarkEntry, Recorded};
+use rollcall_core::{Date, Session};
+use rollcall_store::{
+    DateRange, MarkChange, Progress, PupilId, PupilMarkFact, Result, SchoolId, StoreError,
+    StoredAmendment, StoredMark,
+};
+
+use crate::rows::{self, col};
+use crate::{date_bounds, db, require_school};
+
+/// How often a long write reports its progress.
+const PROGRESS_EVERY: usize = 10_000;
+
+pub(crate) fn marks(
+    client: &mut Client,
+    school: SchoolId,
+    range: DateRange,
+) -> Result<Vec<StoredMark>> {
+    let (from, to) = date_bounds(range);
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let mut marks = Vec::new();
+    let mut rows = tx
+        .query_raw(
+            "SELECT m.pupil_id, m.date, m.session, m.code, m.minutes_late, \
+                    m.recorded_by, m.recorded_role, m.recorded_at \
+             FROM marks m JOIN pupils p ON p.id = m.pupil_id \
+             WHERE p.school_id = $1 AND m.date BETWEEN $2 AND $3 \
+             ORDER BY m.pupil_id, m.date, m.session",
+            [&school as &(dyn ToSql + Sync), &from, &to],
+        )
+        .map_err(db)?;
+    while let Some(row) = rows.next().map_err(db)? {
+        marks.push(StoredMark {
+            pupil: col(&row, 0)?,
+            date: col(&row, 1)?,
+            session: rows::session(col(&row, 2)?)?,
+            entry: rows::entry(&row, 3, 4)?,
+            recorded: rows::recorded(&row, 5)?,
+        });
+    }
+    drop(rows);
+    tx.commit().map_err(db)?;
+    Ok(marks)
+}
+
+pub(crate) fn mark_facts(
+    client: &mut Client,
+    school: SchoolId,
+    range: DateRange,
+) -> Result<Vec<PupilMarkFact>> {
+    let (from, to) = date_bounds(range);
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    // COPY takes no parameters; the values spliced in are an integer and two ISO dates.
+    let query = format!(
+        "COPY (SELECT m.pupil_id, m.date, m.session, m.code \
+               FROM marks m JOIN pupils p ON p.id = m.pupil_id \
+               WHERE p.school_id = {school} AND m.date BETWEEN '{}' AND '{}' \
+               ORDER BY m.pupil_id, m.date, m.session) \
+         TO STDOUT (FORMAT binary)",
+        from.format("%Y-%m-%d"),
+        to.format("%Y-%m-%d"),
+    );
+    let facts = crate::facts::read(tx.copy_out(&query).map_err(db)?)?;
+    tx.commit().map_err(db)?;
+    Ok(facts)
+}
+
+pub(crate) fn amendments(
+    client: &mut Client,
+    school: SchoolId,
+    pupil: Option<PupilId>,
+) -> Result<Vec<StoredAmendment>> {
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let amendments = tx
+        .query(
+            "SELECT a.pupil_id, a.date, a.session, \
+                    a.original_code, a.original_minutes_late, \
+                    a.original_recorded_by, a.original_recorded_role, a.original_recorded_at, \
+                    a.amended_code, a.amended_minutes_late, a.reason, \
+                    a.amended_by, a.amended_role, a.amended_at \
+             FROM amendments a JOIN pupils p ON p.id = a.pupil_id \
+             WHERE p.school_id = $1 AND ($2::bigint IS NULL OR a.pupil_id = $2) \
+             ORDER BY a.id",
+            &[&school, &pupil],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| {
+            Ok(StoredAmendment {
+                pupil: col(row, 0)?,
+                date: col(row, 1)?,
+                session: rows::session(col(row, 2)?)?,
+                original: rows::entry(row, 3, 4)?,
+                original_recorded: rows::recorded(row, 5)?,
+                amended: rows::entry(row, 8, 9)?,
+                reason: col(row, 10)?,
+                recorded: rows::recorded(row, 11)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    tx.commit().map_err(db)?;
+    Ok(amendments)
+}
+
+/// Where a change applies.
+fn key(change: &MarkChange) -> (PupilId, Date, Session) {
+    match change {
+        MarkChange::New {
+            pupil,
+            date,
+            session,
+            ..
+        }
+        | MarkChange::Amend {
+            pupil,
+            date,
+            session,
+            ..
+        } => (*pupil, *date, *session),
+    }
+}
+
+/// What a write is told while it goes: the school's UPNs for messages, and progress.
+struct Run<'p> {
+    upns: HashMap<PupilId, String>,
+    progress: Progress<'p>,
+    done: usize,
+}
+
+impl Run<'_> {
+    fn upn(&self, pupil: PupilId) -> &str {
+        self.upns.get(&pupil).map_or("?", String::as_str)
+    }
+
+    fn advance(&mut self) {
+        self.done += 1;
+        if self.done % PROGRESS_EVERY == 0 {
+            (self.progress)(self.done);
+        }
+    }
+
+    fn already_marked(&self, (pupil, date, session): (PupilId, Date, Session)) -> StoreError {
+        StoreError::Conflict(format!(
+            "pupil {} already has a mark for the {session} session of {date}",
+            self.upn(pupil)
+        ))
+    }
+}
+
+pub(crate) fn apply(
+    client: &mut Client,
+    school: SchoolId,
+    changes: &[MarkChange],
+    progress: Progress<'_>,
+) -> Result<()> {
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let upns = tx
+        .query(
+            "SELECT id, upn FROM pupils WHERE school_id = $1",
+            &[&school],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| Ok((col(row, 0)?, col(row, 1)?)))
+        .collect::<Result<HashMap<PupilId, String>>>()?;
+    if let Some((pupil, _, _)) = changes
+        .iter()
+        .map(key)
+        .find(|(pupil, _, _)| !upns.contains_key(pupil))
+    {
+        return Err(StoreError::NotFound(format!(
+            "pupil {pupil} in school {school}"
+        )));
+    }
+    let mut run = Run {
+        upns,
+        progress,
+        done: 0,
+    };
+    let mut amend = None;
+    let mut rest = changes;
+    while let Some(first) = rest.first() {
+        if matches!(first, MarkChange::New { .. }) {
+            let n = rest
+                .iter()
+                .take_while(|c| matches!(c, MarkChange::New { .. }))
+                .count();
+            insert_new(&mut tx, &rest[..n], &mut run)?;
+            rest = &rest[n..];
+        } else {
+            let statements = match &amend {
+                Some(s) => s,
+                None => amend.insert(AmendStatements::prepare(&mut tx)?),
+            };
+            apply_amend(&mut tx, statements, first, &run)?;
+            run.advance();
+            rest = &rest[1..];
+        }
+    }
+    tx.commit().map_err(db)?;
+    if !changes.is_empty() && run.done % PROGRESS_EVERY != 0 {
+        (run.progress)(run.done);
+    }
+    Ok(())
+}
+
+/// Inserts a run of new marks with one `COPY`. A session that already has a mark, in the
+/// database or earlier in the run, is a conflict.
+fn insert_new(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &mut Run<'_>) -> Result<()> {
+    let mut seen = HashSet::with_capacity(changes.len());
+    let mut minutes = Vec::with_capacity(changes.len());
+    for change in changes {
+        let k = key(change);
+        if !seen.insert(k) {
+            return Err(run.already_marked(k));
+        }
+        if let MarkChange::New { entry, .. } = change {
+            minutes.push(rows::minutes_param(entry.minutes_late)?);
+        }
+    }
+    drop(seen);
+    let mut savepoint = tx.savepoint("new_marks").map_err(db)?;
+    match copy_marks(&mut savepoint, changes, &minutes, run) {
+        Ok(()) => savepoint.commit().map_err(db),
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            drop(savepoint);
+            Err(find_conflict(tx, changes, run)?.unwrap_or_else(|| {
+                StoreError::Conflict(format!("a mark was recorded meanwhile: {e}"))
+            }))
+        }
+        Err(e) => Err(db(e)),
+    }
+}
+
+fn copy_marks(
+    tx: &mut Transaction<'_>,
+    changes: &[MarkChange],
+    minutes: &[Option<i32>],
+    run: &mut Run<'_>,
+) -> std::result::Result<(), postgres::Error> {
+    let sink = tx.copy_in(
+        "COPY marks (pupil_id, date, session, code, minutes_late, \
+                     recorded_by, recorded_role, recorded_at) \
+         FROM STDIN (FORMAT binary)",
+    )?;
+    let types = [
+        Type::INT8,
+        Type::DATE,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT4,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+    ];
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    for (change, minutes) in changes.iter().zip(minutes) {
+        let MarkChange::New {
+            pupil,
+            date,
+            session,
+            entry,
+            recorded,
+        } = change
+        else {
+            continue;
+        };
+        let values: [&(dyn ToSql + Sync); 8] = [
+            pupil,
+            date,
+            &session.as_str(),
+            &entry.code.text(),
+            minutes,
+            &recorded.by,
+            &recorded.role,
+            &recorded.at,
+        ];
+        writer.write(&values)?;
+        run.advance();
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// The first of `changes` whose session already has a mark.
+fn find_conflict(
+    tx: &mut Transaction<'_>,
+    changes: &[MarkChange],
+    run: &Run<'_>,
+) -> Result<Option<StoreError>> {
+    let (mut pupils, mut dates, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
+    for change in changes {
+        let (pupil, date, session) = key(change);
+        pupils.push(pupil);
+        dates.push(date);
+        sessions.push(session.as_str());
+    }
+    let row = tx
+        .query_opt(
+            "SELECT k.ord FROM unnest($1::bigint[], $2::date[], $3::text[]) \
+                 WITH ORDINALITY AS k (pupil_id, date, session, ord) \
+             JOIN marks m USING (pupil_id, date, session) \
+             ORDER BY k.ord LIMIT 1",
+            &[&pupils, &dates, &sessions],
+        )
+        .map_err(db)?;
+    let Some(row) = row else { return Ok(None) };
+    let ord: i64 = col(&row, 0)?;
+    Ok(usize::try_from(ord - 1)
+        .ok()
+        .and_then(|i| changes.get(i))
+        .map(|change| run.already_marked(key(change))))
+}
+
+struct AmendStatements {
+    current: postgres::Statement,
+    amend: postgres::Statement,
+}
+
+impl AmendStatements {
+    fn prepare(tx: &mut Transaction<'_>) -> Result<AmendStatements> {
+        let current = tx
+            .prepare(
+                "SELECT code, minutes_late FROM marks \
+                 WHERE pupil_id = $1 AND date = $2 AND session = $3 FOR UPDATE",
+            )
+            .map_err(db)?;
+        // The amendment copies the original entry as it stands, then the mark takes the new one.
+        let amend = tx
+            .prepare(
+                "WITH original AS ( \
+                     SELECT pupil_id, date, session, code, minutes_late, \
+                            recorded_by, recorded_role, recorded_at \
+                     FROM marks WHERE pupil_id = $1 AND date = $2 AND session = $3 \
+                 ), amendment AS ( \
+                     INSERT INTO amendments (pupil_id, date, session, \
+                         original_code, original_minutes_late, original_recorded_by, \
+                         original_recorded_role, original_recorded_at, \
+                         amended_code, amended_minutes_late, reason, \
+                         amended_by, amended_role, amended_at) \
+                     SELECT pupil_id, date, session, code, minutes_late, \
+                            recorded_by, recorded_role, recorded_at, \
+                            $4, $5, $6, $7, $8, $9 \
+                     FROM original \
+                 ) \
+                 UPDATE marks SET code = $4, minutes_late = $5, \
+                     recorded_by = $7, recorded_role = $8, recorded_at = $9 \
+                 WHERE pupil_id = $1 AND date = $2 AND session = $3",
+            )
+            .map_err(db)?;
+        Ok(AmendStatements { current, amend })
+    }
+}
+
+fn apply_amend(
+    tx: &mut Transaction<'_>,
+    statements: &AmendStatements,
+    change: &MarkChange,
+    run: &Run<'_>,
+) -> Result<()> {
+    let MarkChange::Amend {
+        pupil,
+        date,
+        session,
+        expected,
+        entry,
+        reason,
+        recorded: Recorded { by, role, at },
+    } = change
+    else {
+        return Ok(());
+    };
+    let upn = run.upn(*pupil);
+    let row = tx
+        .query_opt(&statements.current, &[pupil, date, &session.as_str()])
+        .map_err(db)?
+        .ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "pupil {upn} has no mark for the {session} session of {date} to amend"
+            ))
+        })?;
+    let current = rows::entry(&row, 0, 1)?;
+    if !current.same_as(expected) {
+        return Err(StoreError::Conflict(format!(
+            "the mark of pupil {upn} for the {session} session of {date} is now {}, not {}: \
+             it was changed meanwhile",
+            describe(&current),
+            describe(expected)
+        )));
+    }
+    let minutes = rows::minutes_param(entry.minutes_late)?;
+    tx.execute(
+        &statements.amend,
+        &[
+            pupil,
+            date,
+            &session.as_str(),
+            &entry.code.text(),
+            &minutes,
+            reason,
+            by,
+            role,
+            at,
+        ],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
+/// An entry for a message: `L (12 minutes late)`.
+fn describe(entry: &MarkEntry) -> String {
+    match entry.minutes_late {
+        Some(m) => format!("'{}' ({m} minutes late)", entry.code),
+        None => format!("'{}'", entry.code),
+    }
+}
