@@ -55,7 +55,8 @@ pub(crate) fn db(e: postgres::Error) -> StoreError {
     StoreError::Database(Box::new(e))
 }
 
-/// The ends of a date range, with open ends beyond any date a register holds.
+/// The ends of a date range, with open ends (and the ends of a far-fetched range) at years 1 and
+/// 9999, beyond any date a register holds.
 fn date_bounds(range: DateRange) -> (NaiveDate, NaiveDate) {
     const FIRST: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
         Some(d) => d,
@@ -65,7 +66,10 @@ fn date_bounds(range: DateRange) -> (NaiveDate, NaiveDate) {
         Some(d) => d,
         None => NaiveDate::MAX,
     };
-    (range.from.unwrap_or(FIRST), range.to.unwrap_or(LAST))
+    (
+        range.from.map_or(FIRST, |d| d.max(FIRST)),
+        range.to.map_or(LAST, |d| d.min(LAST)),
+    )
 }
 
 impl PostgresStore {
@@ -360,7 +364,7 @@ impl Store for PostgresStore {
         let pupils = tx
             .query(
                 &format!(
-                    "SELECT id, {} FROM pupils WHERE school_id = $1 ORDER BY id",
+                    "SELECT id, {} FROM pupils WHERE school_id = $1 ORDER BY upn COLLATE \"C\"",
                     rows::PUPIL_COLUMNS
                 ),
                 &[&school],

@@ -309,6 +309,17 @@ fn import_calendar_creates_then_updates_a_school_and_merges_calendars() {
     ));
 }
 
+/// The pupils as read, which come in UPN order.
+fn by_upn(stored: &[rollcall_store::StoredPupil]) -> Vec<Pupil> {
+    stored.iter().map(|s| s.pupil.clone()).collect()
+}
+
+fn sorted(pupils: &[Pupil]) -> Vec<Pupil> {
+    let mut pupils = pupils.to_vec();
+    pupils.sort_by(|a, b| a.upn.cmp(&b.upn));
+    pupils
+}
+
 #[test]
 fn save_pupils_counts_added_updated_and_unchanged() {
     let mut store = store();
@@ -330,8 +341,7 @@ fn save_pupils_counts_added_updated_and_unchanged() {
         }
     );
     let stored = store.pupils(id).unwrap();
-    let read: Vec<Pupil> = stored.iter().map(|s| s.pupil.clone()).collect();
-    assert_eq!(read, pupils);
+    assert_eq!(by_upn(&stored), sorted(&pupils));
 
     pupils[2].surname = "Changed".into();
     pupils[3].looked_after = true;
@@ -351,8 +361,7 @@ fn save_pupils_counts_added_updated_and_unchanged() {
         let now = again.iter().find(|a| a.id == s.id).unwrap();
         assert_eq!(now.pupil.upn, s.pupil.upn);
     }
-    let read: Vec<Pupil> = again.iter().map(|s| s.pupil.clone()).collect();
-    assert_eq!(read, pupils);
+    assert_eq!(by_upn(&again), sorted(&pupils));
     assert_eq!(
         store.save_pupils(id, &pupils).unwrap(),
         PupilsSaved {
@@ -515,6 +524,11 @@ fn new_marks_then_amendments_keep_their_history() {
     assert_eq!(store.mark_facts(id, to).unwrap().len(), 3);
     let facts = store.mark_facts(id, DateRange::all()).unwrap();
     assert_eq!(facts.len(), 4);
+    let everything = DateRange::between(Date::MIN, Date::MAX);
+    assert_eq!(store.mark_facts(id, everything).unwrap(), facts);
+    assert_eq!(store.marks(id, everything).unwrap().len(), 4);
+    let backwards = DateRange::between(d("2024-09-05"), d("2024-09-04"));
+    assert!(store.mark_facts(id, backwards).unwrap().is_empty());
     let late = facts
         .iter()
         .find(|f| f.pupil == p[1] && f.fact.date == d("2024-09-05"))
@@ -679,6 +693,75 @@ fn conflicts_are_refused_and_change_nothing() {
     assert_eq!(store.amendments(id, None).unwrap().len(), 1);
 }
 
+/// Runs `work` on two connections to the same database at once; returns both results.
+fn race<T: Send + 'static>(
+    url: &str,
+    work: impl Fn(&mut PostgresStore) -> Result<T, StoreError> + Send + Sync + 'static,
+) -> Vec<Result<T, StoreError>> {
+    let work = std::sync::Arc::new(work);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, work, barrier) = (url.to_owned(), work.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut store = PostgresStore::connect(&url).unwrap();
+                barrier.wait();
+                work(&mut store)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+#[test]
+fn concurrent_writers_of_one_session_conflict() {
+    let url = rollcall_testkit::fresh_database_url();
+    let mut store = PostgresStore::connect(&url).unwrap();
+    store.migrate().unwrap();
+
+    // Two imports of a new school make one school.
+    let ids = race(&url, |s| {
+        s.import_calendar(&details("Oak Academy", Some("100001")), &times(), &autumn())
+    });
+    assert_eq!(ids[0].as_ref().unwrap(), ids[1].as_ref().unwrap());
+    assert_eq!(store.schools().unwrap().len(), 1);
+    let id = *ids[0].as_ref().unwrap();
+    let p = add_pupils(&mut store, id, 0..1)[0];
+
+    // Two new marks for one session: one is written, the other is refused.
+    let results = race(&url, move |s| {
+        s.apply_marks(
+            id,
+            &[new(p, "2024-09-04", Session::Am, "N")],
+            &mut no_progress(),
+        )
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(results
+        .iter()
+        .any(|r| matches!(r, Err(StoreError::Conflict(_)))));
+
+    // Two amendments from the same original: the second finds it changed.
+    let results = race(&url, move |s| {
+        s.apply_marks(
+            id,
+            &[amend(
+                p,
+                "2024-09-04",
+                Session::Am,
+                entry("N", None),
+                entry("I", None),
+            )],
+            &mut no_progress(),
+        )
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(results
+        .iter()
+        .any(|r| matches!(r, Err(StoreError::Conflict(_)))));
+    assert_eq!(store.amendments(id, None).unwrap().len(), 1);
+}
+
 #[test]
 fn schools_do_not_see_each_others_pupils_or_marks() {
     let mut store = store();
@@ -808,7 +891,9 @@ fn year_of_marks(pupils: &[PupilId], days: u64) -> Vec<MarkChange> {
 fn bulk(pupil_count: u64, days: u64) {
     let mut store = store();
     let id = school(&mut store, "Oak Academy", "100001");
+    let started = Instant::now();
     let pupils = add_pupils(&mut store, id, 0..pupil_count);
+    eprintln!("{pupil_count} pupils: {:?}", started.elapsed());
     let changes = year_of_marks(&pupils, days);
     let mut reported = Vec::new();
     let started = Instant::now();
@@ -857,11 +942,16 @@ fn bulk(pupil_count: u64, days: u64) {
             (*pupil, *date, *session, entry.code.base())
         );
     }
-    // A second batch over the same sessions conflicts as a whole.
-    let err = store
-        .apply_marks(id, &changes[changes.len() - 100..], &mut no_progress())
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    // A second batch over the same sessions conflicts as a whole, wherever the conflict is.
+    for again in [&changes[..], &changes[changes.len() - 100..]] {
+        let err = store
+            .apply_marks(id, again, &mut no_progress())
+            .unwrap_err();
+        let StoreError::Conflict(message) = err else {
+            panic!("{err}")
+        };
+        assert!(message.contains("already has a mark"), "{message}");
+    }
     assert_eq!(
         store.mark_facts(id, DateRange::all()).unwrap().len(),
         changes.len()
