@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
@@ -144,9 +145,12 @@ impl Run<'_> {
         self.upns.get(&pupil).map_or("?", String::as_str)
     }
 
-    fn advance(&mut self) {
-        self.done += 1;
-        if self.done % PROGRESS_EVERY == 0 {
+    /// Counts `n` more changes written, reporting each time the count passes a multiple of
+    /// [`PROGRESS_EVERY`].
+    fn advance(&mut self, n: usize) {
+        let before = self.done / PROGRESS_EVERY;
+        self.done += n;
+        if self.done / PROGRESS_EVERY > before {
             (self.progress)(self.done);
         }
     }
@@ -190,25 +194,20 @@ pub(crate) fn apply(
         progress,
         done: 0,
     };
-    let mut amend = None;
     let mut rest = changes;
     while let Some(first) = rest.first() {
-        if matches!(first, MarkChange::New { .. }) {
-            let n = rest
-                .iter()
-                .take_while(|c| matches!(c, MarkChange::New { .. }))
-                .count();
-            insert_new(&mut tx, &rest[..n], &mut run)?;
-            rest = &rest[n..];
+        let is_new = matches!(first, MarkChange::New { .. });
+        let n = rest
+            .iter()
+            .take_while(|c| matches!(c, MarkChange::New { .. }) == is_new)
+            .count();
+        let (this, next) = rest.split_at(n);
+        if is_new {
+            insert_new(&mut tx, this, &mut run)?;
         } else {
-            let statements = match &amend {
-                Some(s) => s,
-                None => amend.insert(AmendStatements::prepare(&mut tx)?),
-            };
-            apply_amend(&mut tx, statements, first, &run)?;
-            run.advance();
-            rest = &rest[1..];
+            amend(&mut tx, this, &mut run)?;
         }
+        rest = next;
     }
     tx.commit().map_err(db)?;
     if !changes.is_empty() && run.done % PROGRESS_EVERY != 0 {
@@ -289,7 +288,7 @@ fn copy_marks(
             &recorded.at,
         ];
         writer.write(&values)?;
-        run.advance();
+        run.advance(1);
     }
     writer.finish()?;
     Ok(())
@@ -325,95 +324,141 @@ fn find_conflict(
         .map(|change| run.already_marked(key(change))))
 }
 
-struct AmendStatements {
-    current: postgres::Statement,
-    amend: postgres::Statement,
+/// Applies a run of amendments: in chunks whose sessions are all different (a session amended
+/// twice in a run is amended in order), each chunk with one statement that locks and reads the
+/// current entries and, once all are as expected, one that writes.
+fn amend(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &mut Run<'_>) -> Result<()> {
+    let mut rest = changes;
+    while !rest.is_empty() {
+        let mut seen = HashSet::new();
+        let n = rest
+            .iter()
+            .take(PROGRESS_EVERY)
+            .take_while(|c| seen.insert(key(c)))
+            .count();
+        let (chunk, next) = rest.split_at(n);
+        amend_chunk(tx, chunk, run)?;
+        run.advance(n);
+        rest = next;
+    }
+    Ok(())
 }
 
-impl AmendStatements {
-    fn prepare(tx: &mut Transaction<'_>) -> Result<AmendStatements> {
-        let current = tx
-            .prepare(
-                "SELECT code, minutes_late FROM marks \
-                 WHERE pupil_id = $1 AND date = $2 AND session = $3 FOR UPDATE",
-            )
-            .map_err(db)?;
-        // The amendment copies the original entry as it stands, then the mark takes the new one.
-        let amend = tx
-            .prepare(
-                "WITH original AS ( \
-                     SELECT pupil_id, date, session, code, minutes_late, \
-                            recorded_by, recorded_role, recorded_at \
-                     FROM marks WHERE pupil_id = $1 AND date = $2 AND session = $3 \
-                 ), amendment AS ( \
-                     INSERT INTO amendments (pupil_id, date, session, \
-                         original_code, original_minutes_late, original_recorded_by, \
-                         original_recorded_role, original_recorded_at, \
-                         amended_code, amended_minutes_late, reason, \
-                         amended_by, amended_role, amended_at) \
-                     SELECT pupil_id, date, session, code, minutes_late, \
-                            recorded_by, recorded_role, recorded_at, \
-                            $4, $5, $6, $7, $8, $9 \
-                     FROM original \
-                 ) \
-                 UPDATE marks SET code = $4, minutes_late = $5, \
-                     recorded_by = $7, recorded_role = $8, recorded_at = $9 \
-                 WHERE pupil_id = $1 AND date = $2 AND session = $3",
-            )
-            .map_err(db)?;
-        Ok(AmendStatements { current, amend })
-    }
+/// The columns of a chunk of amendments, sent as arrays.
+#[derive(Default)]
+struct AmendColumns<'a> {
+    pupils: Vec<PupilId>,
+    dates: Vec<Date>,
+    sessions: Vec<&'static str>,
+    codes: Vec<&'a str>,
+    minutes: Vec<Option<i32>>,
+    reasons: Vec<&'a str>,
+    by: Vec<&'a str>,
+    roles: Vec<&'a str>,
+    at: Vec<DateTime<Utc>>,
 }
 
-fn apply_amend(
-    tx: &mut Transaction<'_>,
-    statements: &AmendStatements,
-    change: &MarkChange,
-    run: &Run<'_>,
-) -> Result<()> {
-    let MarkChange::Amend {
-        pupil,
-        date,
-        session,
-        expected,
-        entry,
-        reason,
-        recorded: Recorded { by, role, at },
-    } = change
-    else {
-        return Ok(());
-    };
-    let upn = run.upn(*pupil);
-    let row = tx
-        .query_opt(&statements.current, &[pupil, date, &session.as_str()])
-        .map_err(db)?
-        .ok_or_else(|| {
-            StoreError::Conflict(format!(
-                "pupil {upn} has no mark for the {session} session of {date} to amend"
-            ))
-        })?;
-    let current = rows::entry(&row, 0, 1)?;
-    if !current.same_as(expected) {
-        return Err(StoreError::Conflict(format!(
-            "the mark of pupil {upn} for the {session} session of {date} is now {}, not {}: \
-             it was changed meanwhile",
-            describe(&current),
-            describe(expected)
-        )));
-    }
-    let minutes = rows::minutes_param(entry.minutes_late)?;
-    tx.execute(
-        &statements.amend,
-        &[
+fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) -> Result<()> {
+    let mut c = AmendColumns::default();
+    let mut expected = Vec::with_capacity(changes.len());
+    for change in changes {
+        let MarkChange::Amend {
             pupil,
             date,
-            &session.as_str(),
-            &entry.code.text(),
-            &minutes,
+            session,
+            expected: was,
+            entry,
             reason,
-            by,
-            role,
-            at,
+            recorded: Recorded { by, role, at },
+        } = change
+        else {
+            continue;
+        };
+        c.pupils.push(*pupil);
+        c.dates.push(*date);
+        c.sessions.push(session.as_str());
+        c.codes.push(entry.code.text());
+        c.minutes.push(rows::minutes_param(entry.minutes_late)?);
+        c.reasons.push(reason);
+        c.by.push(by);
+        c.roles.push(role);
+        c.at.push(*at);
+        expected.push((key(change), was));
+    }
+
+    // Lock the marks and read them as they stand.
+    let mut current: Vec<Option<MarkEntry>> = vec![None; expected.len()];
+    for row in tx
+        .query(
+            "SELECT k.ord, m.code, m.minutes_late \
+             FROM unnest($1::bigint[], $2::date[], $3::text[]) \
+                 WITH ORDINALITY AS k (pupil_id, date, session, ord) \
+             JOIN marks m USING (pupil_id, date, session) \
+             FOR UPDATE OF m",
+            &[&c.pupils, &c.dates, &c.sessions],
+        )
+        .map_err(db)?
+    {
+        let ord: i64 = col(&row, 0)?;
+        let slot = usize::try_from(ord - 1)
+            .ok()
+            .and_then(|i| current.get_mut(i))
+            .ok_or_else(|| StoreError::Corrupt(format!("amendment {ord} of a batch")))?;
+        *slot = Some(rows::entry(&row, 1, 2)?);
+    }
+    for (((pupil, date, session), was), now) in expected.iter().zip(&current) {
+        let upn = run.upn(*pupil);
+        let Some(now) = now else {
+            return Err(StoreError::Conflict(format!(
+                "pupil {upn} has no mark for the {session} session of {date} to amend"
+            )));
+        };
+        if !now.same_as(was) {
+            return Err(StoreError::Conflict(format!(
+                "the mark of pupil {upn} for the {session} session of {date} is now {}, not {}: \
+                 it was changed meanwhile",
+                describe(now),
+                describe(was)
+            )));
+        }
+    }
+
+    // Keep each original entry, with who recorded it and when, then put the new one in place.
+    // Statements of one query see the marks as they were before it.
+    tx.execute(
+        "WITH k AS ( \
+             SELECT * FROM unnest($1::bigint[], $2::date[], $3::text[], $4::text[], \
+                                  $5::integer[], $6::text[], $7::text[], $8::text[], \
+                                  $9::timestamptz[]) \
+                 WITH ORDINALITY AS k (pupil_id, date, session, code, minutes_late, reason, \
+                                       amended_by, amended_role, amended_at, ord) \
+         ), logged AS ( \
+             INSERT INTO amendments (pupil_id, date, session, \
+                 original_code, original_minutes_late, original_recorded_by, \
+                 original_recorded_role, original_recorded_at, \
+                 amended_code, amended_minutes_late, reason, \
+                 amended_by, amended_role, amended_at) \
+             SELECT k.pupil_id, k.date, k.session, \
+                    m.code, m.minutes_late, m.recorded_by, m.recorded_role, m.recorded_at, \
+                    k.code, k.minutes_late, k.reason, k.amended_by, k.amended_role, k.amended_at \
+             FROM k JOIN marks m USING (pupil_id, date, session) \
+             ORDER BY k.ord \
+         ) \
+         UPDATE marks m SET code = k.code, minutes_late = k.minutes_late, \
+             recorded_by = k.amended_by, recorded_role = k.amended_role, \
+             recorded_at = k.amended_at \
+         FROM k \
+         WHERE m.pupil_id = k.pupil_id AND m.date = k.date AND m.session = k.session",
+        &[
+            &c.pupils,
+            &c.dates,
+            &c.sessions,
+            &c.codes,
+            &c.minutes,
+            &c.reasons,
+            &c.by,
+            &c.roles,
+            &c.at,
         ],
     )
     .map_err(db)?;

@@ -860,6 +860,23 @@ fn what_the_store_did_not_write_is_reported_as_corrupt() {
     assert!(matches!(store.pupils(id), Err(StoreError::Corrupt(_))));
 }
 
+fn key(change: &MarkChange) -> (PupilId, Date, Session) {
+    match change {
+        MarkChange::New {
+            pupil,
+            date,
+            session,
+            ..
+        }
+        | MarkChange::Amend {
+            pupil,
+            date,
+            session,
+            ..
+        } => (*pupil, *date, *session),
+    }
+}
+
 /// `pupils` × `days` × 2 sessions of new marks, with some variety of codes.
 fn year_of_marks(pupils: &[PupilId], days: u64) -> Vec<MarkChange> {
     let codes = ["/", "L", "I", "N", "M", "B2", "U", "C"];
@@ -888,7 +905,7 @@ fn year_of_marks(pupils: &[PupilId], days: u64) -> Vec<MarkChange> {
     changes
 }
 
-fn bulk(pupil_count: u64, days: u64) {
+fn bulk(pupil_count: u64, days: u64, amend_count: usize) {
     let mut store = store();
     let id = school(&mut store, "Oak Academy", "100001");
     let started = Instant::now();
@@ -942,6 +959,43 @@ fn bulk(pupil_count: u64, days: u64) {
             (*pupil, *date, *session, entry.code.base())
         );
     }
+    // Amendments in bulk.
+    let amendments: Vec<MarkChange> = changes
+        .iter()
+        .step_by(changes.len() / amend_count)
+        .map(|c| match c {
+            MarkChange::New {
+                pupil,
+                date,
+                session,
+                entry: original,
+                ..
+            } => MarkChange::Amend {
+                pupil: *pupil,
+                date: *date,
+                session: *session,
+                expected: original.clone(),
+                entry: entry("I", None),
+                reason: "Illness reported late".into(),
+                recorded: recorded("Mr Office", 0),
+            },
+            MarkChange::Amend { .. } => unreachable!(),
+        })
+        .collect();
+    let started = Instant::now();
+    store
+        .apply_marks(id, &amendments, &mut no_progress())
+        .unwrap();
+    eprintln!("{} amendments: {:?}", amendments.len(), started.elapsed());
+    // Oldest first is the order of the batch.
+    let stored = store.amendments(id, None).unwrap();
+    assert_eq!(stored.len(), amendments.len());
+    for (a, change) in stored.iter().zip(&amendments) {
+        assert_eq!((a.pupil, a.date, a.session), key(change));
+        assert_eq!(a.amended, entry("I", None));
+        assert_eq!(a.original_recorded.by, "Register import");
+    }
+
     // A second batch over the same sessions conflicts as a whole, wherever the conflict is.
     for again in [&changes[..], &changes[changes.len() - 100..]] {
         let err = store
@@ -961,7 +1015,7 @@ fn bulk(pupil_count: u64, days: u64) {
 #[test]
 fn bulk_insert_of_50_thousand_marks() {
     // 500 pupils, 50 days, two sessions.
-    bulk(500, 50);
+    bulk(500, 50, 1_000);
 }
 
 /// A large secondary school's year: 1,000 pupils × 190 days × 2 sessions. Run with
@@ -969,5 +1023,5 @@ fn bulk_insert_of_50_thousand_marks() {
 #[test]
 #[ignore = "a timing run"]
 fn bulk_insert_of_380_thousand_marks() {
-    bulk(1_000, 190);
+    bulk(1_000, 190, 10_000);
 }
