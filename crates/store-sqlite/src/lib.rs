@@ -7,8 +7,8 @@ use chrono::NaiveTime;
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{
-    parse_date, Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Session, SessionSet, Upn,
-    YearGroup,
+    parse_date, BaseCode, Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Session,
+    SessionSet, Upn, YearGroup,
 };
 use rollcall_store::{
     format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, Progress, PupilMarkFact,
@@ -55,6 +55,14 @@ fn opt_date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
         })
     })
     .transpose()
+}
+
+/// A text column, borrowed from the row.
+fn text_col<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str> {
+    row.get_ref(i)
+        .map_err(db_err)?
+        .as_str()
+        .map_err(|e| db_err(e.into()))
 }
 
 fn day(date: Date) -> String {
@@ -589,31 +597,37 @@ impl Store for SqliteStore {
             .map_err(db_err)?;
         let mut rows = stmt.query(params![school, from, to]).map_err(db_err)?;
         let mut out = Vec::new();
+        // Rows come by pupil and date, each date twice: remember the last one read.
+        let mut last_date: ([u8; 10], Date) = ([0; 10], Date::default());
         while let Some(r) = rows.next().map_err(db_err)? {
             let pupil: i64 = r.get(0).map_err(db_err)?;
-            let date = r
-                .get_ref(1)
-                .map_err(db_err)?
-                .as_str()
-                .map_err(|e| db_err(e.into()))?;
-            let date = parse_date(date).ok_or_else(|| corrupt("date", date))?;
-            let session = r
-                .get_ref(2)
-                .map_err(db_err)?
-                .as_str()
-                .map_err(|e| db_err(e.into()))?;
-            let session = session_of(session)?;
-            let code = r
-                .get_ref(3)
-                .map_err(db_err)?
-                .as_str()
-                .map_err(|e| db_err(e.into()))?;
+            let date = text_col(r, 1)?;
+            let date = match <[u8; 10]>::try_from(date.as_bytes()) {
+                Ok(bytes) if bytes == last_date.0 => last_date.1,
+                _ => {
+                    let parsed = parse_date(date).ok_or_else(|| corrupt("date", date))?;
+                    if let Ok(bytes) = <[u8; 10]>::try_from(date.as_bytes()) {
+                        last_date = (bytes, parsed);
+                    }
+                    parsed
+                }
+            };
+            let session = match text_col(r, 2)? {
+                "AM" => Session::Am,
+                "PM" => Session::Pm,
+                other => return Err(corrupt("session", other)),
+            };
+            let code = text_col(r, 3)?;
+            let code = match BaseCode::from_symbol(code) {
+                Some(base) => base,
+                None => stored_code(code)?.base(),
+            };
             out.push(PupilMarkFact {
                 pupil,
                 fact: MarkFact {
                     date,
                     session,
-                    code: stored_code(code)?.base(),
+                    code,
                 },
             });
         }
