@@ -169,6 +169,27 @@ pub(crate) fn apply(
     changes: &[MarkChange],
     progress: Progress<'_>,
 ) -> Result<()> {
+    apply_all(client, school, changes, progress).map_err(|e| match e {
+        StoreError::Database(inner)
+            if inner
+                .downcast_ref::<postgres::Error>()
+                .and_then(postgres::Error::code)
+                == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
+        {
+            StoreError::Conflict(format!(
+                "another writer was changing the same marks at the same time: {inner}"
+            ))
+        }
+        e => e,
+    })
+}
+
+fn apply_all(
+    client: &mut Client,
+    school: SchoolId,
+    changes: &[MarkChange],
+    progress: Progress<'_>,
+) -> Result<()> {
     let mut tx = client.transaction().map_err(db)?;
     require_school(&mut tx, school)?;
     let upns = tx
@@ -386,7 +407,8 @@ fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) 
         expected.push((key(change), was));
     }
 
-    // Lock the marks and read them as they stand.
+    // Lock the marks, in the order of the key so that writers do not wait on each other in a
+    // circle, and read them as they stand.
     let mut current: Vec<Option<MarkEntry>> = vec![None; expected.len()];
     for row in tx
         .query(
@@ -394,6 +416,7 @@ fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) 
              FROM unnest($1::bigint[], $2::date[], $3::text[]) \
                  WITH ORDINALITY AS k (pupil_id, date, session, ord) \
              JOIN marks m USING (pupil_id, date, session) \
+             ORDER BY m.pupil_id, m.date, m.session \
              FOR UPDATE OF m",
             &[&c.pupils, &c.dates, &c.sessions],
         )

@@ -215,10 +215,18 @@ fn postgresql_urls_connect_too() {
     let url = url.replacen("postgres://", "postgresql://", 1);
     let mut store = PostgresStore::connect(&url).unwrap();
     store.migrate().unwrap();
-    assert!(matches!(
-        PostgresStore::connect("postgres://nobody@127.0.0.1:1/none"),
-        Err(StoreError::Database(_))
-    ));
+    let name: String = store
+        .client()
+        .query_one("SELECT current_setting('application_name')", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(name, "rollcall");
+    for bad in ["postgres://nobody@127.0.0.1:1/none", "not a url at all"] {
+        assert!(matches!(
+            PostgresStore::connect(bad),
+            Err(StoreError::Database(_))
+        ));
+    }
 }
 
 #[test]
