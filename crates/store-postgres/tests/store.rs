@@ -1025,11 +1025,3 @@ fn bulk_insert_of_50_thousand_marks() {
     // 500 pupils, 50 days, two sessions.
     bulk(500, 50, 1_000);
 }
-
-/// A large secondary school's year: 1,000 pupils × 190 days × 2 sessions. Run with
-/// `cargo test -p rollcall-store-postgres --release -- --ignored --nocapture` to time it.
-#[test]
-#[ignore = "a timing run"]
-fn bulk_insert_of_380_thousand_marks() {
-    bulk(1_000, 190, 10_000);
-}

@@ -103,3 +103,13 @@ CREATE TRIGGER amendments_are_never_deleted BEFORE DELETE ON amendments
 BEGIN
     SELECT RAISE(ABORT, 'amendments are never deleted');
 END;
+
+-- Each pupil's marks for an academic year, one byte per session (a national code's number, 0 for
+-- no mark), kept in the same transaction as `marks` so that a year's figures load in one read.
+-- Derived from `marks`, which remains the record.
+CREATE TABLE register_lines (
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    academic_year INTEGER NOT NULL,
+    line BLOB NOT NULL,
+    PRIMARY KEY (pupil_id, academic_year)
+) WITHOUT ROWID;

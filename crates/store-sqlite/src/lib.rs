@@ -17,6 +17,8 @@ use rollcall_store::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
+mod lines;
+
 /// Migrations in order. One that has landed is never edited: a change is a new file.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
 
@@ -24,7 +26,7 @@ pub struct SqliteStore {
     conn: Connection,
 }
 
-fn db_err(e: rusqlite::Error) -> StoreError {
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError::Database(Box::new(e))
 }
 
@@ -174,6 +176,61 @@ impl SqliteStore {
             });
         }
         Calendar::new(half_terms, closures).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The marks of a school's pupils in a range, read row by row from `marks` (the record that
+    /// register lines are derived from; used to check them).
+    pub fn mark_facts_from_rows(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<PupilMarkFact>> {
+        let (from, to) = range_params(range);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.pupil_id, m.date, m.session, m.code
+                 FROM pupils p JOIN marks m ON m.pupil_id = p.id
+                 WHERE p.school_id = ?1 AND m.date BETWEEN ?2 AND ?3",
+            )
+            .map_err(db_err)?;
+        let mut rows = stmt.query(params![school, from, to]).map_err(db_err)?;
+        let mut out = Vec::new();
+        // Rows come by pupil and date, each date twice: remember the last one read.
+        let mut last_date: ([u8; 10], Date) = ([0; 10], Date::default());
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let pupil: i64 = r.get(0).map_err(db_err)?;
+            let date = text_col(r, 1)?;
+            let date = match <[u8; 10]>::try_from(date.as_bytes()) {
+                Ok(bytes) if bytes == last_date.0 => last_date.1,
+                _ => {
+                    let parsed = parse_date(date).ok_or_else(|| corrupt("date", date))?;
+                    if let Ok(bytes) = <[u8; 10]>::try_from(date.as_bytes()) {
+                        last_date = (bytes, parsed);
+                    }
+                    parsed
+                }
+            };
+            let session = match text_col(r, 2)? {
+                "AM" => Session::Am,
+                "PM" => Session::Pm,
+                other => return Err(corrupt("session", other)),
+            };
+            let code = text_col(r, 3)?;
+            let code = match BaseCode::from_symbol(code) {
+                Some(base) => base,
+                None => stored_code(code)?.base(),
+            };
+            out.push(PupilMarkFact {
+                pupil,
+                fact: MarkFact {
+                    date,
+                    session,
+                    code,
+                },
+            });
+        }
+        Ok(out)
     }
 
     fn read_recorded(row: &Row<'_>, i: usize) -> rusqlite::Result<(String, String, String)> {
@@ -586,52 +643,7 @@ impl Store for SqliteStore {
     }
 
     fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>> {
-        let (from, to) = range_params(range);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT m.pupil_id, m.date, m.session, m.code
-                 FROM pupils p JOIN marks m ON m.pupil_id = p.id
-                 WHERE p.school_id = ?1 AND m.date BETWEEN ?2 AND ?3",
-            )
-            .map_err(db_err)?;
-        let mut rows = stmt.query(params![school, from, to]).map_err(db_err)?;
-        let mut out = Vec::new();
-        // Rows come by pupil and date, each date twice: remember the last one read.
-        let mut last_date: ([u8; 10], Date) = ([0; 10], Date::default());
-        while let Some(r) = rows.next().map_err(db_err)? {
-            let pupil: i64 = r.get(0).map_err(db_err)?;
-            let date = text_col(r, 1)?;
-            let date = match <[u8; 10]>::try_from(date.as_bytes()) {
-                Ok(bytes) if bytes == last_date.0 => last_date.1,
-                _ => {
-                    let parsed = parse_date(date).ok_or_else(|| corrupt("date", date))?;
-                    if let Ok(bytes) = <[u8; 10]>::try_from(date.as_bytes()) {
-                        last_date = (bytes, parsed);
-                    }
-                    parsed
-                }
-            };
-            let session = match text_col(r, 2)? {
-                "AM" => Session::Am,
-                "PM" => Session::Pm,
-                other => return Err(corrupt("session", other)),
-            };
-            let code = text_col(r, 3)?;
-            let code = match BaseCode::from_symbol(code) {
-                Some(base) => base,
-                None => stored_code(code)?.base(),
-            };
-            out.push(PupilMarkFact {
-                pupil,
-                fact: MarkFact {
-                    date,
-                    session,
-                    code,
-                },
-            });
-        }
-        Ok(out)
+        lines::facts(&self.conn, school, range)
     }
 
     fn apply_marks(
@@ -789,6 +801,25 @@ impl Store for SqliteStore {
                 }
             }
         }
+        lines::update(
+            &tx,
+            changes.iter().map(|c| match c {
+                MarkChange::New {
+                    pupil,
+                    date,
+                    session,
+                    entry,
+                    ..
+                }
+                | MarkChange::Amend {
+                    pupil,
+                    date,
+                    session,
+                    entry,
+                    ..
+                } => (*pupil, *date, *session, entry.code.base()),
+            }),
+        )?;
         tx.commit().map_err(db_err)?;
         progress(changes.len());
         Ok(())

@@ -173,3 +173,72 @@ fn migrating_again_is_harmless() {
     store.migrate().unwrap();
     assert_eq!(store.pupils(school).unwrap().len(), 1);
 }
+
+/// Register lines always hold what the marks table holds, through new marks and amendments,
+/// across academic years and for any range.
+#[test]
+fn register_lines_match_the_marks() {
+    let (mut store, school, pupil, _dir) = setup();
+    let d = |s| parse_date(s).unwrap();
+    let codes = [
+        BaseCode::PresentAm,
+        BaseCode::I,
+        BaseCode::N,
+        BaseCode::L,
+        BaseCode::Y2,
+        BaseCode::Closed,
+        BaseCode::C2,
+    ];
+    let mut changes = Vec::new();
+    let mut date = d("2025-02-24");
+    let mut i = 0;
+    while date <= d("2025-04-04") {
+        for session in [Session::Am, Session::Pm] {
+            if chrono::Datelike::weekday(&date).num_days_from_monday() < 5 && i % 3 != 0 {
+                changes.push(MarkChange::New {
+                    pupil,
+                    date,
+                    session,
+                    entry: entry(codes[i % codes.len()]),
+                    recorded: rec(),
+                });
+            }
+            i += 1;
+        }
+        date = date.succ_opt().unwrap();
+    }
+    store.apply_marks(school, &changes, &mut |_| {}).unwrap();
+    let amend = MarkChange::Amend {
+        pupil,
+        date: d("2025-02-24"),
+        session: Session::Pm,
+        expected: entry(codes[1]),
+        entry: entry(BaseCode::M),
+        reason: "Letter".into(),
+        recorded: rec(),
+    };
+    store.apply_marks(school, &[amend], &mut |_| {}).unwrap();
+    for range in [
+        DateRange::all(),
+        DateRange::between(d("2025-03-05"), d("2025-03-20")),
+        DateRange {
+            from: Some(d("2025-03-31")),
+            to: None,
+        },
+        DateRange {
+            from: None,
+            to: Some(d("2025-02-24")),
+        },
+        DateRange::between(d("2024-01-01"), d("2024-12-31")),
+    ] {
+        let lines = store.mark_facts(school, range).unwrap();
+        let rows = store.mark_facts_from_rows(school, range).unwrap();
+        assert_eq!(lines, rows, "{range:?}");
+    }
+    assert_eq!(
+        store.mark_facts(school, DateRange::all()).unwrap()[0]
+            .fact
+            .code,
+        BaseCode::M
+    );
+}
