@@ -106,3 +106,28 @@ CREATE TABLE amendments (
 );
 
 CREATE INDEX amendments_pupil ON amendments (pupil_id, id);
+
+-- Attendance policies, as written: a school's, or the defaults for every school in the database
+-- (no school). Each save is a new version; nothing is overwritten.
+CREATE TABLE policies (
+    version        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    school_id      bigint REFERENCES schools (id),
+    text           text NOT NULL,
+    recorded_by    text NOT NULL,
+    recorded_role  text NOT NULL,
+    recorded_at    timestamptz NOT NULL
+);
+CREATE INDEX policies_school ON policies (school_id, version);
+
+-- Registers are evidence: a mark is never deleted, and amendments and policies never change.
+CREATE FUNCTION rollcall_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '%', TG_ARGV[0];
+END
+$$;
+CREATE TRIGGER marks_are_never_deleted BEFORE DELETE ON marks
+    FOR EACH ROW EXECUTE FUNCTION rollcall_refuse('marks are never deleted');
+CREATE TRIGGER amendments_are_never_changed BEFORE UPDATE OR DELETE ON amendments
+    FOR EACH ROW EXECUTE FUNCTION rollcall_refuse('amendments are never changed or deleted');
+CREATE TRIGGER policies_are_never_changed BEFORE UPDATE OR DELETE ON policies
+    FOR EACH ROW EXECUTE FUNCTION rollcall_refuse('policies are never changed or deleted: save a new version');

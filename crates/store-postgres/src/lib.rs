@@ -40,10 +40,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use postgres::{Client, GenericClient, NoTls};
 use rollcall_core::calendar::format_time;
+use rollcall_core::marks::Recorded;
 use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session, SessionSet};
 use rollcall_store::{
     DateRange, MarkChange, PupilId, PupilMarkFact, PupilsSaved, Result, School, SchoolDetails,
-    SchoolId, Store, StoreError, StoredAmendment, StoredMark, StoredPupil,
+    SchoolId, Store, StoreError, StoredAmendment, StoredMark, StoredPolicy, StoredPupil,
 };
 
 use crate::rows::col;
@@ -469,6 +470,44 @@ impl Store for PostgresStore {
         progress: rollcall_store::Progress<'_>,
     ) -> Result<()> {
         marks::apply(&mut self.client, school, changes, progress)
+    }
+
+    fn save_policy(
+        &mut self,
+        school: Option<SchoolId>,
+        text: &str,
+        recorded: &Recorded,
+    ) -> Result<i64> {
+        let row = self
+            .client
+            .query_one(
+                "INSERT INTO policies (school_id, text, recorded_by, recorded_role, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING version",
+                &[&school, &text, &recorded.by, &recorded.role, &recorded.at],
+            )
+            .map_err(db)?;
+        col(&row, 0)
+    }
+
+    fn policies(&mut self, school: Option<SchoolId>) -> Result<Vec<StoredPolicy>> {
+        let rows = self
+            .client
+            .query(
+                "SELECT version, school_id, text, recorded_by, recorded_role, recorded_at \
+                 FROM policies WHERE school_id IS NOT DISTINCT FROM $1 ORDER BY version",
+                &[&school],
+            )
+            .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredPolicy {
+                    version: col(row, 0)?,
+                    school: col(row, 1)?,
+                    text: col(row, 2)?,
+                    recorded: rows::recorded(row, 3)?,
+                })
+            })
+            .collect()
     }
 
     fn amendments(

@@ -113,3 +113,23 @@ CREATE TABLE register_lines (
     line BLOB NOT NULL,
     PRIMARY KEY (pupil_id, academic_year)
 ) WITHOUT ROWID;
+
+-- Attendance policies, as written; a school's, or the defaults for every school (no school).
+-- Each save is a new version; nothing is overwritten.
+CREATE TABLE policies (
+    version INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id INTEGER REFERENCES schools(id),
+    text TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_role TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX policies_school ON policies(school_id, version);
+CREATE TRIGGER policies_are_never_changed BEFORE UPDATE ON policies
+BEGIN
+    SELECT RAISE(ABORT, 'policies are never changed: save a new version');
+END;
+CREATE TRIGGER policies_are_never_deleted BEFORE DELETE ON policies
+BEGIN
+    SELECT RAISE(ABORT, 'policies are never deleted: save a new version');
+END;

@@ -13,7 +13,7 @@ use rollcall_core::{
 use rollcall_store::{
     format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, Progress, PupilMarkFact,
     PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError, StoredAmendment,
-    StoredMark, StoredPupil,
+    StoredMark, StoredPolicy, StoredPupil,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
@@ -823,6 +823,56 @@ impl Store for SqliteStore {
         tx.commit().map_err(db_err)?;
         progress(changes.len());
         Ok(())
+    }
+
+    fn save_policy(
+        &mut self,
+        school: Option<SchoolId>,
+        text: &str,
+        recorded: &Recorded,
+    ) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO policies (school_id, text, recorded_by, recorded_role, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    school,
+                    text,
+                    recorded.by,
+                    recorded.role,
+                    format_timestamp(&recorded.at)
+                ],
+            )
+            .map_err(db_err)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn policies(&mut self, school: Option<SchoolId>) -> Result<Vec<StoredPolicy>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT version, school_id, text, recorded_by, recorded_role, recorded_at FROM policies
+                 WHERE school_id IS ?1 ORDER BY version",
+            )
+            .map_err(db_err)?;
+        type Raw = (i64, Option<i64>, String, (String, String, String));
+        let rows = stmt
+            .query_map(params![school], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, Self::read_recorded(r, 3)?))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<Raw>>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(version, school, text, rec)| {
+                Ok(StoredPolicy {
+                    version,
+                    school,
+                    text,
+                    recorded: recorded(rec)?,
+                })
+            })
+            .collect()
     }
 
     fn amendments(&mut self, school: SchoolId, pupil: Option<i64>) -> Result<Vec<StoredAmendment>> {

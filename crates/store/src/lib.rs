@@ -23,6 +23,9 @@
 //!   one row per pupil, date and session. Never deleted.
 //! - `amendments`: pupil, date, session, the original entry with who and when, the new entry,
 //!   the reason, who made the change, their role and when. Append only.
+//! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
+//!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
+//!   version numbered from one sequence across the database; nothing is overwritten.
 
 use chrono::{DateTime, Utc};
 use rollcall_core::codes::Code;
@@ -79,6 +82,18 @@ pub struct StoredAmendment {
     pub original_recorded: Recorded,
     pub amended: MarkEntry,
     pub reason: String,
+    pub recorded: Recorded,
+}
+
+/// A version of an attendance policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPolicy {
+    /// The version: one sequence across the database, so a later save always has a higher number.
+    pub version: i64,
+    /// The school it belongs to; `None` for the defaults every school inherits.
+    pub school: Option<SchoolId>,
+    /// The policy as written (TOML); parsed and checked by the application before it is saved.
+    pub text: String,
     pub recorded: Recorded,
 }
 
@@ -192,6 +207,18 @@ pub trait Store: Send {
         changes: &[MarkChange],
         progress: Progress<'_>,
     ) -> Result<()>;
+
+    /// Saves a new version of a school's policy, or of the defaults (`school` is `None`), and
+    /// returns its version.
+    fn save_policy(
+        &mut self,
+        school: Option<SchoolId>,
+        text: &str,
+        recorded: &Recorded,
+    ) -> Result<i64>;
+
+    /// Every version of a school's policy (or of the defaults), oldest first.
+    fn policies(&mut self, school: Option<SchoolId>) -> Result<Vec<StoredPolicy>>;
 
     /// Amendments to the school's marks, oldest first; for one pupil when `pupil` is given.
     fn amendments(
