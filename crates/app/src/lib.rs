@@ -5,6 +5,7 @@
 //! figures in `rollcall-core` over marks loaded from the store ([`reports`]); it builds the demo
 //! school ([`demo`]). It knows CSV, TOML and JSON; it knows nothing of HTTP or the terminal.
 
+pub mod alerts;
 pub mod demo;
 pub mod error;
 pub mod import;

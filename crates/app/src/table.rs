@@ -13,6 +13,8 @@ pub enum Cell {
     Int(u64),
     Pct(Percent),
     Text(String),
+    /// Text in CSV, a JSON value (e.g. an object) in JSON.
+    Rich(String, serde_json::Value),
 }
 
 impl From<Option<Percent>> for Cell {
@@ -83,7 +85,7 @@ impl Table {
                 Cell::Bool(b) => b.to_string(),
                 Cell::Int(n) => n.to_string(),
                 Cell::Pct(p) => p.to_string(),
-                Cell::Text(t) => t.clone(),
+                Cell::Text(t) | Cell::Rich(t, _) => t.clone(),
             }));
             w.write_record(&buf)?;
         }
@@ -107,6 +109,7 @@ impl Table {
                             Cell::Pct(p) => serde_json::Number::from_f64(p.rounded())
                                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
                             Cell::Text(t) => serde_json::Value::String(t.clone()),
+                            Cell::Rich(_, v) => v.clone(),
                         };
                         (k.clone(), v)
                     })

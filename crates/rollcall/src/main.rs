@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use rollcall_app::alerts::{
+    alerts, alerts_table, describe_policy, effective_policy, explain, save_policy, AlertQuery,
+};
 use rollcall_app::import::{import_calendar, import_marks, import_pupils, ImportOutcome};
 use rollcall_app::open::DEFAULT_DB;
 use rollcall_app::reports::{
@@ -15,6 +18,7 @@ use rollcall_app::reports::{
 use rollcall_app::table::{Format, Table};
 use rollcall_app::{open_store, resolve_school, Actor, AppError};
 use rollcall_core::{parse_date, Date};
+use rollcall_rules::Rule;
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +72,40 @@ enum Command {
         #[command(subcommand)]
         what: StatsWhat,
     },
+    /// The triggers of rules.md found up to a date in its academic year.
+    Alerts {
+        /// Evaluate as of this day (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        as_of: Date,
+        /// Every rule, the school's own and the returns and register checks too, not only the seven statutory alerts.
+        #[arg(long)]
+        all: bool,
+        /// Only this pupil's.
+        #[arg(long, value_name = "UPN")]
+        upn: Option<String>,
+        /// Only this rule's (e.g. penalty_threshold).
+        #[arg(long, value_name = "RULE", value_parser = rule_arg)]
+        rule: Option<Rule>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Explain a pupil's alerts: the sessions counted and the period looked at.
+    Explain {
+        /// The pupil.
+        #[arg(long, value_name = "UPN")]
+        upn: String,
+        /// Evaluate as of this day (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        as_of: Date,
+        /// Only this rule's.
+        #[arg(long, value_name = "RULE", value_parser = rule_arg)]
+        rule: Option<Rule>,
+    },
+    /// The school's attendance policy: targets, bands and its own triggers.
+    Policy {
+        #[command(subcommand)]
+        what: PolicyWhat,
+    },
     /// Build a demo secondary school of about 1,000 pupils with a full year of marks, and show its figures.
     Demo(DemoArgs),
 }
@@ -88,6 +126,25 @@ enum ImportWhat {
         #[arg(long, default_value = "administrator", value_name = "ROLE")]
         role: String,
     },
+}
+
+#[derive(Subcommand)]
+enum PolicyWhat {
+    /// Save a policy file (TOML) as a new version, after checking it.
+    Set {
+        file: PathBuf,
+        /// Save it as the defaults every school in the database inherits.
+        #[arg(long)]
+        defaults: bool,
+        /// Who is saving it, for the record.
+        #[arg(long, default_value = "rollcall policy", value_name = "NAME")]
+        recorded_by: String,
+        /// Their role.
+        #[arg(long, default_value = "administrator", value_name = "ROLE")]
+        role: String,
+    },
+    /// Show the policy in force and the files that make it.
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -143,6 +200,13 @@ struct DemoArgs {
 
 fn date_arg(s: &str) -> Result<Date, String> {
     parse_date(s).ok_or_else(|| format!("'{s}' is not a date; expected YYYY-MM-DD"))
+}
+
+fn rule_arg(s: &str) -> Result<Rule, String> {
+    Rule::from_name(s).ok_or_else(|| {
+        let names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        format!("'{s}' is not a rule; expected one of {}", names.join(", "))
+    })
 }
 
 fn format_arg(s: &str) -> Result<Format, String> {
@@ -246,6 +310,80 @@ fn run(cli: Cli) -> Result<(), AppError> {
                         &group_stats_table(&by, &group_stats(&stats, &by)),
                         format.format,
                     )
+                }
+            }
+        }
+        Command::Alerts {
+            as_of,
+            all,
+            upn,
+            rule,
+            format,
+        } => {
+            let mut store = open_store(&url)?;
+            let s = resolve_school(store.as_mut(), school)?;
+            let query = AlertQuery {
+                all_rules: all,
+                upn,
+                rule,
+            };
+            let found = alerts(store.as_mut(), s.id, as_of, &query)?;
+            write_table(&alerts_table(&found), format.format)
+        }
+        Command::Explain { upn, as_of, rule } => {
+            let mut store = open_store(&url)?;
+            let s = resolve_school(store.as_mut(), school)?;
+            let query = AlertQuery {
+                all_rules: true,
+                upn: Some(upn.clone()),
+                rule,
+            };
+            let found = alerts(store.as_mut(), s.id, as_of, &query)?;
+            let mut out = std::io::stdout().lock();
+            if found.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "No alerts for {upn} in the academic year up to {as_of}."
+                );
+            }
+            for f in &found {
+                let _ = writeln!(out, "{}", explain(f));
+            }
+            Ok(())
+        }
+        Command::Policy { what } => {
+            let mut store = open_store(&url)?;
+            match what {
+                PolicyWhat::Set {
+                    file,
+                    defaults,
+                    recorded_by,
+                    role,
+                } => {
+                    let s = if defaults {
+                        None
+                    } else {
+                        Some(resolve_school(store.as_mut(), school)?)
+                    };
+                    let actor = Actor {
+                        name: recorded_by,
+                        role,
+                    };
+                    let version = save_policy(store.as_mut(), s.as_ref(), &file, &actor)?;
+                    let whose = s.map_or_else(
+                        || "the defaults for every school".to_owned(),
+                        |s| s.details.name,
+                    );
+                    eprintln!("saved policy version {version} for {whose}");
+                    Ok(())
+                }
+                PolicyWhat::Show => {
+                    let s = resolve_school(store.as_mut(), school)?;
+                    print!(
+                        "{}",
+                        describe_policy(&effective_policy(store.as_mut(), s.id)?)
+                    );
+                    Ok(())
                 }
             }
         }

@@ -662,18 +662,30 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The first and last `C2` session of each run of them. A run is broken by a marked session
-    /// with another possible code; sessions with a code that is not a possible session, and
-    /// unmarked sessions, neither continue nor break it.
+    /// The first and last `C2` session of each part-time timetable. A timetable is a run of school
+    /// days with a `C2` session (a pupil in for the morning only has a `C2` afternoon every day, and
+    /// that is one timetable, not one a day). A day with no `C2` and a marked possible session ends
+    /// it; days with no mark, or only codes that are not possible sessions, neither continue nor
+    /// end it.
     fn part_time(&self, p: &PupilCtx<'_>, out: &mut Vec<Finding>) {
         let e = p.entries;
         let mut run: Option<(usize, usize)> = None;
-        for (i, m) in e.iter().enumerate() {
-            if m.code == BaseCode::C2 {
+        let mut next = 0;
+        for day in e.chunk_by(|a, b| a.date == b.date) {
+            let base = next;
+            next += day.len();
+            let c2: Vec<usize> = day
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.code == BaseCode::C2)
+                .map(|(i, _)| base + i)
+                .collect();
+            if let (Some(&first_today), Some(&last_today)) = (c2.first(), c2.last()) {
                 match run {
-                    Some((first, _)) => run = Some((first, i)),
+                    Some((first, _)) => run = Some((first, last_today)),
                     None => {
-                        run = Some((i, i));
+                        run = Some((first_today, last_today));
+                        let m = &e[first_today];
                         let summary = format!(
                             "first C2 session (part-time timetable) on {} {}: tell the local authority that the pupil has started a part-time timetable",
                             m.date, m.session
@@ -693,12 +705,12 @@ impl<'a> Ctx<'a> {
                         ));
                     }
                 }
-            } else if m.code.category().is_possible() {
+            } else if let Some(m) = day.iter().find(|m| m.code.category().is_possible()) {
                 if let Some((first, last)) = run.take() {
                     let c2 = || e[first..=last].iter().filter(|m| m.code == BaseCode::C2);
                     let (f, l) = (&e[first], &e[last]);
                     let summary = format!(
-                        "part-time timetable ended: {} from {} {} to {} {}, then {} on {} {}: tell the local authority",
+                        "part-time timetable ended: {} from {} {} to {} {}, then a full day ({} on {} {}): tell the local authority",
                         plural(
                             u32::try_from(c2().count()).unwrap_or(u32::MAX),
                             "C2 session",

@@ -797,6 +797,13 @@ fn part_time_timetables() {
         ["2025-03-03 AM"]
     );
     assert_eq!(s.dated("2025-07-18", Rule::PartTimeStop), ["2025-03-14 PM"]);
+    // Mornings only for two weeks (C2 every afternoon) is one timetable, not one a day.
+    let s = Scenario::new(&["2025-03-03..2025-03-14 PM C2"]);
+    assert_eq!(
+        s.dated("2025-07-18", Rule::PartTimeStart),
+        ["2025-03-03 PM"]
+    );
+    assert_eq!(s.dated("2025-07-18", Rule::PartTimeStop), ["2025-03-14 PM"]);
     // Two timetables.
     let s = Scenario::new(&["2025-03-03..2025-03-04 C2", "2025-06-02 PM C2"]);
     assert_eq!(

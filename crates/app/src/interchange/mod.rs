@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod csv_file;
 pub mod marks;
+pub mod policy;
 pub mod pupils;
 
 use rollcall_core::{parse_date, Date};
