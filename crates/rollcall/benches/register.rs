@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use rollcall_app::alerts::{alerts, AlertQuery};
 use rollcall_app::import::{import_calendar, import_marks, import_pupils};
 use rollcall_app::reports::{compute_pupil_stats, pupil_stats};
 use rollcall_app::{open_store, resolve_school, Actor};
@@ -105,6 +106,25 @@ fn peer_group_by(db: &Path, from: &str, to: &str) -> (Duration, usize) {
         .collect::<Result<_, _>>()
         .expect("rows");
     (start.elapsed(), rows.len())
+}
+
+/// A rough peer for the penalty rule: for every unauthorised session, the unauthorised sessions
+/// of the same pupil in the 70 calendar days up to it (no skipping of holidays, no sessions used
+/// once), by a window function.
+fn peer_rolling_window(db: &Path) -> Duration {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    let sql = "SELECT pupil_id, date, session, COUNT(*) OVER (
+            PARTITION BY pupil_id ORDER BY julianday(date) RANGE BETWEEN 69 PRECEDING AND CURRENT ROW)
+        FROM marks WHERE code IN ('G', 'N', 'O', 'U')";
+    let start = Instant::now();
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let met = stmt
+        .query_map([], |r| r.get::<_, i64>(3))
+        .expect("query")
+        .filter(|c| c.as_ref().is_ok_and(|&c| c >= 10))
+        .count();
+    std::hint::black_box(met);
+    start.elapsed()
 }
 
 fn main() {
@@ -199,6 +219,46 @@ fn main() {
         "| ratio rollcall / peer (whole) | {:.2} |",
         whole.as_secs_f64() / sql.as_secs_f64()
     );
+
+    // All rules for the year, as `rollcall alerts --all` evaluates them.
+    let as_of = rollcall_core::parse_date("2025-07-22").unwrap();
+    let query = AlertQuery {
+        all_rules: true,
+        ..AlertQuery::default()
+    };
+    let mut rules = Vec::new();
+    let mut peer_rules = Vec::new();
+    let mut found = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        found = alerts(store.as_mut(), school.id, as_of, &query).expect("alerts");
+        rules.push(start.elapsed());
+        peer_rules.push(peer_rolling_window(&db));
+    }
+    let (rules, peer_rules) = (median(rules), median(peer_rules));
+    println!(
+        "\n| all rules for the year, {} findings | median of {RUNS} |",
+        found.len()
+    );
+    println!("|---|---|");
+    println!(
+        "| rollcall alerts --all (load + evaluate every rule) | {} |",
+        ms(rules)
+    );
+    println!(
+        "| peer: SQLite window query, unauthorised sessions in the 70 days before each | {} |",
+        ms(peer_rules)
+    );
+    println!(
+        "| ratio rollcall / peer | {:.2} |",
+        rules.as_secs_f64() / peer_rules.as_secs_f64()
+    );
+    let mut per_rule = std::collections::BTreeMap::new();
+    for f in &found {
+        *per_rule.entry(f.rule.name()).or_insert(0) += 1;
+    }
+    println!("\nFindings per rule: {per_rule:?}");
+
     let bytes = rows * std::mem::size_of::<rollcall_store::PupilMarkFact>();
     println!(
         "\nMarks in memory for statistics: {rows} × {} bytes = {:.1} MB",
