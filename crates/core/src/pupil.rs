@@ -219,6 +219,9 @@ pub struct Pupil {
     pub sen: Sen,
     /// Census ethnicity code, e.g. `WBRI`.
     pub ethnicity: Option<String>,
+    /// For a pupil who has left: the statutory ground on which the name was deleted from the
+    /// admission register (regulation 9 of the 2024 regulations), as the school recorded it.
+    pub deletion_ground: Option<String>,
 }
 
 impl Pupil {

@@ -415,7 +415,14 @@ fn earlier_in_year_admission(rng: &mut Rng, from: NaiveDate) -> NaiveDate {
     }
 }
 
-pub(crate) const PUPILS_HEADER: &str = "upn,surname,forename,dob,sex,year_group,form,admission_date,leaving_date,fsm,pupil_premium,looked_after,social_worker,eal,young_carer,sen,ethnicity";
+pub(crate) const PUPILS_HEADER: &str = "upn,surname,forename,dob,sex,year_group,form,admission_date,leaving_date,fsm,pupil_premium,looked_after,social_worker,eal,young_carer,sen,ethnicity,deletion_ground";
+
+/// Grounds for deleting a leaver's name from the admission register, as schools record them.
+const DELETION_GROUNDS: [&str; 3] = [
+    "Registered as a pupil at another school",
+    "Moved to live too far from the school to attend",
+    "Parent notified in writing of education otherwise than at school",
+];
 
 pub(crate) fn to_csv(pupils: &[Pupil]) -> String {
     let mut s = String::with_capacity(100 * (pupils.len() + 1));
@@ -424,7 +431,7 @@ pub(crate) fn to_csv(pupils: &[Pupil]) -> String {
     for p in pupils {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             p.upn,
             p.surname,
             p.forename,
@@ -442,6 +449,9 @@ pub(crate) fn to_csv(pupils: &[Pupil]) -> String {
             p.young_carer,
             p.sen,
             p.ethnicity.code,
+            p.leaving
+                .map(|_| DELETION_GROUNDS[p.upn.bytes().map(usize::from).sum::<usize>() % 3])
+                .unwrap_or_default(),
         );
     }
     s

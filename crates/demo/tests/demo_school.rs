@@ -146,7 +146,7 @@ impl Calendar {
 
 // ---------------------------------------------------------------- pupils and marks
 
-const PUPILS_HEADER: &str = "upn,surname,forename,dob,sex,year_group,form,admission_date,leaving_date,fsm,pupil_premium,looked_after,social_worker,eal,young_carer,sen,ethnicity";
+const PUPILS_HEADER: &str = "upn,surname,forename,dob,sex,year_group,form,admission_date,leaving_date,fsm,pupil_premium,looked_after,social_worker,eal,young_carer,sen,ethnicity,deletion_ground";
 const MARKS_HEADER: &str = "upn,date,session,code,minutes_late,reason";
 
 #[derive(Debug, Clone)]

@@ -291,7 +291,61 @@ fn policy_tightens_and_never_loosens(backend: Backend) {
     );
 }
 
+/// New and deleted pupils are returns to the local authority, listed with `--all` only.
+fn returns_for_new_and_deleted_pupils(backend: Backend) {
+    let db = school(backend, 0);
+    let header = PUPILS_HEADER.trim_end().to_owned() + ",deletion_ground\n";
+    let leaver = pupil_row(1)
+        .trim_end()
+        .replace(",2024-09-02,,", ",2024-09-02,2025-02-14,")
+        + ",Registered as a pupil at another school\n";
+    let joiner = pupil_row(2)
+        .trim_end()
+        .replace(",2024-09-02,,", ",2025-01-13,,")
+        + ",\n";
+    db.import_ok("pupils", "p.csv", &format!("{header}{leaver}{joiner}"));
+    assert!(
+        db.json(&["alerts", "--as-of", "2025-03-31"]).is_empty(),
+        "not among the seven alerts"
+    );
+    let deleted = db.json(&[
+        "alerts",
+        "--as-of",
+        "2025-03-31",
+        "--all",
+        "--rule",
+        "deleted_pupil",
+    ]);
+    assert_eq!(dates(&deleted, &upn(1)), ["2025-02-14"]);
+    assert!(deleted[0]["detail"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("another school"));
+    let new = db.json(&[
+        "alerts",
+        "--as-of",
+        "2025-03-31",
+        "--all",
+        "--rule",
+        "new_pupil",
+    ]);
+    assert_eq!(dates(&new, &upn(2)), ["2025-01-13"]);
+    assert_eq!(dates(&new, &upn(1)), ["2024-09-02"]);
+    // Admissions of an earlier academic year are not listed.
+    assert!(db
+        .json(&[
+            "alerts",
+            "--as-of",
+            "2025-09-30",
+            "--all",
+            "--rule",
+            "new_pupil"
+        ])
+        .is_empty());
+}
+
 both!(
+    returns_for_new_and_deleted_pupils,
     worked_examples,
     amendment_clears_the_alert,
     window_across_the_summer_holiday,

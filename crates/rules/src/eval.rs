@@ -360,6 +360,7 @@ impl<'a> Ctx<'a> {
         self.persistent_lateness(p, out);
         self.year_to_date(p, facts, out);
         self.new_pupil(p, out);
+        self.deleted_pupil(p, out);
     }
 
     fn finding(
@@ -956,6 +957,30 @@ impl<'a> Ctx<'a> {
             ),
         };
         out.push(self.finding(Rule::NewPupil, p, admitted, None, None, evidence));
+    }
+}
+
+impl Ctx<'_> {
+    /// A pupil whose last day on roll has passed: the name is deleted from the admission register,
+    /// and the local authority must be told, with the ground.
+    fn deleted_pupil(&self, p: &PupilCtx<'_>, out: &mut Vec<Finding>) {
+        let Some(left) = p.pupil.leaving_date.filter(|&l| l <= self.as_of) else {
+            return;
+        };
+        let ground = match &p.pupil.deletion_ground {
+            Some(g) => format!("on the ground: {g}"),
+            None => {
+                "with no ground recorded: record the statutory ground (regulation 9)".to_owned()
+            }
+        };
+        let evidence = Evidence {
+            sessions: Vec::new(),
+            window: None,
+            summary: format!(
+                "deleted from the admission register on {left} {ground}; tell the local authority with the pupil's details and the ground"
+            ),
+        };
+        out.push(self.finding(Rule::DeletedPupil, p, left, None, None, evidence));
     }
 }
 

@@ -33,6 +33,7 @@
 //!     year_group: YearGroup::Year(8), form: None, admission_date: d("2024-09-04"),
 //!     leaving_date: None, fsm: false, pupil_premium: false, looked_after: false,
 //!     social_worker: false, eal: false, young_carer: false, sen: Sen::N, ethnicity: None,
+//!     deletion_ground: None,
 //! };
 //! // G (holiday not granted) on every session of Monday 3 to Friday 7 March 2025.
 //! let marks: Vec<MarkFact> = (3..=7)

@@ -24,6 +24,8 @@ pub enum Rule {
     SevereAbsence,
     /// A pupil added to the admission register: a return is due to the local authority.
     NewPupil,
+    /// A name deleted from the admission register: a return is due to the local authority.
+    DeletedPupil,
     /// The first `C2` session of a part-time timetable.
     PartTimeStart,
     /// The last `C2` session of a part-time timetable that has ended.
@@ -40,7 +42,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, the interchange ones first.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::PenaltyThreshold,
         Rule::Unauthorised10Days,
         Rule::Sickness15Days,
@@ -49,6 +51,7 @@ impl Rule {
         Rule::PersistentAbsence,
         Rule::SevereAbsence,
         Rule::NewPupil,
+        Rule::DeletedPupil,
         Rule::PartTimeStart,
         Rule::PartTimeStop,
         Rule::RegisterNotTaken,
@@ -68,6 +71,7 @@ impl Rule {
             Rule::PersistentAbsence => "persistent_absence",
             Rule::SevereAbsence => "severe_absence",
             Rule::NewPupil => "new_pupil",
+            Rule::DeletedPupil => "deleted_pupil",
             Rule::PartTimeStart => "part_time_start",
             Rule::PartTimeStop => "part_time_stop",
             Rule::RegisterNotTaken => "register_not_taken",
@@ -140,7 +144,7 @@ mod tests {
         let listed: Vec<_> = Rule::ALL.iter().filter(|r| r.in_interchange()).collect();
         assert_eq!(listed.len(), 7);
         assert!(Rule::ALL[..7].iter().all(|r| r.in_interchange()));
-        assert!(Rule::ALL[..11].iter().all(|r| r.is_statutory()));
-        assert!(Rule::ALL[11..].iter().all(|r| !r.is_statutory()));
+        assert!(Rule::ALL[..12].iter().all(|r| r.is_statutory()));
+        assert!(Rule::ALL[12..].iter().all(|r| !r.is_statutory()));
     }
 }

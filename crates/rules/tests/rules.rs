@@ -830,6 +830,28 @@ fn new_pupils() {
     );
 }
 
+#[test]
+fn deleted_pupils() {
+    let s = Scenario::new(&[]).left("2025-03-05");
+    assert_eq!(s.dated("2025-07-18", Rule::DeletedPupil), ["2025-03-05"]);
+    assert!(s.dated("2025-03-04", Rule::DeletedPupil).is_empty());
+    let findings = s.run("2025-07-18");
+    assert!(only(&findings, Rule::DeletedPupil)[0]
+        .evidence
+        .summary
+        .contains("no ground recorded"));
+    let mut s = s;
+    s.pupil.deletion_ground = Some("9(1)(c): moved away".into());
+    let findings = s.run("2025-07-18");
+    assert!(only(&findings, Rule::DeletedPupil)[0]
+        .evidence
+        .summary
+        .contains("9(1)(c): moved away"));
+    assert!(Scenario::new(&[])
+        .dated("2025-07-18", Rule::DeletedPupil)
+        .is_empty());
+}
+
 fn term_limit(period: Period, sessions: u32) -> Policy {
     Policy {
         version: 7,

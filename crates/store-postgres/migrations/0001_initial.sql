@@ -67,6 +67,7 @@ CREATE TABLE pupils (
     young_carer     boolean NOT NULL,
     sen             text NOT NULL CHECK (sen IN ('N', 'K', 'E')),
     ethnicity       text,
+    deletion_ground text,
     UNIQUE (school_id, upn)
 );
 

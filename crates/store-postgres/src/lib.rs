@@ -265,14 +265,14 @@ fn save_calendar(
 
 const INSERT_PUPIL: &str = "INSERT INTO pupils (school_id, upn, surname, forename, dob, sex, \
     year_group, form, admission_date, leaving_date, fsm, pupil_premium, looked_after, \
-    social_worker, eal, young_carer, sen, ethnicity) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+    social_worker, eal, young_carer, sen, ethnicity, deletion_ground) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
     RETURNING id";
 
 const UPDATE_PUPIL: &str = "UPDATE pupils SET upn = $2, surname = $3, forename = $4, dob = $5, \
     sex = $6, year_group = $7, form = $8, admission_date = $9, leaving_date = $10, fsm = $11, \
     pupil_premium = $12, looked_after = $13, social_worker = $14, eal = $15, young_carer = $16, \
-    sen = $17, ethnicity = $18 WHERE id = $1";
+    sen = $17, ethnicity = $18, deletion_ground = $19 WHERE id = $1";
 
 /// Writes a pupil with [`INSERT_PUPIL`] (`key` = the school; the row returned holds the new id)
 /// or [`UPDATE_PUPIL`] (`key` = the pupil).
@@ -306,6 +306,7 @@ fn write_pupil(
             &p.young_carer,
             &sen,
             &p.ethnicity,
+            &p.deletion_ground,
         ],
     )
     .map_err(db)

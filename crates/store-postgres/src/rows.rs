@@ -110,7 +110,7 @@ fn register_times(times: [Option<String>; 4]) -> Result<Option<RegisterTimes>> {
 /// The columns of a pupil after its id, in the order of [`pupil`] and the insert statement.
 pub(crate) const PUPIL_COLUMNS: &str = "upn, surname, forename, dob, sex, year_group, form, \
     admission_date, leaving_date, fsm, pupil_premium, looked_after, social_worker, eal, \
-    young_carer, sen, ethnicity";
+    young_carer, sen, ethnicity, deletion_ground";
 
 /// A pupil from [`PUPIL_COLUMNS`], starting at column `first`.
 pub(crate) fn pupil(row: &Row, first: usize) -> Result<Pupil> {
@@ -144,5 +144,6 @@ pub(crate) fn pupil(row: &Row, first: usize) -> Result<Pupil> {
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
         ethnicity: col(row, c(16))?,
+        deletion_ground: col(row, c(17))?,
     })
 }

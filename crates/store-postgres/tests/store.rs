@@ -105,6 +105,7 @@ fn pupil(n: u64) -> Pupil {
         young_carer: false,
         sen: Sen::N,
         ethnicity: Some("WBRI".into()),
+        deletion_ground: None,
     }
 }
 

@@ -54,6 +54,7 @@ CREATE TABLE pupils (
     young_carer INTEGER NOT NULL DEFAULT 0,
     sen TEXT NOT NULL DEFAULT 'N' CHECK (sen IN ('N', 'K', 'E')),
     ethnicity TEXT,
+    deletion_ground TEXT,
     UNIQUE (school_id, upn)
 );
 

@@ -457,7 +457,7 @@ impl Store for SqliteStore {
             .prepare_cached(
                 "SELECT id, upn, surname, forename, dob, sex, year_group, form, admission_date,
                         leaving_date, fsm, pupil_premium, looked_after, social_worker, eal,
-                        young_carer, sen, ethnicity
+                        young_carer, sen, ethnicity, deletion_ground
                  FROM pupils WHERE school_id = ?1 ORDER BY upn",
             )
             .map_err(db_err)?;
@@ -474,7 +474,7 @@ impl Store for SqliteStore {
             Option<Date>,
             [bool; 6],
             String,
-            Option<String>,
+            (Option<String>, Option<String>),
         );
         let rows = stmt
             .query_map([school], |r| {
@@ -498,7 +498,7 @@ impl Store for SqliteStore {
                         r.get(15)?,
                     ],
                     r.get(16)?,
-                    r.get(17)?,
+                    (r.get(17)?, r.get(18)?),
                 ))
             })
             .map_err(db_err)?
@@ -529,7 +529,8 @@ impl Store for SqliteStore {
                             eal,
                             young_carer,
                             sen: sen.parse().map_err(|_| corrupt("SEN", &sen))?,
-                            ethnicity: eth,
+                            ethnicity: eth.0,
+                            deletion_ground: eth.1,
                         },
                     })
                 },
@@ -553,8 +554,8 @@ impl Store for SqliteStore {
                 .prepare_cached(
                     "INSERT INTO pupils (school_id, upn, surname, forename, dob, sex, year_group, form,
                         admission_date, leaving_date, fsm, pupil_premium, looked_after, social_worker,
-                        eal, young_carer, sen, ethnicity)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                        eal, young_carer, sen, ethnicity, deletion_ground)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 )
                 .map_err(db_err)?;
             let mut update = tx
@@ -562,7 +563,7 @@ impl Store for SqliteStore {
                     "UPDATE pupils SET surname = ?3, forename = ?4, dob = ?5, sex = ?6, year_group = ?7,
                         form = ?8, admission_date = ?9, leaving_date = ?10, fsm = ?11,
                         pupil_premium = ?12, looked_after = ?13, social_worker = ?14, eal = ?15,
-                        young_carer = ?16, sen = ?17, ethnicity = ?18
+                        young_carer = ?16, sen = ?17, ethnicity = ?18, deletion_ground = ?19
                      WHERE school_id = ?1 AND upn = ?2",
                 )
                 .map_err(db_err)?;
@@ -586,6 +587,7 @@ impl Store for SqliteStore {
                     p.young_carer,
                     p.sen.to_string(),
                     p.ethnicity,
+                    p.deletion_ground,
                 ];
                 match existing.get(&p.upn) {
                     None => {

@@ -52,6 +52,7 @@ fn setup() -> (SqliteStore, i64, i64, tempfile::TempDir) {
         young_carer: false,
         sen: Sen::N,
         ethnicity: None,
+        deletion_ground: None,
     };
     store.save_pupils(school, &[pupil]).unwrap();
     let id = store.pupils(school).unwrap()[0].id;

@@ -26,6 +26,7 @@ pub const COLUMNS: &[Column] = &[
     Column::Optional("young_carer"),
     Column::Optional("sen"),
     Column::Optional("ethnicity"),
+    Column::Optional("deletion_ground"),
 ];
 
 /// A pupil and the line it came from.
@@ -46,8 +47,8 @@ pub fn read_pupils(
             Column::Required(n) | Column::Optional(n) => col(n),
         })
         .collect();
-    let [upn, surname, forename, dob, sex, year_group, form, admission, leaving, fsm, pp, lac, sw, eal, yc, sen, ethnicity] =
-        <[Option<usize>; 17]>::try_from(cols).unwrap_or([None; 17]);
+    let [upn, surname, forename, dob, sex, year_group, form, admission, leaving, fsm, pp, lac, sw, eal, yc, sen, ethnicity, ground] =
+        <[Option<usize>; 18]>::try_from(cols).unwrap_or([None; 18]);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<Upn, usize> = HashMap::new();
@@ -126,6 +127,7 @@ pub fn read_pupils(
                 .map_err(|e: rollcall_core::PupilError| e.to_string())
         });
         let eth_v = field!(ethnicity, "ethnicity", optional);
+        let ground_v = field!(ground, "deletion_ground", optional);
         if let (Some(adm), Some(Some(leave))) = (adm_v, leave_v) {
             if leave < adm {
                 row_errors.push(f.error(
@@ -169,9 +171,10 @@ pub fn read_pupils(
                 Some(young_carer),
                 Some(sen),
                 Some(ethnicity),
+                Some(deletion_ground),
             ) = (
                 upn_v, surname_v, forename_v, dob_v, sex_v, yg_v, form_v, adm_v, leave_v, fsm_v,
-                pp_v, lac_v, sw_v, eal_v, yc_v, sen_v, eth_v,
+                pp_v, lac_v, sw_v, eal_v, yc_v, sen_v, eth_v, ground_v,
             ) {
                 rows.push(PupilRow {
                     line: f.line(),
@@ -193,6 +196,7 @@ pub fn read_pupils(
                         young_carer,
                         sen,
                         ethnicity,
+                        deletion_ground,
                     },
                 });
             }

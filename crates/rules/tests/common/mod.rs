@@ -92,6 +92,7 @@ pub fn pupil(n: u32, admission: &str, leaving: Option<&str>) -> Pupil {
         young_carer: false,
         sen: Sen::N,
         ethnicity: None,
+        deletion_ground: None,
     }
 }
 
