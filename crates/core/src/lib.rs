@@ -11,6 +11,7 @@ pub mod codes;
 pub mod dates;
 pub mod marks;
 pub mod pupil;
+pub mod roles;
 pub mod stats;
 
 pub use calendar::{
@@ -21,4 +22,5 @@ pub use codes::{BaseCode, Category, Code, CodeError, CodeWarning};
 pub use dates::{parse_date, Date, Session};
 pub use marks::{Amendment, Mark, MarkEntry, MarkFact, Recorded};
 pub use pupil::{compulsory_school_age, Pupil, PupilError, Sen, Sex, Upn, YearGroup};
+pub use roles::Role;
 pub use stats::{Counts, GroupStats, Percent};

@@ -134,3 +134,72 @@ CREATE TRIGGER policies_are_never_deleted BEFORE DELETE ON policies
 BEGIN
     SELECT RAISE(ABORT, 'policies are never deleted: save a new version');
 END;
+
+-- People who sign in, and what each reaches.
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    school_id INTEGER REFERENCES schools(id),
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('administrator', 'headteacher', 'attendance_officer',
+        'head_of_year', 'form_tutor', 'office', 'governor', 'parent')),
+    password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE user_year_groups (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    year_group TEXT NOT NULL,
+    PRIMARY KEY (user_id, year_group)
+) WITHOUT ROWID;
+CREATE TABLE user_forms (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    form TEXT NOT NULL,
+    PRIMARY KEY (user_id, form)
+) WITHOUT ROWID;
+CREATE TABLE user_children (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    PRIMARY KEY (user_id, pupil_id)
+) WITHOUT ROWID;
+
+-- Sign-in sessions, by the hash of the token the browser holds.
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Whom to contact about a pupil, in order.
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    priority INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    relationship TEXT NOT NULL,
+    phone TEXT,
+    email TEXT,
+    parental_responsibility INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX contacts_pupil ON contacts(pupil_id, priority);
+
+-- What a parent reported, applied to the register with the marks it wrote.
+CREATE TABLE absence_reports (
+    id INTEGER PRIMARY KEY,
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    first_date TEXT NOT NULL,
+    first_session TEXT NOT NULL CHECK (first_session IN ('AM', 'PM')),
+    last_date TEXT NOT NULL,
+    last_session TEXT NOT NULL CHECK (last_session IN ('AM', 'PM')),
+    reason TEXT NOT NULL,
+    code TEXT NOT NULL,
+    expected_return TEXT,
+    reported_by TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_role TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX absence_reports_pupil ON absence_reports(pupil_id, first_date);

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use chrono::NaiveTime;
+use chrono::{DateTime, Utc};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{
@@ -15,9 +16,13 @@ use rollcall_store::{
     PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError, StoredAmendment,
     StoredMark, StoredPolicy, StoredPupil,
 };
+use rollcall_store::{
+    AbsenceReport, Contact, PupilId, SignInSession, StoredAbsenceReport, User, UserDraft, UserId,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 mod lines;
+mod people;
 
 /// Migrations in order. One that has landed is never edited: a change is a new file.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
@@ -30,11 +35,11 @@ pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError::Database(Box::new(e))
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} '{value}'"))
 }
 
-fn date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
+pub(crate) fn date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
     let text: String = row.get(i)?;
     parse_date(&text).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
@@ -45,7 +50,7 @@ fn date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
     })
 }
 
-fn opt_date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
+pub(crate) fn opt_date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
     let text: Option<String> = row.get(i)?;
     text.map(|t| {
         parse_date(&t).ok_or_else(|| {
@@ -67,11 +72,11 @@ fn text_col<'r>(row: &'r Row<'_>, i: usize) -> Result<&'r str> {
         .map_err(|e| db_err(e.into()))
 }
 
-fn day(date: Date) -> String {
+pub(crate) fn day(date: Date) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-fn session_of(text: &str) -> Result<Session> {
+pub(crate) fn session_of(text: &str) -> Result<Session> {
     text.parse().map_err(|()| corrupt("session", text))
 }
 
@@ -233,12 +238,15 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn read_recorded(row: &Row<'_>, i: usize) -> rusqlite::Result<(String, String, String)> {
+    pub(crate) fn read_recorded(
+        row: &Row<'_>,
+        i: usize,
+    ) -> rusqlite::Result<(String, String, String)> {
         Ok((row.get(i)?, row.get(i + 1)?, row.get(i + 2)?))
     }
 }
 
-fn recorded((by, role, at): (String, String, String)) -> Result<Recorded> {
+pub(crate) fn recorded((by, role, at): (String, String, String)) -> Result<Recorded> {
     Ok(Recorded {
         by,
         role,
@@ -658,170 +666,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
-        {
-            let mut belongs = tx
-                .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2")
-                .map_err(db_err)?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO marks (pupil_id, date, session, code, minutes_late, recorded_by,
-                        recorded_role, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(db_err)?;
-            let mut current = tx
-                .prepare_cached(
-                    "SELECT code, minutes_late, recorded_by, recorded_role, recorded_at FROM marks
-                     WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
-                )
-                .map_err(db_err)?;
-            let mut update = tx
-                .prepare_cached(
-                    "UPDATE marks SET code = ?4, minutes_late = ?5, recorded_by = ?6,
-                        recorded_role = ?7, recorded_at = ?8
-                     WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
-                )
-                .map_err(db_err)?;
-            let mut log = tx
-                .prepare_cached(
-                    "INSERT INTO amendments (pupil_id, date, session, original_code,
-                        original_minutes_late, original_recorded_by, original_recorded_role,
-                        original_recorded_at, code, minutes_late, reason, amended_by, amended_role,
-                        amended_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                )
-                .map_err(db_err)?;
-            let mut last_pupil = None;
-            for (i, change) in changes.iter().enumerate() {
-                let pupil = match change {
-                    MarkChange::New { pupil, .. } | MarkChange::Amend { pupil, .. } => *pupil,
-                };
-                if last_pupil != Some(pupil) {
-                    if !belongs.exists(params![pupil, school]).map_err(db_err)? {
-                        return Err(StoreError::NotFound(format!(
-                            "pupil {pupil} is not on this school's admission register"
-                        )));
-                    }
-                    last_pupil = Some(pupil);
-                }
-                match change {
-                    MarkChange::New {
-                        pupil,
-                        date,
-                        session,
-                        entry,
-                        recorded,
-                    } => {
-                        let inserted = insert.execute(params![
-                            pupil,
-                            day(*date),
-                            session.as_str(),
-                            entry.code.text(),
-                            entry.minutes_late,
-                            recorded.by,
-                            recorded.role,
-                            format_timestamp(&recorded.at)
-                        ]);
-                        match inserted {
-                            Ok(_) => {}
-                            Err(rusqlite::Error::SqliteFailure(f, _))
-                                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                            {
-                                return Err(StoreError::Conflict(format!(
-                                    "the {session} register of {date} already has a mark for this pupil"
-                                )))
-                            }
-                            Err(e) => return Err(db_err(e)),
-                        }
-                    }
-                    MarkChange::Amend {
-                        pupil,
-                        date,
-                        session,
-                        expected,
-                        entry: new,
-                        reason,
-                        recorded: rec,
-                    } => {
-                        let key = params![pupil, day(*date), session.as_str()];
-                        let found = current
-                            .query_row(key, |r| {
-                                Ok((
-                                    r.get::<_, String>(0)?,
-                                    r.get::<_, Option<u32>>(1)?,
-                                    Self::read_recorded(r, 2)?,
-                                ))
-                            })
-                            .optional()
-                            .map_err(db_err)?;
-                        let Some((code, minutes, original_rec)) = found else {
-                            return Err(StoreError::Conflict(format!(
-                                "the {session} register of {date} has no mark to amend for this pupil"
-                            )));
-                        };
-                        let original = entry(&code, minutes)?;
-                        if !original.same_as(expected) {
-                            return Err(StoreError::Conflict(format!(
-                                "the {session} mark of {date} is now '{}', not '{}': someone else changed it",
-                                original.code, expected.code
-                            )));
-                        }
-                        let at = format_timestamp(&rec.at);
-                        update
-                            .execute(params![
-                                pupil,
-                                day(*date),
-                                session.as_str(),
-                                new.code.text(),
-                                new.minutes_late,
-                                rec.by,
-                                rec.role,
-                                at
-                            ])
-                            .map_err(db_err)?;
-                        log.execute(params![
-                            pupil,
-                            day(*date),
-                            session.as_str(),
-                            code,
-                            minutes,
-                            original_rec.0,
-                            original_rec.1,
-                            original_rec.2,
-                            new.code.text(),
-                            new.minutes_late,
-                            reason,
-                            rec.by,
-                            rec.role,
-                            at
-                        ])
-                        .map_err(db_err)?;
-                    }
-                }
-                if (i + 1) % 10_000 == 0 {
-                    progress(i + 1);
-                }
-            }
-        }
-        lines::update(
-            &tx,
-            changes.iter().map(|c| match c {
-                MarkChange::New {
-                    pupil,
-                    date,
-                    session,
-                    entry,
-                    ..
-                }
-                | MarkChange::Amend {
-                    pupil,
-                    date,
-                    session,
-                    entry,
-                    ..
-                } => (*pupil, *date, *session, entry.code.base()),
-            }),
-        )?;
+        write_marks(&tx, school, changes, progress)?;
         tx.commit().map_err(db_err)?;
         progress(changes.len());
         Ok(())
@@ -875,6 +720,84 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    fn save_user(&mut self, user: &UserDraft) -> Result<UserId> {
+        people::save_user(&mut self.conn, user)
+    }
+
+    fn users(&mut self, school: Option<SchoolId>) -> Result<Vec<User>> {
+        people::users(&self.conn, people::UserFilter::School(school))
+    }
+
+    fn user_by_name(&mut self, username: &str) -> Result<Option<User>> {
+        Ok(people::users(&self.conn, people::UserFilter::Name(username))?.pop())
+    }
+
+    fn user(&mut self, id: UserId) -> Result<Option<User>> {
+        Ok(people::users(&self.conn, people::UserFilter::Id(id))?.pop())
+    }
+
+    fn create_session(&mut self, session: &SignInSession) -> Result<()> {
+        people::create_session(&self.conn, session)
+    }
+
+    fn session(&mut self, token_hash: &str) -> Result<Option<SignInSession>> {
+        people::session(&self.conn, token_hash)
+    }
+
+    fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+                params![token_hash, format_timestamp(&at)],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn end_session(&mut self, token_hash: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn save_contacts(
+        &mut self,
+        school: SchoolId,
+        contacts: &[(PupilId, Vec<Contact>)],
+    ) -> Result<()> {
+        people::save_contacts(&mut self.conn, school, contacts)
+    }
+
+    fn contacts(&mut self, pupil: PupilId) -> Result<Vec<Contact>> {
+        people::contacts(&self.conn, pupil)
+    }
+
+    fn record_absence(
+        &mut self,
+        school: SchoolId,
+        report: &AbsenceReport,
+        changes: &[MarkChange],
+    ) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let id = people::insert_report(&tx, school, report)?;
+        write_marks(&tx, school, changes, &mut |_| {})?;
+        tx.commit().map_err(db_err)?;
+        Ok(id)
+    }
+
+    fn absence_reports(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<StoredAbsenceReport>> {
+        let (from, to) = range_params(range);
+        people::absence_reports(&self.conn, school, &from, &to)
     }
 
     fn amendments(&mut self, school: SchoolId, pupil: Option<i64>) -> Result<Vec<StoredAmendment>> {
@@ -936,4 +859,179 @@ impl Store for SqliteStore {
             )
             .collect()
     }
+}
+
+/// Applies mark changes inside the caller's transaction, with their conflict checks, and keeps
+/// the register lines in step.
+fn write_marks(
+    tx: &Connection,
+    school: SchoolId,
+    changes: &[MarkChange],
+    progress: Progress<'_>,
+) -> Result<()> {
+    {
+        let mut belongs = tx
+            .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2")
+            .map_err(db_err)?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO marks (pupil_id, date, session, code, minutes_late, recorded_by,
+                    recorded_role, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(db_err)?;
+        let mut current = tx
+            .prepare_cached(
+                "SELECT code, minutes_late, recorded_by, recorded_role, recorded_at FROM marks
+                 WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
+            )
+            .map_err(db_err)?;
+        let mut update = tx
+            .prepare_cached(
+                "UPDATE marks SET code = ?4, minutes_late = ?5, recorded_by = ?6,
+                    recorded_role = ?7, recorded_at = ?8
+                 WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
+            )
+            .map_err(db_err)?;
+        let mut log = tx
+            .prepare_cached(
+                "INSERT INTO amendments (pupil_id, date, session, original_code,
+                    original_minutes_late, original_recorded_by, original_recorded_role,
+                    original_recorded_at, code, minutes_late, reason, amended_by, amended_role,
+                    amended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )
+            .map_err(db_err)?;
+        let mut last_pupil = None;
+        for (i, change) in changes.iter().enumerate() {
+            let pupil = match change {
+                MarkChange::New { pupil, .. } | MarkChange::Amend { pupil, .. } => *pupil,
+            };
+            if last_pupil != Some(pupil) {
+                if !belongs.exists(params![pupil, school]).map_err(db_err)? {
+                    return Err(StoreError::NotFound(format!(
+                        "pupil {pupil} is not on this school's admission register"
+                    )));
+                }
+                last_pupil = Some(pupil);
+            }
+            match change {
+                MarkChange::New {
+                    pupil,
+                    date,
+                    session,
+                    entry,
+                    recorded,
+                } => {
+                    let inserted = insert.execute(params![
+                        pupil,
+                        day(*date),
+                        session.as_str(),
+                        entry.code.text(),
+                        entry.minutes_late,
+                        recorded.by,
+                        recorded.role,
+                        format_timestamp(&recorded.at)
+                    ]);
+                    match inserted {
+                        Ok(_) => {}
+                        Err(rusqlite::Error::SqliteFailure(f, _))
+                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                        {
+                            return Err(StoreError::Conflict(format!(
+                                "the {session} register of {date} already has a mark for this pupil"
+                            )))
+                        }
+                        Err(e) => return Err(db_err(e)),
+                    }
+                }
+                MarkChange::Amend {
+                    pupil,
+                    date,
+                    session,
+                    expected,
+                    entry: new,
+                    reason,
+                    recorded: rec,
+                } => {
+                    let key = params![pupil, day(*date), session.as_str()];
+                    let found = current
+                        .query_row(key, |r| {
+                            Ok((
+                                r.get::<_, String>(0)?,
+                                r.get::<_, Option<u32>>(1)?,
+                                SqliteStore::read_recorded(r, 2)?,
+                            ))
+                        })
+                        .optional()
+                        .map_err(db_err)?;
+                    let Some((code, minutes, original_rec)) = found else {
+                        return Err(StoreError::Conflict(format!(
+                            "the {session} register of {date} has no mark to amend for this pupil"
+                        )));
+                    };
+                    let original = entry(&code, minutes)?;
+                    if !original.same_as(expected) {
+                        return Err(StoreError::Conflict(format!(
+                            "the {session} mark of {date} is now '{}', not '{}': someone else changed it",
+                            original.code, expected.code
+                        )));
+                    }
+                    let at = format_timestamp(&rec.at);
+                    update
+                        .execute(params![
+                            pupil,
+                            day(*date),
+                            session.as_str(),
+                            new.code.text(),
+                            new.minutes_late,
+                            rec.by,
+                            rec.role,
+                            at
+                        ])
+                        .map_err(db_err)?;
+                    log.execute(params![
+                        pupil,
+                        day(*date),
+                        session.as_str(),
+                        code,
+                        minutes,
+                        original_rec.0,
+                        original_rec.1,
+                        original_rec.2,
+                        new.code.text(),
+                        new.minutes_late,
+                        reason,
+                        rec.by,
+                        rec.role,
+                        at
+                    ])
+                    .map_err(db_err)?;
+                }
+            }
+            if (i + 1) % 10_000 == 0 {
+                progress(i + 1);
+            }
+        }
+    }
+    lines::update(
+        tx,
+        changes.iter().map(|c| match c {
+            MarkChange::New {
+                pupil,
+                date,
+                session,
+                entry,
+                ..
+            }
+            | MarkChange::Amend {
+                pupil,
+                date,
+                session,
+                entry,
+                ..
+            } => (*pupil, *date, *session, entry.code.base()),
+        }),
+    )?;
+    Ok(())
 }

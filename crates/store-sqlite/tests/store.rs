@@ -70,7 +70,8 @@ fn rec() -> Recorded {
     Recorded {
         by: "tutor".into(),
         role: "form tutor".into(),
-        at: Utc::now(),
+        // Stored to the microsecond.
+        at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
     }
 }
 
@@ -241,5 +242,152 @@ fn register_lines_match_the_marks() {
             .fact
             .code,
         BaseCode::M
+    );
+}
+
+fn draft(name: &str, role: rollcall_core::Role, school: Option<i64>) -> rollcall_store::UserDraft {
+    rollcall_store::UserDraft {
+        username: name.into(),
+        display_name: format!("{name} display"),
+        role,
+        school,
+        year_groups: vec![YearGroup::Year(9), YearGroup::Year(7)],
+        forms: vec!["7B".into(), "7A".into()],
+        children: vec![],
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        active: true,
+    }
+}
+
+#[test]
+fn users_are_unique_by_name_in_any_case_and_keep_their_reach() {
+    let (mut store, school, pupil, _dir) = setup();
+    let mut tutor = draft("j.smith", rollcall_core::Role::FormTutor, Some(school));
+    let id = store.save_user(&tutor).unwrap();
+    let got = store.user_by_name("J.SMITH").unwrap().unwrap();
+    assert_eq!(got.id, id);
+    assert_eq!(
+        got.user.year_groups,
+        [YearGroup::Year(7), YearGroup::Year(9)]
+    );
+    assert_eq!(got.user.forms, ["7A", "7B"]);
+    tutor.username = "J.Smith".into();
+    tutor.forms = vec!["8C".into()];
+    tutor.children = vec![pupil];
+    assert_eq!(
+        store.save_user(&tutor).unwrap(),
+        id,
+        "the same user, updated"
+    );
+    let got = store.user(id).unwrap().unwrap();
+    assert_eq!(
+        (got.user.forms.clone(), got.user.children.clone()),
+        (vec!["8C".to_owned()], vec![pupil])
+    );
+    store
+        .save_user(&draft("trust.head", rollcall_core::Role::Headteacher, None))
+        .unwrap();
+    let names: Vec<_> = store
+        .users(Some(school))
+        .unwrap()
+        .into_iter()
+        .map(|u| u.user.username)
+        .collect();
+    assert_eq!(names, ["J.Smith", "trust.head"]);
+    assert_eq!(store.users(Some(school + 1)).unwrap().len(), 1);
+    assert!(store.user_by_name("nobody").unwrap().is_none());
+}
+
+#[test]
+fn sessions_are_kept_by_token_hash() {
+    let (mut store, school, _, _dir) = setup();
+    let user = store
+        .save_user(&draft("a", rollcall_core::Role::Office, Some(school)))
+        .unwrap();
+    let now = Utc::now();
+    let s = rollcall_store::SignInSession {
+        token_hash: "hash".into(),
+        user,
+        csrf_token: "csrf".into(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + chrono::Duration::hours(8),
+    };
+    store.create_session(&s).unwrap();
+    let got = store.session("hash").unwrap().unwrap();
+    assert_eq!((got.user, got.csrf_token.as_str()), (user, "csrf"));
+    let later = now + chrono::Duration::minutes(5);
+    store.touch_session("hash", later).unwrap();
+    assert!(store.session("hash").unwrap().unwrap().last_seen_at > now);
+    store.end_session("hash").unwrap();
+    assert!(store.session("hash").unwrap().is_none());
+}
+
+#[test]
+fn an_absence_report_and_its_marks_are_one_transaction() {
+    let (mut store, school, pupil, _dir) = setup();
+    let d = |s| parse_date(s).unwrap();
+    let contact = rollcall_store::Contact {
+        priority: 1,
+        name: "Ann Smith".into(),
+        relationship: "Mother".into(),
+        phone: Some("07700 900123".into()),
+        email: None,
+        parental_responsibility: true,
+    };
+    store
+        .save_contacts(school, &[(pupil, vec![contact.clone()])])
+        .unwrap();
+    assert_eq!(
+        store.contacts(pupil).unwrap(),
+        std::slice::from_ref(&contact)
+    );
+    assert!(matches!(
+        store.save_contacts(school, &[(pupil + 9, vec![contact])]),
+        Err(StoreError::NotFound(_))
+    ));
+
+    let report = rollcall_store::AbsenceReport {
+        pupil,
+        first: (d("2025-03-03"), Session::Am),
+        last: (d("2025-03-03"), Session::Pm),
+        reason: "Vomiting overnight".into(),
+        code: Code::new(BaseCode::I),
+        expected_return: Some(d("2025-03-04")),
+        reported_by: "Mother (phone)".into(),
+        recorded: rec(),
+    };
+    let marks = |code| {
+        Session::BOTH.map(|session| MarkChange::New {
+            pupil,
+            date: d("2025-03-03"),
+            session,
+            entry: entry(code),
+            recorded: rec(),
+        })
+    };
+    store
+        .record_absence(school, &report, &marks(BaseCode::I))
+        .unwrap();
+    assert_eq!(store.mark_facts(school, DateRange::all()).unwrap().len(), 2);
+    let reports = store
+        .absence_reports(school, DateRange::between(d("2025-03-01"), d("2025-03-03")))
+        .unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].report, report);
+    assert!(store
+        .absence_reports(school, DateRange::between(d("2025-03-04"), d("2025-03-05")))
+        .unwrap()
+        .is_empty());
+    // A second report whose marks conflict writes nothing, not even the report.
+    assert!(store
+        .record_absence(school, &report, &marks(BaseCode::M))
+        .is_err());
+    assert_eq!(
+        store
+            .absence_reports(school, DateRange::all())
+            .unwrap()
+            .len(),
+        1
     );
 }

@@ -23,14 +23,25 @@
 //!   one row per pupil, date and session. Never deleted.
 //! - `amendments`: pupil, date, session, the original entry with who and when, the new entry,
 //!   the reason, who made the change, their role and when. Append only.
+//! - `users`: user name (unique, any case), display name, role, school (none for trust-wide
+//!   staff), password hash (argon2id), active; with their forms, year groups and children.
+//! - `sessions`: sign-in sessions by the hash of their token, with a CSRF token and times.
+//! - `contacts`: a pupil's contacts in priority order. `absence_reports`: what a parent reported,
+//!   applied to the register in the same transaction as the marks it wrote.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
+
+pub mod people;
 
 use chrono::{DateTime, Utc};
 use rollcall_core::codes::Code;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
+
+pub use people::{
+    AbsenceReport, Contact, SignInSession, StoredAbsenceReport, User, UserDraft, UserId,
+};
 
 pub type SchoolId = i64;
 pub type PupilId = i64;
@@ -219,6 +230,52 @@ pub trait Store: Send {
 
     /// Every version of a school's policy (or of the defaults), oldest first.
     fn policies(&mut self, school: Option<SchoolId>) -> Result<Vec<StoredPolicy>>;
+
+    /// Adds a user, or updates the user with the same user name (any case); returns the id.
+    fn save_user(&mut self, user: &UserDraft) -> Result<UserId>;
+
+    /// The users of a school and the trust-wide users (`school` is `None`: every user).
+    fn users(&mut self, school: Option<SchoolId>) -> Result<Vec<User>>;
+
+    /// The user with this user name, compared without regard to case.
+    fn user_by_name(&mut self, username: &str) -> Result<Option<User>>;
+
+    fn user(&mut self, id: UserId) -> Result<Option<User>>;
+
+    fn create_session(&mut self, session: &SignInSession) -> Result<()>;
+
+    fn session(&mut self, token_hash: &str) -> Result<Option<SignInSession>>;
+
+    /// Records activity on a session (for idle expiry).
+    fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
+
+    /// Ends a session (sign-out).
+    fn end_session(&mut self, token_hash: &str) -> Result<()>;
+
+    /// Puts `contacts` in place of each pupil's contacts.
+    fn save_contacts(
+        &mut self,
+        school: SchoolId,
+        contacts: &[(PupilId, Vec<Contact>)],
+    ) -> Result<()>;
+
+    /// A pupil's contacts, in priority order.
+    fn contacts(&mut self, pupil: PupilId) -> Result<Vec<Contact>>;
+
+    /// Saves an absence report and applies `changes` (the marks it writes) in one transaction.
+    fn record_absence(
+        &mut self,
+        school: SchoolId,
+        report: &AbsenceReport,
+        changes: &[MarkChange],
+    ) -> Result<i64>;
+
+    /// The absence reports of a school's pupils whose sessions fall in the range, oldest first.
+    fn absence_reports(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<StoredAbsenceReport>>;
 
     /// Amendments to the school's marks, oldest first; for one pupil when `pupil` is given.
     fn amendments(

@@ -1,0 +1,380 @@
+//! Users, sign-in sessions, contacts and absence reports in SQLite.
+
+use chrono::Utc;
+use rollcall_core::{parse_date, Role, YearGroup};
+use rollcall_store::{
+    format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, PupilId, Result,
+    SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::{corrupt, day, db_err, session_of, SqliteStore};
+
+pub(crate) enum UserFilter<'a> {
+    School(Option<SchoolId>),
+    Name(&'a str),
+    Id(UserId),
+}
+
+pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserId> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let existing: Option<UserId> = tx
+        .query_row(
+            "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE",
+            [&user.username],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db_err)?;
+    let id = match existing {
+        Some(id) => {
+            tx.execute(
+                "UPDATE users SET username = ?2, display_name = ?3, role = ?4, school_id = ?5,
+                    password_hash = ?6, active = ?7 WHERE id = ?1",
+                params![
+                    id,
+                    user.username,
+                    user.display_name,
+                    user.role.name(),
+                    user.school,
+                    user.password_hash,
+                    user.active
+                ],
+            )
+            .map_err(db_err)?;
+            for table in ["user_year_groups", "user_forms", "user_children"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [id])
+                    .map_err(db_err)?;
+            }
+            id
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO users (username, display_name, role, school_id, password_hash, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    user.username,
+                    user.display_name,
+                    user.role.name(),
+                    user.school,
+                    user.password_hash,
+                    user.active,
+                    format_timestamp(&Utc::now())
+                ],
+            )
+            .map_err(db_err)?;
+            tx.last_insert_rowid()
+        }
+    };
+    for g in &user.year_groups {
+        tx.execute(
+            "INSERT OR IGNORE INTO user_year_groups (user_id, year_group) VALUES (?1, ?2)",
+            params![id, g.to_string()],
+        )
+        .map_err(db_err)?;
+    }
+    for f in &user.forms {
+        tx.execute(
+            "INSERT OR IGNORE INTO user_forms (user_id, form) VALUES (?1, ?2)",
+            params![id, f],
+        )
+        .map_err(db_err)?;
+    }
+    for c in &user.children {
+        tx.execute(
+            "INSERT OR IGNORE INTO user_children (user_id, pupil_id) VALUES (?1, ?2)",
+            params![id, c],
+        )
+        .map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)?;
+    Ok(id)
+}
+
+pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<User>> {
+    let (condition, value): (&str, rusqlite::types::Value) = match filter {
+        UserFilter::School(None) => ("1 = 1 OR ?1 IS NULL", rusqlite::types::Value::Null),
+        UserFilter::School(Some(s)) => ("school_id = ?1 OR school_id IS NULL", s.into()),
+        UserFilter::Name(n) => ("username = ?1 COLLATE NOCASE", n.to_owned().into()),
+        UserFilter::Id(id) => ("id = ?1", id.into()),
+    };
+    let sql = format!(
+        "SELECT id, username, display_name, role, school_id, password_hash, active FROM users
+         WHERE {condition} ORDER BY username COLLATE NOCASE"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+    type Raw = (i64, String, String, String, Option<i64>, String, bool);
+    let rows = stmt
+        .query_map([value], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<Raw>>>()
+        .map_err(db_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, username, display_name, role, school, password_hash, active) in rows {
+        let role: Role = role.parse().map_err(|_| corrupt("role", &role))?;
+        let list = |sql: &str| -> Result<Vec<String>> {
+            let mut stmt = conn.prepare_cached(sql).map_err(db_err)?;
+            let v = stmt
+                .query_map([id], |r| r.get::<_, String>(0))
+                .map_err(db_err)?
+                .collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(db_err)?;
+            Ok(v)
+        };
+        let mut year_groups = list("SELECT year_group FROM user_year_groups WHERE user_id = ?1")?
+            .iter()
+            .map(|g| g.parse::<YearGroup>().map_err(|_| corrupt("year group", g)))
+            .collect::<Result<Vec<_>>>()?;
+        year_groups.sort();
+        let forms = list("SELECT form FROM user_forms WHERE user_id = ?1 ORDER BY form")?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT pupil_id FROM user_children WHERE user_id = ?1 ORDER BY pupil_id",
+            )
+            .map_err(db_err)?;
+        let children = stmt
+            .query_map([id], |r| r.get::<_, i64>(0))
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(db_err)?;
+        out.push(User {
+            id,
+            user: UserDraft {
+                username,
+                display_name,
+                role,
+                school,
+                year_groups,
+                forms,
+                children,
+                password_hash,
+                active,
+            },
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn create_session(conn: &Connection, s: &SignInSession) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            s.token_hash,
+            s.user,
+            s.csrf_token,
+            format_timestamp(&s.created_at),
+            format_timestamp(&s.last_seen_at),
+            format_timestamp(&s.expires_at)
+        ],
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<SignInSession>> {
+    let row = conn
+        .query_row(
+            "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions
+             WHERE token_hash = ?1",
+            [token_hash],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(db_err)?;
+    row.map(|(user, csrf_token, created, seen, expires)| {
+        Ok(SignInSession {
+            token_hash: token_hash.to_owned(),
+            user,
+            csrf_token,
+            created_at: parse_timestamp(&created)?,
+            last_seen_at: parse_timestamp(&seen)?,
+            expires_at: parse_timestamp(&expires)?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn save_contacts(
+    conn: &mut Connection,
+    school: SchoolId,
+    contacts: &[(PupilId, Vec<Contact>)],
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    for (pupil, list) in contacts {
+        let belongs: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
+                params![pupil, school],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        if !belongs {
+            return Err(StoreError::NotFound(format!(
+                "pupil {pupil} is not on this school's admission register"
+            )));
+        }
+        tx.execute("DELETE FROM contacts WHERE pupil_id = ?1", [pupil])
+            .map_err(db_err)?;
+        for c in list {
+            tx.execute(
+                "INSERT INTO contacts (pupil_id, priority, name, relationship, phone, email, parental_responsibility)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![pupil, c.priority, c.name, c.relationship, c.phone, c.email, c.parental_responsibility],
+            )
+            .map_err(db_err)?;
+        }
+    }
+    tx.commit().map_err(db_err)
+}
+
+pub(crate) fn contacts(conn: &Connection, pupil: PupilId) -> Result<Vec<Contact>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT priority, name, relationship, phone, email, parental_responsibility FROM contacts
+             WHERE pupil_id = ?1 ORDER BY priority, name",
+        )
+        .map_err(db_err)?;
+    let rows = stmt
+        .query_map([pupil], |r| {
+            Ok(Contact {
+                priority: r.get(0)?,
+                name: r.get(1)?,
+                relationship: r.get(2)?,
+                phone: r.get(3)?,
+                email: r.get(4)?,
+                parental_responsibility: r.get(5)?,
+            })
+        })
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db_err)?;
+    Ok(rows)
+}
+
+pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
+    let belongs: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
+            params![r.pupil, school],
+            |row| row.get(0),
+        )
+        .map_err(db_err)?;
+    if !belongs {
+        return Err(StoreError::NotFound(format!(
+            "pupil {} is not on this school's admission register",
+            r.pupil
+        )));
+    }
+    tx.execute(
+        "INSERT INTO absence_reports (pupil_id, first_date, first_session, last_date, last_session,
+            reason, code, expected_return, reported_by, recorded_by, recorded_role, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            r.pupil,
+            day(r.first.0),
+            r.first.1.as_str(),
+            day(r.last.0),
+            r.last.1.as_str(),
+            r.reason,
+            r.code.text(),
+            r.expected_return.map(day),
+            r.reported_by,
+            r.recorded.by,
+            r.recorded.role,
+            format_timestamp(&r.recorded.at)
+        ],
+    )
+    .map_err(db_err)?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(crate) fn absence_reports(
+    conn: &Connection,
+    school: SchoolId,
+    from: &str,
+    to: &str,
+) -> Result<Vec<StoredAbsenceReport>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, a.last_session,
+                    a.reason, a.code, a.expected_return, a.reported_by, a.recorded_by,
+                    a.recorded_role, a.recorded_at
+             FROM absence_reports a JOIN pupils p ON p.id = a.pupil_id
+             WHERE p.school_id = ?1 AND a.last_date >= ?2 AND a.first_date <= ?3
+             ORDER BY a.id",
+        )
+        .map_err(db_err)?;
+    type Raw = (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        (String, String, String),
+    );
+    let rows = stmt
+        .query_map(params![school, from, to], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                SqliteStore::read_recorded(r, 10)?,
+            ))
+        })
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<Raw>>>()
+        .map_err(db_err)?;
+    let date = |t: &str| parse_date(t).ok_or_else(|| corrupt("date", t));
+    rows.into_iter()
+        .map(|(id, pupil, fd, fs, ld, ls, reason, code, ret, by, rec)| {
+            Ok(StoredAbsenceReport {
+                id,
+                report: AbsenceReport {
+                    pupil,
+                    first: (date(&fd)?, session_of(&fs)?),
+                    last: (date(&ld)?, session_of(&ls)?),
+                    reason,
+                    code: stored_code(&code)?,
+                    expected_return: ret.as_deref().map(date).transpose()?,
+                    reported_by: by,
+                    recorded: crate::recorded(rec)?,
+                },
+            })
+        })
+        .collect()
+}

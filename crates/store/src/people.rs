@@ -1,0 +1,83 @@
+//! Users, their sign-in sessions, pupils' contacts and parents' reports of absence.
+
+use chrono::{DateTime, Utc};
+use rollcall_core::marks::Recorded;
+use rollcall_core::{Code, Date, Role, Session, YearGroup};
+
+use crate::{PupilId, SchoolId};
+
+pub type UserId = i64;
+
+/// A user as saved: who they are, their role and their reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDraft {
+    /// Unique in the database, compared without regard to case.
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The school the user works in or whose pupils are theirs; `None` for trust-wide staff.
+    pub school: Option<SchoolId>,
+    /// A head of year's year groups.
+    pub year_groups: Vec<YearGroup>,
+    /// A form tutor's forms (registration groups).
+    pub forms: Vec<String>,
+    /// A parent's children.
+    pub children: Vec<PupilId>,
+    /// The argon2id hash of the password, in PHC string form; never the password.
+    pub password_hash: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub user: UserDraft,
+}
+
+/// A signed-in session. The browser holds a random token; the database holds only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInSession {
+    pub token_hash: String,
+    pub user: UserId,
+    /// The token every form of this session must carry.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The session ends at this time however active it is.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Someone to contact about a pupil, in the order to try them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub priority: u32,
+    pub name: String,
+    /// e.g. "Mother", "Grandfather", "Social worker".
+    pub relationship: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub parental_responsibility: bool,
+}
+
+/// A report that a pupil is or will be absent: a parent's call to the office, or a parent's own
+/// report. Applying it writes marks; the report keeps what was said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsenceReport {
+    pub pupil: PupilId,
+    pub first: (Date, Session),
+    pub last: (Date, Session),
+    /// What the caller said, in their words.
+    pub reason: String,
+    /// The code the report was applied with (`N` while the reason is not established).
+    pub code: Code,
+    pub expected_return: Option<Date>,
+    /// Who reported it: "Mother (phone)", or the parent's user name.
+    pub reported_by: String,
+    pub recorded: Recorded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAbsenceReport {
+    pub id: i64,
+    pub report: AbsenceReport,
+}
