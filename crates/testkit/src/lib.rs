@@ -25,6 +25,8 @@
 //! `runuser`, or `su` where there is no `runuser`), and the temporary folder
 //! is handed to that user.
 
+pub mod browser;
+
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs::{self, OpenOptions};
