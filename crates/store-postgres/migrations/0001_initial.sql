@@ -132,3 +132,88 @@ CREATE TRIGGER amendments_are_never_changed BEFORE UPDATE OR DELETE ON amendment
     FOR EACH ROW EXECUTE FUNCTION rollcall_refuse('amendments are never changed or deleted');
 CREATE TRIGGER policies_are_never_changed BEFORE UPDATE OR DELETE ON policies
     FOR EACH ROW EXECUTE FUNCTION rollcall_refuse('policies are never changed or deleted: save a new version');
+
+-- The people who sign in: staff of one school, trust-wide staff (no school) and parents.
+CREATE TABLE users (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    school_id      bigint REFERENCES schools (id),
+    username       text NOT NULL,
+    display_name   text NOT NULL,
+    role           text NOT NULL CHECK (role IN ('administrator', 'headteacher',
+                       'attendance_officer', 'head_of_year', 'form_tutor', 'office', 'governor',
+                       'parent')),
+    -- argon2id, in PHC string form; never the password.
+    password_hash  text NOT NULL,
+    active         boolean NOT NULL DEFAULT true,
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- A user name is unique in any case.
+CREATE UNIQUE INDEX users_username ON users (lower(username));
+CREATE INDEX users_school ON users (school_id);
+
+-- What each user reaches: a head of year's year groups, a form tutor's forms, a parent's children.
+CREATE TABLE user_year_groups (
+    user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    year_group  text NOT NULL,
+    PRIMARY KEY (user_id, year_group)
+);
+
+CREATE TABLE user_forms (
+    user_id  bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    form     text NOT NULL,
+    PRIMARY KEY (user_id, form)
+);
+
+CREATE TABLE user_children (
+    user_id   bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    pupil_id  bigint NOT NULL REFERENCES pupils (id),
+    PRIMARY KEY (user_id, pupil_id)
+);
+
+CREATE INDEX user_children_pupil ON user_children (pupil_id);
+
+-- Sign-in sessions, by the hash of the token the browser holds. Not evidence: ended by deleting.
+CREATE TABLE sessions (
+    token_hash    text PRIMARY KEY,
+    user_id       bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    csrf_token    text NOT NULL,
+    created_at    timestamptz NOT NULL,
+    last_seen_at  timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL
+);
+
+CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Whom to contact about a pupil, in order of priority.
+CREATE TABLE contacts (
+    id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pupil_id                 bigint NOT NULL REFERENCES pupils (id),
+    priority                 integer NOT NULL CHECK (priority >= 0),
+    name                     text NOT NULL,
+    relationship             text NOT NULL,
+    phone                    text,
+    email                    text,
+    parental_responsibility  boolean NOT NULL
+);
+
+CREATE INDEX contacts_pupil ON contacts (pupil_id, priority);
+
+-- What a parent reported, applied to the register in the same transaction as the marks it wrote.
+CREATE TABLE absence_reports (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pupil_id         bigint NOT NULL REFERENCES pupils (id),
+    first_date       date NOT NULL,
+    first_session    text NOT NULL CHECK (first_session IN ('AM', 'PM')),
+    last_date        date NOT NULL,
+    last_session     text NOT NULL CHECK (last_session IN ('AM', 'PM')),
+    reason           text NOT NULL,
+    code             text NOT NULL,
+    expected_return  date,
+    reported_by      text NOT NULL,
+    recorded_by      text NOT NULL,
+    recorded_role    text NOT NULL,
+    recorded_at      timestamptz NOT NULL
+);
+
+CREATE INDEX absence_reports_pupil ON absence_reports (pupil_id, first_date);

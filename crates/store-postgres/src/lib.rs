@@ -2,16 +2,20 @@
 //!
 //! One database holds any number of schools. The schema follows the logical schema of
 //! `rollcall-store`: `schools`, `half_terms`, `closures`, `pupils`, `marks` (one row per pupil,
-//! date and session; never deleted) and `amendments` (append only), with dates as `date`, times of
-//! recording as `timestamptz` (to the microsecond) and codes as the text of the register. The
-//! schema is created and upgraded by [`Store::migrate`] from the numbered SQL files in
-//! `migrations/`.
+//! date and session; never deleted), `amendments` (append only), `policies`, `users` (a user name
+//! unique on `lower(username)`, with `user_year_groups`, `user_forms` and `user_children`),
+//! `sessions` (ended by deleting the row: they are not evidence), `contacts` and
+//! `absence_reports`, with dates as `date`, times as `timestamptz` (to the microsecond) and codes
+//! as the text of the register. The schema is created and upgraded by [`Store::migrate`] from the
+//! numbered SQL files in `migrations/`.
 //!
 //! Every method that writes is one transaction. New marks are written in bulk with
 //! `COPY … FROM STDIN` in PostgreSQL's binary format; amendments are sent as arrays, checked
 //! against the marks they expect under a row lock, and written with one statement per batch.
 //! [`Store::mark_facts`] reads a binary `COPY … TO STDOUT` straight into the lean facts the
-//! statistics need. Reads that name an unknown school fail with [`StoreError::NotFound`].
+//! statistics need. [`Store::record_absence`] saves the report and applies its marks with the code
+//! and checks of [`Store::apply_marks`], in the same transaction. Reads that name an unknown
+//! school fail with [`StoreError::NotFound`].
 //!
 //! Migrations take a transaction-scoped advisory lock, so processes that start together on a
 //! new database take turns; each migration is applied in a transaction of its own and recorded
@@ -33,18 +37,21 @@
 mod facts;
 mod marks;
 mod migrations;
+mod people;
 mod rows;
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use postgres::{Client, GenericClient, NoTls};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
 use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session, SessionSet};
 use rollcall_store::{
-    DateRange, MarkChange, PupilId, PupilMarkFact, PupilsSaved, Result, School, SchoolDetails,
-    SchoolId, Store, StoreError, StoredAmendment, StoredMark, StoredPolicy, StoredPupil,
+    AbsenceReport, Contact, DateRange, MarkChange, PupilId, PupilMarkFact, PupilsSaved, Result,
+    School, SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
+    StoredAmendment, StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
 };
 
 use crate::rows::col;
@@ -509,6 +516,67 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    fn save_user(&mut self, user: &UserDraft) -> Result<UserId> {
+        people::save_user(&mut self.client, user)
+    }
+
+    fn users(&mut self, school: Option<SchoolId>) -> Result<Vec<User>> {
+        people::users(&mut self.client, people::Users::Of(school))
+    }
+
+    fn user_by_name(&mut self, username: &str) -> Result<Option<User>> {
+        Ok(people::users(&mut self.client, people::Users::Named(username))?.pop())
+    }
+
+    fn user(&mut self, id: UserId) -> Result<Option<User>> {
+        Ok(people::users(&mut self.client, people::Users::Id(id))?.pop())
+    }
+
+    fn create_session(&mut self, session: &SignInSession) -> Result<()> {
+        people::create_session(&mut self.client, session)
+    }
+
+    fn session(&mut self, token_hash: &str) -> Result<Option<SignInSession>> {
+        people::session(&mut self.client, token_hash)
+    }
+
+    fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        people::touch_session(&mut self.client, token_hash, at)
+    }
+
+    fn end_session(&mut self, token_hash: &str) -> Result<()> {
+        people::end_session(&mut self.client, token_hash)
+    }
+
+    fn save_contacts(
+        &mut self,
+        school: SchoolId,
+        contacts: &[(PupilId, Vec<Contact>)],
+    ) -> Result<()> {
+        people::save_contacts(&mut self.client, school, contacts)
+    }
+
+    fn contacts(&mut self, pupil: PupilId) -> Result<Vec<Contact>> {
+        people::contacts(&mut self.client, pupil)
+    }
+
+    fn record_absence(
+        &mut self,
+        school: SchoolId,
+        report: &AbsenceReport,
+        changes: &[MarkChange],
+    ) -> Result<i64> {
+        people::record_absence(&mut self.client, school, report, changes)
+    }
+
+    fn absence_reports(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<StoredAbsenceReport>> {
+        people::absence_reports(&mut self.client, school, range)
     }
 
     fn amendments(

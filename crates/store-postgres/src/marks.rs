@@ -169,7 +169,27 @@ pub(crate) fn apply(
     changes: &[MarkChange],
     progress: Progress<'_>,
 ) -> Result<()> {
-    apply_all(client, school, changes, progress).map_err(|e| match e {
+    deadlock_is_conflict(apply_all(client, school, changes, progress))
+}
+
+fn apply_all(
+    client: &mut Client,
+    school: SchoolId,
+    changes: &[MarkChange],
+    progress: Progress<'_>,
+) -> Result<()> {
+    let mut tx = client.transaction().map_err(db)?;
+    let done = apply_in(&mut tx, school, changes, &mut *progress)?;
+    tx.commit().map_err(db)?;
+    if !changes.is_empty() && done % PROGRESS_EVERY != 0 {
+        progress(done);
+    }
+    Ok(())
+}
+
+/// Reports a deadlock between writers of the same marks as the [`StoreError::Conflict`] it is.
+pub(crate) fn deadlock_is_conflict<T>(result: Result<T>) -> Result<T> {
+    result.map_err(|e| match e {
         StoreError::Database(inner)
             if inner
                 .downcast_ref::<postgres::Error>()
@@ -184,14 +204,18 @@ pub(crate) fn apply(
     })
 }
 
-fn apply_all(
-    client: &mut Client,
+/// Applies `changes` to the marks of a school's pupils within `tx`, with the checks of
+/// [`Store::apply_marks`](rollcall_store::Store::apply_marks): the school exists, every change is
+/// for one of its pupils, a new mark finds its session empty and an amendment finds the entry it
+/// expects. Reports progress every [`PROGRESS_EVERY`] changes and returns how many were written;
+/// the caller commits (or, on an error, drops) the transaction.
+pub(crate) fn apply_in(
+    tx: &mut Transaction<'_>,
     school: SchoolId,
     changes: &[MarkChange],
     progress: Progress<'_>,
-) -> Result<()> {
-    let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
+) -> Result<usize> {
+    require_school(tx, school)?;
     let upns = tx
         .query(
             "SELECT id, upn FROM pupils WHERE school_id = $1",
@@ -224,17 +248,13 @@ fn apply_all(
             .count();
         let (this, next) = rest.split_at(n);
         if is_new {
-            insert_new(&mut tx, this, &mut run)?;
+            insert_new(tx, this, &mut run)?;
         } else {
-            amend(&mut tx, this, &mut run)?;
+            amend(tx, this, &mut run)?;
         }
         rest = next;
     }
-    tx.commit().map_err(db)?;
-    if !changes.is_empty() && run.done % PROGRESS_EVERY != 0 {
-        (run.progress)(run.done);
-    }
-    Ok(())
+    Ok(run.done)
 }
 
 /// Inserts a run of new marks with one `COPY`. A session that already has a mark, in the

@@ -1,0 +1,464 @@
+//! Users and what they reach, sign-in sessions, pupils' contacts and parents' reports of absence.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, Row, Transaction};
+use rollcall_core::{Role, YearGroup};
+use rollcall_store::{
+    stored_code, AbsenceReport, Contact, DateRange, MarkChange, PupilId, Result, SchoolId,
+    SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+};
+
+use crate::marks::{apply_in, deadlock_is_conflict};
+use crate::rows::{self, col, OutOfRange};
+use crate::{date_bounds, db, require_school};
+
+/// Adds a user, or updates every field of the user with the same user name in any case (the
+/// name takes the case given), and puts the draft's year groups, forms and children in place of
+/// the user's.
+pub(crate) fn save_user(client: &mut Client, user: &UserDraft) -> Result<UserId> {
+    let mut tx = client.transaction().map_err(db)?;
+    if let Some(school) = user.school {
+        require_school(&mut tx, school)?;
+    }
+    let mut children = user.children.clone();
+    children.sort_unstable();
+    children.dedup();
+    if let Some(row) = tx
+        .query_opt(
+            "SELECT c FROM unnest($1::bigint[]) AS c \
+             WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE p.id = c) ORDER BY c LIMIT 1",
+            &[&children],
+        )
+        .map_err(db)?
+    {
+        let pupil: PupilId = col(&row, 0)?;
+        return Err(StoreError::NotFound(format!("pupil {pupil}")));
+    }
+    // One statement, so two saves of a new name at once make one user, not an error.
+    let row = tx
+        .query_one(
+            "INSERT INTO users (school_id, username, display_name, role, password_hash, active) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT ((lower(username))) DO UPDATE SET \
+                 school_id = EXCLUDED.school_id, username = EXCLUDED.username, \
+                 display_name = EXCLUDED.display_name, role = EXCLUDED.role, \
+                 password_hash = EXCLUDED.password_hash, active = EXCLUDED.active \
+             RETURNING id",
+            &[
+                &user.school,
+                &user.username,
+                &user.display_name,
+                &user.role.name(),
+                &user.password_hash,
+                &user.active,
+            ],
+        )
+        .map_err(db)?;
+    let id: UserId = col(&row, 0)?;
+    for table in ["user_year_groups", "user_forms", "user_children"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE user_id = $1"), &[&id])
+            .map_err(db)?;
+    }
+    let year_groups: Vec<String> = user.year_groups.iter().map(ToString::to_string).collect();
+    tx.execute(
+        "INSERT INTO user_year_groups (user_id, year_group) \
+         SELECT $1, g FROM unnest($2::text[]) AS g ON CONFLICT DO NOTHING",
+        &[&id, &year_groups],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "INSERT INTO user_forms (user_id, form) \
+         SELECT $1, f FROM unnest($2::text[]) AS f ON CONFLICT DO NOTHING",
+        &[&id, &user.forms],
+    )
+    .map_err(db)?;
+    tx.execute(
+        "INSERT INTO user_children (user_id, pupil_id) \
+         SELECT $1, c FROM unnest($2::bigint[]) AS c ON CONFLICT DO NOTHING",
+        &[&id, &children],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)?;
+    Ok(id)
+}
+
+/// Which users to read.
+pub(crate) enum Users<'a> {
+    /// A school's users and the trust-wide ones; every user for `None`.
+    Of(Option<SchoolId>),
+    Named(&'a str),
+    Id(UserId),
+}
+
+/// Users with their reach, in one statement (so one snapshot), ordered by user name in any case.
+pub(crate) fn users(client: &mut Client, which: Users<'_>) -> Result<Vec<User>> {
+    let mut tx = client.transaction().map_err(db)?;
+    let (condition, param): (&str, Box<dyn ToSql + Sync>) = match which {
+        Users::Of(None) => ("$1::bigint IS NULL", Box::new(None::<i64>)),
+        Users::Of(Some(school)) => {
+            require_school(&mut tx, school)?;
+            ("u.school_id = $1 OR u.school_id IS NULL", Box::new(school))
+        }
+        Users::Named(name) => ("lower(u.username) = lower($1)", Box::new(name.to_owned())),
+        Users::Id(id) => ("u.id = $1", Box::new(id)),
+    };
+    let users = tx
+        .query(
+            &format!(
+                "SELECT u.id, u.username, u.display_name, u.role, u.school_id, u.password_hash, \
+                        u.active, \
+                        ARRAY(SELECT g.year_group FROM user_year_groups g WHERE g.user_id = u.id), \
+                        ARRAY(SELECT f.form FROM user_forms f WHERE f.user_id = u.id), \
+                        ARRAY(SELECT c.pupil_id FROM user_children c WHERE c.user_id = u.id) \
+                 FROM users u WHERE {condition} \
+                 ORDER BY lower(u.username) COLLATE \"C\", u.id"
+            ),
+            &[&*param],
+        )
+        .map_err(db)?
+        .iter()
+        .map(user)
+        .collect::<Result<Vec<_>>>()?;
+    tx.commit().map_err(db)?;
+    Ok(users)
+}
+
+fn user(row: &Row) -> Result<User> {
+    let role: &str = col(row, 3)?;
+    let role: Role = role
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("role '{role}'")))?;
+    let year_groups: Vec<&str> = col(row, 7)?;
+    let mut year_groups = year_groups
+        .into_iter()
+        .map(|g| {
+            g.parse::<YearGroup>()
+                .map_err(|_| StoreError::Corrupt(format!("year group '{g}'")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    year_groups.sort_unstable();
+    let mut forms: Vec<String> = col(row, 8)?;
+    forms.sort_unstable();
+    let mut children: Vec<PupilId> = col(row, 9)?;
+    children.sort_unstable();
+    Ok(User {
+        id: col(row, 0)?,
+        user: UserDraft {
+            username: col(row, 1)?,
+            display_name: col(row, 2)?,
+            role,
+            school: col(row, 4)?,
+            year_groups,
+            forms,
+            children,
+            password_hash: col(row, 5)?,
+            active: col(row, 6)?,
+        },
+    })
+}
+
+/// The SQLSTATE of a database error, if it has one.
+fn state(e: &postgres::Error) -> Option<&SqlState> {
+    e.code()
+}
+
+pub(crate) fn create_session(client: &mut Client, s: &SignInSession) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, \
+                                   expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &s.token_hash,
+                &s.user,
+                &s.csrf_token,
+                &s.created_at,
+                &s.last_seen_at,
+                &s.expires_at,
+            ],
+        )
+        .map_err(|e| match state(&e) {
+            Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
+                StoreError::NotFound(format!("user {}", s.user))
+            }
+            Some(&SqlState::UNIQUE_VIOLATION) => {
+                StoreError::Conflict("a session with this token already exists".into())
+            }
+            _ => db(e),
+        })?;
+    Ok(())
+}
+
+pub(crate) fn session(client: &mut Client, token_hash: &str) -> Result<Option<SignInSession>> {
+    let row = client
+        .query_opt(
+            "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at \
+             FROM sessions WHERE token_hash = $1",
+            &[&token_hash],
+        )
+        .map_err(db)?;
+    row.map(|row| {
+        Ok(SignInSession {
+            token_hash: col(&row, 0)?,
+            user: col(&row, 1)?,
+            csrf_token: col(&row, 2)?,
+            created_at: col(&row, 3)?,
+            last_seen_at: col(&row, 4)?,
+            expires_at: col(&row, 5)?,
+        })
+    })
+    .transpose()
+}
+
+/// Sets the session's last activity; a session that has ended is left ended.
+pub(crate) fn touch_session(
+    client: &mut Client,
+    token_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    client
+        .execute(
+            "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
+            &[&token_hash, &at],
+        )
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Deletes the session: sessions are not evidence. Ending one that has ended already is harmless.
+pub(crate) fn end_session(client: &mut Client, token_hash: &str) -> Result<()> {
+    client
+        .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+        .map_err(db)?;
+    Ok(())
+}
+
+fn not_on_register(pupil: PupilId, school: SchoolId) -> StoreError {
+    StoreError::NotFound(format!(
+        "pupil {pupil} is not on the admission register of school {school}"
+    ))
+}
+
+/// Puts each pupil's contacts in place of what they had. Every pupil must be the school's; when a
+/// pupil is listed twice, the later list is the one kept.
+pub(crate) fn save_contacts(
+    client: &mut Client,
+    school: SchoolId,
+    contacts: &[(PupilId, Vec<Contact>)],
+) -> Result<()> {
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let mut pupils: Vec<PupilId> = contacts.iter().map(|(pupil, _)| *pupil).collect();
+    pupils.sort_unstable();
+    pupils.dedup();
+    // Locking the pupils, in the order of their ids, makes two saves of one pupil's contacts take
+    // turns rather than leave both lists.
+    let found = tx
+        .query(
+            "SELECT id FROM pupils WHERE school_id = $1 AND id = ANY($2) \
+             ORDER BY id FOR NO KEY UPDATE",
+            &[&school, &pupils],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| col(row, 0))
+        .collect::<Result<HashSet<PupilId>>>()?;
+    if let Some((pupil, _)) = contacts.iter().find(|(pupil, _)| !found.contains(pupil)) {
+        return Err(not_on_register(*pupil, school));
+    }
+    tx.execute("DELETE FROM contacts WHERE pupil_id = ANY($1)", &[&pupils])
+        .map_err(db)?;
+
+    let last: HashMap<PupilId, usize> = contacts
+        .iter()
+        .enumerate()
+        .map(|(i, (pupil, _))| (*pupil, i))
+        .collect();
+    let mut c = ContactColumns::default();
+    for (i, (pupil, list)) in contacts.iter().enumerate() {
+        if last.get(pupil) != Some(&i) {
+            continue;
+        }
+        for contact in list {
+            c.push(*pupil, contact)?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO contacts (pupil_id, priority, name, relationship, phone, email, \
+                               parental_responsibility) \
+         SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], \
+                              $6::text[], $7::boolean[])",
+        &[
+            &c.pupils,
+            &c.priorities,
+            &c.names,
+            &c.relationships,
+            &c.phones,
+            &c.emails,
+            &c.parental_responsibility,
+        ],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)
+}
+
+/// Contacts as columns, sent as arrays.
+#[derive(Default)]
+struct ContactColumns<'a> {
+    pupils: Vec<PupilId>,
+    priorities: Vec<i32>,
+    names: Vec<&'a str>,
+    relationships: Vec<&'a str>,
+    phones: Vec<Option<&'a str>>,
+    emails: Vec<Option<&'a str>>,
+    parental_responsibility: Vec<bool>,
+}
+
+impl<'a> ContactColumns<'a> {
+    fn push(&mut self, pupil: PupilId, contact: &'a Contact) -> Result<()> {
+        let priority = i32::try_from(contact.priority).map_err(|_| {
+            StoreError::Database(Box::new(OutOfRange(format!(
+                "contact priority {} is more than the database can hold",
+                contact.priority
+            ))))
+        })?;
+        self.pupils.push(pupil);
+        self.priorities.push(priority);
+        self.names.push(&contact.name);
+        self.relationships.push(&contact.relationship);
+        self.phones.push(contact.phone.as_deref());
+        self.emails.push(contact.email.as_deref());
+        self.parental_responsibility
+            .push(contact.parental_responsibility);
+        Ok(())
+    }
+}
+
+/// A pupil's contacts by priority, then name.
+pub(crate) fn contacts(client: &mut Client, pupil: PupilId) -> Result<Vec<Contact>> {
+    client
+        .query(
+            "SELECT priority, name, relationship, phone, email, parental_responsibility \
+             FROM contacts WHERE pupil_id = $1 \
+             ORDER BY priority, name COLLATE \"C\", id",
+            &[&pupil],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| {
+            let priority: i32 = col(row, 0)?;
+            Ok(Contact {
+                priority: u32::try_from(priority)
+                    .map_err(|_| StoreError::Corrupt(format!("contact priority {priority}")))?,
+                name: col(row, 1)?,
+                relationship: col(row, 2)?,
+                phone: col(row, 3)?,
+                email: col(row, 4)?,
+                parental_responsibility: col(row, 5)?,
+            })
+        })
+        .collect()
+}
+
+/// Saves the report and applies the marks it writes, exactly as
+/// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one transaction.
+pub(crate) fn record_absence(
+    client: &mut Client,
+    school: SchoolId,
+    report: &AbsenceReport,
+    changes: &[MarkChange],
+) -> Result<i64> {
+    deadlock_is_conflict(record(client, school, report, changes))
+}
+
+fn record(
+    client: &mut Client,
+    school: SchoolId,
+    report: &AbsenceReport,
+    changes: &[MarkChange],
+) -> Result<i64> {
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let id = insert_report(&mut tx, school, report)?;
+    apply_in(&mut tx, school, changes, &mut |_| {})?;
+    tx.commit().map_err(db)?;
+    Ok(id)
+}
+
+fn insert_report(tx: &mut Transaction<'_>, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
+    let row = tx
+        .query_opt(
+            "INSERT INTO absence_reports (pupil_id, first_date, first_session, last_date, \
+                 last_session, reason, code, expected_return, reported_by, \
+                 recorded_by, recorded_role, recorded_at) \
+             SELECT p.id, $3::date, $4::text, $5::date, $6::text, $7::text, $8::text, $9::date, \
+                    $10::text, $11::text, $12::text, $13::timestamptz \
+             FROM pupils p WHERE p.id = $1 AND p.school_id = $2 \
+             RETURNING id",
+            &[
+                &r.pupil,
+                &school,
+                &r.first.0,
+                &r.first.1.as_str(),
+                &r.last.0,
+                &r.last.1.as_str(),
+                &r.reason,
+                &r.code.text(),
+                &r.expected_return,
+                &r.reported_by,
+                &r.recorded.by,
+                &r.recorded.role,
+                &r.recorded.at,
+            ],
+        )
+        .map_err(db)?;
+    match row {
+        Some(row) => col(&row, 0),
+        None => Err(not_on_register(r.pupil, school)),
+    }
+}
+
+/// The reports of a school's pupils whose first to last day overlaps the range, by id.
+pub(crate) fn absence_reports(
+    client: &mut Client,
+    school: SchoolId,
+    range: DateRange,
+) -> Result<Vec<StoredAbsenceReport>> {
+    let (from, to) = date_bounds(range);
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let reports = tx
+        .query(
+            "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, \
+                    a.last_session, a.reason, a.code, a.expected_return, a.reported_by, \
+                    a.recorded_by, a.recorded_role, a.recorded_at \
+             FROM absence_reports a JOIN pupils p ON p.id = a.pupil_id \
+             WHERE p.school_id = $1 AND a.last_date >= $2 AND a.first_date <= $3 \
+             ORDER BY a.id",
+            &[&school, &from, &to],
+        )
+        .map_err(db)?
+        .iter()
+        .map(|row| {
+            Ok(StoredAbsenceReport {
+                id: col(row, 0)?,
+                report: AbsenceReport {
+                    pupil: col(row, 1)?,
+                    first: (col(row, 2)?, rows::session(col(row, 3)?)?),
+                    last: (col(row, 4)?, rows::session(col(row, 5)?)?),
+                    reason: col(row, 6)?,
+                    code: stored_code(col(row, 7)?)?,
+                    expected_return: col(row, 8)?,
+                    reported_by: col(row, 9)?,
+                    recorded: rows::recorded(row, 10)?,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    tx.commit().map_err(db)?;
+    Ok(reports)
+}
