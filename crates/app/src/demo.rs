@@ -51,3 +51,170 @@ pub fn build_demo(
     )?);
     Ok(outcomes)
 }
+
+/// A demo sign-in: who, their password and what they can do.
+#[derive(Debug, Clone)]
+pub struct DemoSignIn {
+    pub username: String,
+    pub password: String,
+    pub role: rollcall_core::Role,
+    pub about: String,
+}
+
+/// The password of every demo user. The demo is for trying Rollcall out, never for real data.
+pub const DEMO_PASSWORD: &str = "rollcall-demo";
+
+/// Adds one user per role to the demo school, and contacts for every pupil.
+pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
+    use rollcall_core::{Role, YearGroup};
+
+    use crate::users::{save_user, NewUser};
+
+    let school = resolve_school(store, Some("140123"))?;
+    let pupils = store.pupils(school.id)?;
+    let child = pupils
+        .iter()
+        .filter(|p| p.pupil.form.as_deref() == Some("7A") && p.pupil.leaving_date.is_none())
+        .min_by_key(|p| p.pupil.upn.clone())
+        .ok_or_else(|| AppError::Usage("the demo school has no pupil in 7A".into()))?;
+    struct Person {
+        username: &'static str,
+        name: String,
+        role: Role,
+        year_groups: Vec<YearGroup>,
+        forms: Vec<String>,
+        children: Vec<String>,
+        about: String,
+    }
+    let person = |username, name: &str, role, about: &str| Person {
+        username,
+        name: name.to_owned(),
+        role,
+        year_groups: vec![],
+        forms: vec![],
+        children: vec![],
+        about: about.to_owned(),
+    };
+    let people = [
+        person(
+            "admin",
+            "Alex Admin",
+            Role::Administrator,
+            "adds users and gives roles",
+        ),
+        person(
+            "head",
+            "Dr Helen Hart",
+            Role::Headteacher,
+            "the whole school: overview, persistent absence, every pupil",
+        ),
+        person(
+            "attendance",
+            "Sam Patel",
+            Role::AttendanceOfficer,
+            "every pupil, alerts and the calling list",
+        ),
+        Person {
+            year_groups: vec![YearGroup::Year(9)],
+            ..person(
+                "hoy9",
+                "Chris Doyle",
+                Role::HeadOfYear,
+                "the pupils of year 9",
+            )
+        },
+        Person {
+            forms: vec!["7A".into()],
+            ..person(
+                "tutor7a",
+                "Jo Smith",
+                Role::FormTutor,
+                "takes the registers of form 7A",
+            )
+        },
+        person(
+            "office",
+            "Pat Green",
+            Role::Office,
+            "late sign-in, parents' calls, registers not taken",
+        ),
+        person(
+            "governor",
+            "Lee Brown",
+            Role::Governor,
+            "figures and trends, never a pupil's name",
+        ),
+        Person {
+            children: vec![child.pupil.upn.to_string()],
+            ..person(
+                "parent",
+                &format!("Parent of {}", child.pupil.forename),
+                Role::Parent,
+                &format!("sees {} {} only", child.pupil.forename, child.pupil.surname),
+            )
+        },
+    ];
+    let mut out = Vec::new();
+    for Person {
+        username,
+        name,
+        role,
+        year_groups,
+        forms,
+        children,
+        about,
+    } in people
+    {
+        save_user(
+            store,
+            &NewUser {
+                username: username.into(),
+                display_name: name,
+                role: Some(role),
+                school: Some(school.id),
+                year_groups,
+                forms,
+                children,
+                password: DEMO_PASSWORD.into(),
+            },
+        )?;
+        out.push(DemoSignIn {
+            username: username.into(),
+            password: DEMO_PASSWORD.into(),
+            role,
+            about,
+        });
+    }
+    // Contacts: a first and second contact for every pupil, with numbers from the range kept for
+    // drama and examples.
+    const FIRST: [&str; 12] = [
+        "Sarah", "James", "Aisha", "Mohammed", "Emma", "Daniel", "Priya", "Tomasz", "Grace",
+        "Kwame", "Laura", "Hassan",
+    ];
+    let contacts: Vec<_> = pupils
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let phone = |n: usize| Some(format!("07700 900{:03}", (i * 2 + n) % 1000));
+            let mother = rollcall_store::Contact {
+                priority: 1,
+                name: format!("{} {}", FIRST[i % 6 * 2 % 12], p.pupil.surname),
+                relationship: "Mother".into(),
+                phone: phone(0),
+                email: Some(format!("parent{}@example.org", i + 1)),
+                parental_responsibility: true,
+            };
+            let father = rollcall_store::Contact {
+                priority: 2,
+                name: format!("{} {}", FIRST[(i % 6 * 2 + 1) % 12], p.pupil.surname),
+                relationship: "Father".into(),
+                phone: phone(1),
+                email: None,
+                parental_responsibility: true,
+            };
+            (p.id, vec![mother, father])
+        })
+        .collect();
+    store.save_contacts(school.id, &contacts)?;
+    Ok(out)
+}

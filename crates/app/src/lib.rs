@@ -14,6 +14,7 @@ pub mod open;
 pub mod reports;
 pub mod school;
 pub mod table;
+pub mod users;
 
 pub use error::{AppError, InputError};
 pub use open::open_store;

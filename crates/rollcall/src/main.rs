@@ -106,6 +106,13 @@ enum Command {
         #[command(subcommand)]
         what: PolicyWhat,
     },
+    /// Serve Rollcall in the browser.
+    Serve(ServeArgs),
+    /// Add or change users.
+    User {
+        #[command(subcommand)]
+        what: UserWhat,
+    },
     /// Build a demo secondary school of about 1,000 pupils with a full year of marks, and show its figures.
     Demo(DemoArgs),
 }
@@ -126,6 +133,45 @@ enum ImportWhat {
         #[arg(long, default_value = "administrator", value_name = "ROLE")]
         role: String,
     },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    listen: String,
+    /// Mark cookies Secure: use when users reach Rollcall over HTTPS (e.g. behind a proxy).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Minutes without a request after which a signed-in session ends.
+    #[arg(long, default_value_t = 30)]
+    idle_minutes: u64,
+}
+
+#[derive(Subcommand)]
+enum UserWhat {
+    /// Add a user, or change the user with that user name. The password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The role: administrator, headteacher, attendance_officer, head_of_year, form_tutor, office, governor or parent.
+        #[arg(long)]
+        role: String,
+        /// The name shown to people.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// A head of year's year group (repeat for several).
+        #[arg(long = "year-group", value_name = "YEAR")]
+        year_groups: Vec<String>,
+        /// A form tutor's form (repeat for several).
+        #[arg(long = "form", value_name = "FORM")]
+        forms: Vec<String>,
+        /// A parent's child, by UPN (repeat for several).
+        #[arg(long = "child", value_name = "UPN")]
+        children: Vec<String>,
+    },
+    /// List the users.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -193,6 +239,12 @@ struct DemoArgs {
     /// Number of pupils.
     #[arg(long, default_value_t = 1000)]
     pupils: usize,
+    /// Build the demo and stop, without serving it.
+    #[arg(long)]
+    no_serve: bool,
+    /// The address to serve the demo on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    listen: String,
     /// Where to write the demo's interchange files.
     #[arg(long, default_value = "demo-files", value_name = "DIR")]
     files: PathBuf,
@@ -387,6 +439,77 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 }
             }
         }
+        Command::Serve(args) => {
+            let settings = rollcall_web::Settings {
+                secure_cookies: args.secure_cookies,
+                idle_timeout: std::time::Duration::from_secs(args.idle_minutes.max(1) * 60),
+                ..rollcall_web::Settings::default()
+            };
+            serve(&url, &args.listen, settings)
+        }
+        Command::User { what } => {
+            let mut store = open_store(&url)?;
+            match what {
+                UserWhat::Add {
+                    username,
+                    role,
+                    name,
+                    year_groups,
+                    forms,
+                    children,
+                } => {
+                    let role: rollcall_core::Role = role.parse().map_err(AppError::Usage)?;
+                    let school_id = match role {
+                        rollcall_core::Role::Administrator
+                        | rollcall_core::Role::Headteacher
+                        | rollcall_core::Role::AttendanceOfficer
+                        | rollcall_core::Role::Governor
+                            if school.is_none() && store.schools()?.len() > 1 =>
+                        {
+                            None
+                        }
+                        _ => Some(resolve_school(store.as_mut(), school)?.id),
+                    };
+                    let year_groups = year_groups
+                        .iter()
+                        .map(|y| {
+                            y.parse().map_err(|e: rollcall_core::PupilError| {
+                                AppError::Usage(e.to_string())
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_line(&mut password)
+                        .map_err(|e| AppError::Io(format!("cannot read the password: {e}")))?;
+                    let new = rollcall_app::users::NewUser {
+                        username,
+                        display_name: name,
+                        role: Some(role),
+                        school: school_id,
+                        year_groups,
+                        forms,
+                        children,
+                        password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                    };
+                    rollcall_app::users::save_user(store.as_mut(), &new)?;
+                    eprintln!("saved user {} ({})", new.username, role.title());
+                    Ok(())
+                }
+                UserWhat::List => {
+                    let mut t = Table::new(["username", "name", "role", "active"]);
+                    for u in store.users(None)? {
+                        t.push(vec![
+                            rollcall_app::table::Cell::Text(u.user.username),
+                            rollcall_app::table::Cell::Text(u.user.display_name),
+                            rollcall_app::table::Cell::Text(u.user.role.name().into()),
+                            rollcall_app::table::Cell::Bool(u.user.active),
+                        ]);
+                    }
+                    write_table(&t, Format::Csv)
+                }
+            }
+        }
         Command::Demo(args) => demo(&url, cli.db.is_some(), &args),
     }
 }
@@ -444,13 +567,52 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
         school.details.urn.as_deref().unwrap_or("-")
     );
     print_summary(&mut out, &stats, &by);
+    let people = rollcall_app::demo::demo_people(store.as_mut())?;
     let db = format!(" --db {url}");
     let _ = writeln!(
         out,
         "\nThe demo's files are in {dir}/. Try:\n  rollcall{db} stats groups --from {from} --to {to} --by year_group,fsm\n  rollcall{db} stats pupils --from {from} --to {to} --format json\n  rollcall{db} pupils",
         dir = args.files.display()
     );
-    Ok(())
+    if args.no_serve {
+        return Ok(());
+    }
+    let _ = writeln!(
+        out,
+        "\nRollcall is at http://{}/ — sign in as any of these (password: {}):",
+        args.listen,
+        rollcall_app::demo::DEMO_PASSWORD
+    );
+    for p in &people {
+        let _ = writeln!(
+            out,
+            "  {:<11} {:<19} {}",
+            p.username,
+            p.role.title(),
+            p.about
+        );
+    }
+    let _ = writeln!(out, "Press Ctrl+C to stop.");
+    drop(out);
+    drop(store);
+    serve(url, &args.listen, rollcall_web::Settings::default())
+}
+
+/// Serves the web application until Ctrl+C.
+fn serve(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<(), AppError> {
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| AppError::Io(format!("cannot start: {e}")))?;
+    runtime.block_on(async {
+        let state = rollcall_web::AppState::for_url(url, settings)
+            .map_err(|e| AppError::Usage(e.to_string()))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| AppError::Usage(format!("cannot listen on {listen}: {e}")))?;
+        eprintln!("serving {} on http://{listen}/", display_url(url));
+        rollcall_web::serve(listener, state)
+            .await
+            .map_err(|e| AppError::Io(e.to_string()))
+    })
 }
 
 fn print_summary(

@@ -4,7 +4,7 @@ use std::process::Command;
 
 fn demo(dir: &std::path::Path, seed: &str) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(["demo", "--seed", seed])
+        .args(["demo", "--seed", seed, "--no-serve"])
         .env_remove("ROLLCALL_DB")
         .current_dir(dir)
         .output()

@@ -1,0 +1,96 @@
+//! Errors as responses: a page for people, JSON for the API, and no personal data in either log
+//! or message beyond what the user may see.
+
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use rollcall_app::AppError;
+use rollcall_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Not signed in, or the session has ended.
+    #[error("please sign in")]
+    SignIn,
+    /// Signed in, but the role or reach does not allow this.
+    #[error("you do not have access to this page")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// The request is wrong in a way the user can fix; the message says how.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Someone else changed the same thing first.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts: {0}")]
+    TooManyRequests(String),
+    #[error("the form has expired or did not come from this site; go back, reload the page and try again")]
+    Csrf,
+    #[error("something went wrong on the server")]
+    Internal(String),
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> WebError {
+        match e {
+            StoreError::Conflict(m) => WebError::Conflict(m),
+            StoreError::NotFound(_) => WebError::NotFound,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> WebError {
+        match e {
+            AppError::Store(s) => s.into(),
+            AppError::Input(_) | AppError::Usage(_) => WebError::BadRequest(e.to_string()),
+            AppError::Io(m) => WebError::Internal(m),
+        }
+    }
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::SignIn => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+tokio::task_local! {
+    /// Whether the request being answered is for the JSON API (errors answer in JSON there).
+    pub static API_REQUEST: bool;
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Internal(detail) = &self {
+            // The detail stays in the server's log; it names no pupil (store errors carry ids).
+            eprintln!("error: {detail}");
+        }
+        let api = API_REQUEST.try_with(|a| *a).unwrap_or(false);
+        let status = self.status();
+        if api {
+            let body = serde_json::json!({ "error": self.to_string(), "status": status.as_u16() });
+            return (status, axum::Json(body)).into_response();
+        }
+        if matches!(self, WebError::SignIn) {
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, "/sign-in")]).into_response();
+        }
+        let page = crate::layout::message_page(status, &self.to_string());
+        (status, page).into_response()
+    }
+}
+
+pub async fn not_found(uri: Uri) -> WebError {
+    let _ = uri;
+    WebError::NotFound
+}

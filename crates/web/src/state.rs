@@ -1,0 +1,146 @@
+//! What every request shares: a pool of database connections and the settings.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rollcall_store::Store;
+
+use crate::auth::SignInLimiter;
+use crate::error::WebError;
+
+/// The school's clock: registers open and close by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The machine's local time.
+    System,
+    /// The machine's local time moved by a fixed amount (the demo runs on a school day of its year).
+    Offset(chrono::Duration),
+    /// A time that never moves (tests).
+    Fixed(chrono::NaiveDateTime),
+}
+
+impl Clock {
+    /// A clock that reads `start` now and runs on from there.
+    pub fn starting_at(start: chrono::NaiveDateTime) -> Clock {
+        Clock::Offset(start - chrono::Local::now().naive_local())
+    }
+
+    /// The local date and time at the school.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        match self {
+            Clock::System => chrono::Local::now().naive_local(),
+            Clock::Offset(d) => chrono::Local::now().naive_local() + *d,
+            Clock::Fixed(t) => *t,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in however active it is.
+    pub session_lifetime: Duration,
+    /// Mark cookies `Secure` (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    pub clock: Clock,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            idle_timeout: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 60 * 60),
+            secure_cookies: false,
+            clock: Clock::System,
+        }
+    }
+}
+
+/// Opens a new connection to the database (already migrated).
+pub type Opener = Box<dyn Fn() -> Result<Box<dyn Store>, WebError> + Send + Sync>;
+
+/// Connections to the database, reused between requests.
+pub struct StorePool {
+    open: Opener,
+    idle: Mutex<Vec<Box<dyn Store>>>,
+}
+
+impl StorePool {
+    pub fn new(open: Opener) -> StorePool {
+        StorePool {
+            open,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn take(&self) -> Result<Box<dyn Store>, WebError> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        match idle {
+            Some(s) => Ok(s),
+            None => (self.open)(),
+        }
+    }
+
+    fn give_back(&self, store: Box<dyn Store>) {
+        if let Ok(mut v) = self.idle.lock() {
+            if v.len() < 32 {
+                v.push(store);
+            }
+        }
+    }
+}
+
+struct Inner {
+    pool: StorePool,
+    settings: Settings,
+    limiter: Mutex<SignInLimiter>,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(pool: StorePool, settings: Settings) -> AppState {
+        AppState(Arc::new(Inner {
+            pool,
+            settings,
+            limiter: Mutex::new(SignInLimiter::default()),
+        }))
+    }
+
+    /// An application over the database at `url` (`sqlite:PATH`, a path, or `postgres://…`).
+    pub fn for_url(url: &str, settings: Settings) -> Result<AppState, WebError> {
+        // Migrate once, then reuse that connection.
+        let first = rollcall_app::open_store(url)?;
+        let url = url.to_owned();
+        let pool = StorePool::new(Box::new(move || Ok(rollcall_app::open_store(&url)?)));
+        pool.give_back(first);
+        Ok(AppState::new(pool, settings))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    pub(crate) fn limiter(&self) -> &Mutex<SignInLimiter> {
+        &self.0.limiter
+    }
+
+    /// Runs `f` with a database connection on a thread where blocking is allowed.
+    pub async fn with_store<T, F>(&self, f: F) -> Result<T, WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, WebError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut store = state.0.pool.take()?;
+            let result = f(store.as_mut());
+            state.0.pool.give_back(store);
+            result
+        })
+        .await
+        .map_err(|e| WebError::Internal(format!("a worker failed: {e}")))?
+    }
+}
