@@ -10,11 +10,19 @@ use crate::import::{import_calendar, import_marks, import_pupils, ImportOutcome,
 use crate::school::resolve_school;
 use crate::Actor;
 
-/// Writes the demo school's files into `dir` and imports them into `store`.
+/// The school day the demo is served as: the registers of this day and later are left for people
+/// to take, so `rollcall demo` opens at 08:45 on it.
+pub fn demo_today() -> rollcall_core::Date {
+    rollcall_core::parse_date("2025-07-08").unwrap_or_default()
+}
+
+/// Writes the demo school's files into `dir` and imports them into `store`; with `hold_back`,
+/// the marks of that day and later are written to the files but not imported.
 pub fn build_demo(
     store: &mut dyn Store,
     dir: &Path,
     opts: &DemoOptions,
+    hold_back: Option<rollcall_core::Date>,
     progress: ProgressFn<'_>,
 ) -> Result<Vec<ImportOutcome>> {
     let demo = generate(opts);
@@ -31,24 +39,38 @@ pub fn build_demo(
         name: "Demo office".into(),
         role: "office".into(),
     };
-    outcomes.push(import_marks(
-        store,
-        &school,
-        &dir.join("marks.csv"),
-        &office,
-        progress,
-    )?);
     let officer = Actor {
         name: "Demo attendance officer".into(),
         role: "attendance officer".into(),
     };
-    outcomes.push(import_marks(
-        store,
-        &school,
-        &dir.join("amendments.csv"),
-        &officer,
-        &mut |_, _, _| {},
-    )?);
+    for (name, text, actor) in [
+        ("marks.csv", &demo.marks_csv, &office),
+        ("amendments.csv", &demo.amendments_csv, &officer),
+    ] {
+        let path = match hold_back {
+            None => dir.join(name),
+            Some(day) => {
+                let cut = day.to_string();
+                let kept: String = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(i, line)| {
+                        *i == 0 || line.split(',').nth(1).is_some_and(|d| d < cut.as_str())
+                    })
+                    .map(|(_, l)| format!("{l}\n"))
+                    .collect();
+                let path = dir.join(format!(".{name}.before-{cut}"));
+                std::fs::write(&path, kept)
+                    .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+                path
+            }
+        };
+        let outcome = import_marks(store, &school, &path, actor, &mut *progress);
+        if hold_back.is_some() {
+            let _ = std::fs::remove_file(&path);
+        }
+        outcomes.push(outcome?);
+    }
     Ok(outcomes)
 }
 

@@ -544,10 +544,14 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
         display_url(url)
     );
     let mut bar = Progress::new();
+    // Served, the demo opens on a school day whose registers are still to be taken.
+    let today = rollcall_app::demo::demo_today();
+    let hold_back = (!args.no_serve).then_some(today);
     let outcomes = rollcall_app::demo::build_demo(
         store.as_mut(),
         &args.files,
         &opts,
+        hold_back,
         &mut |stage, done, total| bar.update(stage, done, total),
     );
     bar.finish();
@@ -595,7 +599,12 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
     let _ = writeln!(out, "Press Ctrl+C to stop.");
     drop(out);
     drop(store);
-    serve(url, &args.listen, rollcall_web::Settings::default())
+    let opens = today.and_hms_opt(8, 45, 0).unwrap_or_default();
+    let settings = rollcall_web::Settings {
+        clock: rollcall_web::Clock::starting_at(opens),
+        ..rollcall_web::Settings::default()
+    };
+    serve(url, &args.listen, settings)
 }
 
 /// Serves the web application until Ctrl+C.

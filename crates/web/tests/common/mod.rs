@@ -33,6 +33,7 @@ fn template() -> &'static Path {
             store.as_mut(),
             &dir.join("files"),
             &opts,
+            Some(rollcall_core::parse_date(TODAY).unwrap()),
             &mut |_, _, _| {},
         )
         .unwrap();
