@@ -1,0 +1,189 @@
+//! The JSON API: the same sign-in, roles and reach as the pages.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::Value;
+
+fn json(r: &Reply) -> Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
+}
+
+#[tokio::test]
+async fn signed_out_calls_get_401_in_json() {
+    let app = TestApp::new();
+    let r = app.get(None, "/api/v1/me").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json(&r)["status"], 401);
+}
+
+#[tokio::test]
+async fn each_user_sees_the_pupils_they_reach() {
+    let app = TestApp::new();
+    let parent = app.sign_in("parent").await;
+    let mine = json(&app.get(Some(&parent), "/api/v1/pupils").await);
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "a parent sees their one child"
+    );
+    let child = mine[0]["upn"].as_str().unwrap().to_owned();
+    let me = json(&app.get(Some(&parent), "/api/v1/me").await);
+    assert_eq!(me["role"], "parent");
+
+    let tutor = app.sign_in("tutor7a").await;
+    let form = json(&app.get(Some(&tutor), "/api/v1/pupils").await);
+    assert!(form.as_array().unwrap().len() > 1);
+    assert!(form.as_array().unwrap().iter().all(|p| p["form"] == "7A"));
+
+    let head = app.sign_in("head").await;
+    let all = json(&app.get(Some(&head), "/api/v1/pupils").await);
+    let other = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["form"] != "7A")
+        .unwrap()["upn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Another pupil is refused to the parent and the tutor, alike whether or not it exists.
+    for s in [&parent, &tutor] {
+        assert_eq!(
+            app.get(Some(s), &format!("/api/v1/pupils/{other}"))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.get(Some(s), "/api/v1/pupils/A000000000000")
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let record = json(
+        &app.get(Some(&parent), &format!("/api/v1/pupils/{child}"))
+            .await,
+    );
+    let figures = &record["year_to_date"]["figures"];
+    let possible = figures["possible"].as_u64().unwrap();
+    let sum: u64 = ["present", "aea", "authorised", "unauthorised"]
+        .iter()
+        .map(|k| figures[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(possible, sum);
+    // The figures are the command line's.
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+    let stats = rollcall_app::reports::pupil_stats(
+        store.as_mut(),
+        school.id,
+        rollcall_core::parse_date("2024-09-01").unwrap(),
+        rollcall_core::parse_date(TODAY).unwrap(),
+    )
+    .unwrap();
+    let (_, c) = stats.iter().find(|(p, _)| p.upn.as_str() == child).unwrap();
+    assert_eq!(possible, u64::from(c.possible));
+    let marks = json(
+        &app.get(
+            Some(&parent),
+            &format!("/api/v1/pupils/{child}/marks?from=2025-03-01&to=2025-03-31"),
+        )
+        .await,
+    );
+    assert!(marks["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["date"].as_str().unwrap().starts_with("2025-03")));
+    let bad = app
+        .get(
+            Some(&parent),
+            &format!("/api/v1/pupils/{child}/marks?from=March"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(json(&bad)["error"].as_str().unwrap().contains("YYYY-MM-DD"));
+}
+
+#[tokio::test]
+async fn governors_get_figures_and_never_pupils() {
+    let app = TestApp::new();
+    let governor = app.sign_in("governor").await;
+    assert_eq!(
+        app.get(Some(&governor), "/api/v1/pupils").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .get(Some(&governor), "/api/v1/figures?by=year_group,fsm")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = json(&r);
+    assert!(!body["groups"].as_array().unwrap().is_empty());
+    assert!(!r.body.contains("\"upn\""));
+    let whole = json(&app.get(Some(&governor), "/api/v1/figures").await);
+    let g = &whole["groups"][0];
+    assert!(g["attendance_pct"].as_f64().unwrap() > 80.0, "{g}");
+    // Small groups are not shown to governors.
+    let by_ethnicity = json(
+        &app.get(Some(&governor), "/api/v1/figures?by=ethnicity,looked_after")
+            .await,
+    );
+    assert!(by_ethnicity["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["pupils"] == "fewer than 5"));
+}
+
+#[tokio::test]
+async fn alerts_are_limited_to_the_reach() {
+    let app = TestApp::new();
+    let head = app.sign_in("head").await;
+    let all = json(
+        &app.get(Some(&head), "/api/v1/alerts?rule=persistent_absence")
+            .await,
+    );
+    let hoy = app.sign_in("hoy9").await;
+    let nine = json(
+        &app.get(Some(&hoy), "/api/v1/alerts?rule=persistent_absence")
+            .await,
+    );
+    let n_all = all["alerts"].as_array().unwrap().len();
+    let n_nine = nine["alerts"].as_array().unwrap().len();
+    assert!(n_nine > 0 && n_nine < n_all, "{n_nine} of {n_all}");
+    let tutor = app.sign_in("tutor7a").await;
+    assert_eq!(
+        app.get(Some(&tutor), "/api/v1/alerts").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(Some(&head), "/api/v1/alerts?rule=nonsense")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::new();
+    let r = app.get(None, "/api/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = json(&r);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for rule in rollcall_web::access::route_table()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/"))
+    {
+        let method = rule.method.to_lowercase();
+        assert!(
+            doc["paths"][rule.path][&method].is_object(),
+            "{} {} is not documented",
+            rule.method,
+            rule.path
+        );
+    }
+}
