@@ -30,10 +30,16 @@ fn places(app: &TestApp) -> Places {
     let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
     let pupils = store.pupils(school.id).unwrap();
     let parent = store.user_by_name("parent").unwrap().unwrap();
-    let child = pupils.iter().find(|p| p.id == parent.user.children[0]).unwrap();
+    let child = pupils
+        .iter()
+        .find(|p| p.id == parent.user.children[0])
+        .unwrap();
     let nine = pupils
         .iter()
-        .filter(|p| p.pupil.year_group == rollcall_core::YearGroup::Year(9) && p.pupil.leaving_date.is_none())
+        .filter(|p| {
+            p.pupil.year_group == rollcall_core::YearGroup::Year(9)
+                && p.pupil.leaving_date.is_none()
+        })
         .min_by_key(|p| p.pupil.upn.clone())
         .unwrap();
     Places {
@@ -58,7 +64,10 @@ fn fill(path: &str, role: Role, p: &Places) -> String {
 async fn every_route_as_every_role() {
     let app = TestApp::new();
     let table = rollcall_web::access::route_table();
-    assert!(!table.is_empty(), "the route table lists the application's routes");
+    assert!(
+        !table.is_empty(),
+        "the route table lists the application's routes"
+    );
     let places = places(&app);
     let mut sessions = Vec::new();
     for (name, role) in USERS {
@@ -76,7 +85,10 @@ async fn every_route_as_every_role() {
             || reply.status == StatusCode::FORBIDDEN
             || reply.location.as_deref() == Some("/sign-in");
         if !refused {
-            failures.push(format!("{} {path} signed out: {}", rule.method, reply.status));
+            failures.push(format!(
+                "{} {path} signed out: {}",
+                rule.method, reply.status
+            ));
         }
         for (role, session) in &sessions {
             let path = fill(rule.path, *role, &places);
@@ -87,8 +99,12 @@ async fn every_route_as_every_role() {
             let allowed = rule.roles.contains(role);
             let forbidden = reply.status == StatusCode::FORBIDDEN;
             let signed_out = reply.location.as_deref() == Some("/sign-in");
-            if signed_out || reply.status == StatusCode::NOT_FOUND || reply.status.is_server_error() {
-                failures.push(format!("{} {path} as {role}: {}", rule.method, reply.status));
+            if signed_out || reply.status == StatusCode::NOT_FOUND || reply.status.is_server_error()
+            {
+                failures.push(format!(
+                    "{} {path} as {role}: {}",
+                    rule.method, reply.status
+                ));
             } else if allowed == forbidden {
                 failures.push(format!(
                     "{} {path} as {role}: {} but the table says {}",
@@ -98,10 +114,18 @@ async fn every_route_as_every_role() {
                 ));
             }
             // A governor never sees a pupil's name or UPN.
-            if *role == Role::Governor && !forbidden && (reply.body.contains(&places.upn_in_7a) || reply.body.contains(&places.upn_in_9)) {
+            if *role == Role::Governor
+                && !forbidden
+                && (reply.body.contains(&places.upn_in_7a) || reply.body.contains(&places.upn_in_9))
+            {
                 failures.push(format!("{} {path} shows a UPN to a governor", rule.method));
             }
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
