@@ -583,8 +583,9 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
     }
     let _ = writeln!(
         out,
-        "\nRollcall is at http://{}/ — sign in as any of these (password: {}):",
+        "\nRollcall is at http://{}/ — the school's clock starts at 08:45 on {}, with that day's registers still to take.\nSign in as any of these (password: {}):",
         args.listen,
+        today.format("%A %-d %B %Y"),
         rollcall_app::demo::DEMO_PASSWORD
     );
     for p in &people {
