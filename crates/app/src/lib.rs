@@ -11,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod interchange;
 pub mod open;
+pub mod registers;
 pub mod reports;
 pub mod school;
 pub mod table;
