@@ -6,7 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use rollcall_app::alerts::{alerts, AlertQuery};
+use rollcall_app::registers::{self, MarkInput, Register, RegisterError, RegisterSubmission, Window};
 use rollcall_app::reports::{group_stats, pupil_stats, GroupField};
+use rollcall_app::Actor;
 use rollcall_core::dates::{academic_year, academic_year_start};
 use rollcall_core::{parse_date, Counts, Date, Role};
 use rollcall_store::{DateRange, StoredPupil};
@@ -38,6 +40,13 @@ const PUPIL_READERS: &[Role] = &[
     Role::Parent,
 ];
 const ALERT_READERS: &[Role] = &[Role::Headteacher, Role::AttendanceOfficer, Role::HeadOfYear];
+const REGISTER_TAKERS: &[Role] = &[
+    Role::Headteacher,
+    Role::AttendanceOfficer,
+    Role::HeadOfYear,
+    Role::FormTutor,
+    Role::Office,
+];
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
@@ -81,6 +90,145 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/pupils/{upn}/marks", get(pupil_marks))
         .route("/api/v1/figures", get(figures))
         .route("/api/v1/alerts", get(list_alerts))
+        .route(
+            "/api/v1/registers/{form}/{date}/{session}",
+            get(get_register).post(post_register),
+        )
+}
+
+fn register_error(e: RegisterError) -> WebError {
+    match e {
+        RegisterError::NotFound(m) => WebError::BadRequest(m),
+        RegisterError::Invalid(_) => WebError::BadRequest(e.to_string()),
+        RegisterError::Conflict { message, .. } => WebError::Conflict(message),
+        RegisterError::Store(s) => s.into(),
+    }
+}
+
+/// Refuses unless the user takes this register: a tutor their forms, a head of year the forms of
+/// their year groups, the office and senior staff any.
+fn may_take(p: &Principal, reg: &Register) -> Result<(), WebError> {
+    p.require(REGISTER_TAKERS)?;
+    let ok = match p.reach() {
+        Reach::School => true,
+        Reach::Forms(f) => f.contains(&reg.form),
+        Reach::YearGroups(g) => reg.year_groups().iter().all(|y| g.contains(y)),
+        Reach::Children(_) | Reach::Nobody => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+fn register_json(reg: &Register) -> Value {
+    let window = match reg.window {
+        Window::Upcoming => "upcoming",
+        Window::Open => "open",
+        Window::Closed => "closed",
+    };
+    json!({
+        "form": reg.form,
+        "date": reg.date.to_string(),
+        "session": reg.session.as_str(),
+        "window": window,
+        "opens": reg.opens().format("%H:%M").to_string(),
+        "closes": reg.closes().format("%H:%M").to_string(),
+        "version": reg.version,
+        "pupils": reg.pupils().map(|r| json!({
+            "upn": r.pupil.upn.as_str(),
+            "surname": r.pupil.surname,
+            "forename": r.pupil.forename,
+            "code": r.mark.as_ref().map(|m| m.entry.code.text().to_owned()),
+            "minutes_late": r.mark.as_ref().and_then(|m| m.entry.minutes_late),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn register_params(date: &str, session: &str) -> Result<(Date, rollcall_core::Session), WebError> {
+    let date = parse_date(date).ok_or_else(|| WebError::BadRequest(format!("'{date}' is not a date; expected YYYY-MM-DD")))?;
+    let session = session
+        .parse()
+        .map_err(|()| WebError::BadRequest(format!("'{session}' is not a session; expected AM or PM")))?;
+    Ok((date, session))
+}
+
+async fn get_register(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((form, date, session)): Path<(String, String, String)>,
+) -> Result<Json<Value>, WebError> {
+    p.require(REGISTER_TAKERS)?;
+    let (date, session) = register_params(&date, &session)?;
+    let now = state.settings().clock.now();
+    let who = p.clone();
+    state
+        .with_store(move |store| {
+            let school = who.school(&store.schools()?)?;
+            let reg = registers::register(store, school, &form, date, session, now).map_err(register_error)?;
+            may_take(&who, &reg)?;
+            Ok(Json(register_json(&reg)))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+struct MarkBody {
+    upn: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    arrival: String,
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    version: String,
+    #[serde(default)]
+    reason: String,
+    marks: Vec<MarkBody>,
+}
+
+async fn post_register(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((form, date, session)): Path<(String, String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, WebError> {
+    p.require(REGISTER_TAKERS)?;
+    let (date, session) = register_params(&date, &session)?;
+    let body: RegisterBody = serde_json::from_slice(&body)
+        .map_err(|e| WebError::BadRequest(format!("the body is not a register: {e}; expected {{\"version\", \"reason\", \"marks\": [{{\"upn\", \"code\", \"arrival\"}}]}}")))?;
+    let now = state.settings().clock.now();
+    let who = p.clone();
+    state
+        .with_store(move |store| {
+            let school = who.school(&store.schools()?)?;
+            let reg = registers::register(store, school, &form, date, session, now).map_err(register_error)?;
+            may_take(&who, &reg)?;
+            let submission = RegisterSubmission {
+                version: body.version,
+                reason: body.reason,
+                marks: body
+                    .marks
+                    .into_iter()
+                    .map(|m| MarkInput { upn: m.upn, code: m.code, arrival: m.arrival, was: None })
+                    .collect(),
+            };
+            let actor = Actor { name: who.user.user.display_name.clone(), role: who.role().title().to_owned() };
+            let out = registers::take_register(store, school, &form, date, session, &submission, &actor, now)
+                .map_err(register_error)?;
+            let reg = registers::register(store, school, &form, date, session, now).map_err(register_error)?;
+            Ok(Json(json!({
+                "new": out.new,
+                "amended": out.amended,
+                "unchanged": out.unchanged,
+                "unmarked": out.unmarked,
+                "register": register_json(&reg),
+            })))
+        })
+        .await
 }
 
 fn reach_json(p: &Principal) -> Value {
@@ -445,6 +593,25 @@ pub async fn openapi() -> Json<Value> {
             "/api/v1/pupils/{upn}": {"get": with_roles(op("A pupil with their year-to-date figures", vec![upn.clone()], json!({"$ref": "#/components/schemas/PupilWithFigures"})), "/api/v1/pupils/{upn}")},
             "/api/v1/pupils/{upn}/marks": {"get": with_roles(op("A pupil's marks with who recorded them and when", vec![upn, date("from", "first day"), date("to", "last day")], json!({"type": "object", "properties": {"upn": {"type": "string"}, "marks": {"type": "array", "items": {"$ref": "#/components/schemas/Mark"}}}})), "/api/v1/pupils/{upn}/marks")},
             "/api/v1/figures": {"get": with_roles(op("Attendance figures by group (DfE definitions); governors never see groups under 5 pupils", vec![date("from", "default: the start of the academic year"), date("to", "default: today"), json!({"name": "by", "in": "query", "required": false, "schema": {"type": "string"}, "description": "comma-separated: year_group, form, sex, fsm, pupil_premium, looked_after, social_worker, eal, young_carer, sen, ethnicity"})], json!({"type": "object"})), "/api/v1/figures")},
+            "/api/v1/registers/{form}/{date}/{session}": {
+                "get": with_roles(op("A form's register for a session: its pupils, their marks and the register's version", vec![
+                    json!({"name": "form", "in": "path", "required": true, "schema": {"type": "string"}}),
+                    json!({"name": "date", "in": "path", "required": true, "schema": {"type": "string", "format": "date"}}),
+                    json!({"name": "session", "in": "path", "required": true, "schema": {"enum": ["AM", "PM"]}}),
+                ], json!({"$ref": "#/components/schemas/Register"})), "/api/v1/registers/{form}/{date}/{session}"),
+                "post": with_roles({
+                    let mut o = op("Take or correct the register; refused with 409 if it changed since `version`", vec![
+                        json!({"name": "form", "in": "path", "required": true, "schema": {"type": "string"}}),
+                        json!({"name": "date", "in": "path", "required": true, "schema": {"type": "string", "format": "date"}}),
+                        json!({"name": "session", "in": "path", "required": true, "schema": {"enum": ["AM", "PM"]}}),
+                        json!({"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}),
+                    ], json!({"type": "object"}));
+                    o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegisterSubmission"}}}});
+                    o["responses"]["409"] = json!({"description": "Someone else changed the register first; nothing was written", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+                    o["responses"]["400"] = json!({"description": "A line of the submission is wrong; nothing was written", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+                    o
+                }, "/api/v1/registers/{form}/{date}/{session}"),
+            },
             "/api/v1/alerts": {"get": with_roles(op("Statutory and policy triggers found up to a date, with their evidence", vec![date("as_of", "default: today"), json!({"name": "rule", "in": "query", "required": false, "schema": {"type": "string"}})], json!({"type": "object"})), "/api/v1/alerts")},
         },
         "components": {
@@ -454,6 +621,8 @@ pub async fn openapi() -> Json<Value> {
                 "Me": {"type": "object", "properties": {"username": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"}, "reach": {"type": "object"}, "csrf_token": {"type": "string"}}},
                 "Pupil": {"type": "object", "properties": {"upn": {"type": "string"}, "surname": {"type": "string"}, "forename": {"type": "string"}, "year_group": {"type": "string"}, "form": {"type": ["string", "null"]}, "admission_date": {"type": "string", "format": "date"}, "leaving_date": {"type": ["string", "null"], "format": "date"}}},
                 "PupilWithFigures": {"allOf": [{"$ref": "#/components/schemas/Pupil"}, {"type": "object", "properties": {"year_to_date": {"type": "object"}}}]},
+                "Register": {"type": "object", "properties": {"form": {"type": "string"}, "date": {"type": "string", "format": "date"}, "session": {"enum": ["AM", "PM"]}, "window": {"enum": ["upcoming", "open", "closed"]}, "opens": {"type": "string"}, "closes": {"type": "string"}, "version": {"type": "string"}, "pupils": {"type": "array", "items": {"type": "object", "properties": {"upn": {"type": "string"}, "surname": {"type": "string"}, "forename": {"type": "string"}, "code": {"type": ["string", "null"]}, "minutes_late": {"type": ["integer", "null"]}}}}}},
+                "RegisterSubmission": {"type": "object", "required": ["version", "marks"], "properties": {"version": {"type": "string"}, "reason": {"type": "string", "description": "required to change marks after the register closed"}, "marks": {"type": "array", "items": {"type": "object", "required": ["upn"], "properties": {"upn": {"type": "string"}, "code": {"type": "string"}, "arrival": {"type": "string", "description": "HH:MM, for a late arrival (becomes L or U)"}}}}}},
                 "Mark": {"type": "object", "properties": {"date": {"type": "string", "format": "date"}, "session": {"enum": ["AM", "PM"]}, "code": {"type": "string"}, "category": {"type": "string"}, "minutes_late": {"type": ["integer", "null"]}, "recorded_by": {"type": "string"}, "recorded_role": {"type": "string"}, "recorded_at": {"type": "string", "format": "date-time"}}}
             }
         }
