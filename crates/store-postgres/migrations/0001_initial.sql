@@ -70,6 +70,7 @@ CREATE TABLE pupils (
     deletion_ground text,
     UNIQUE (school_id, upn)
 );
+CREATE INDEX pupils_form ON pupils (school_id, form);
 
 -- One row per pupil, date and session; never deleted.
 CREATE TABLE marks (

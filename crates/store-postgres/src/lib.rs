@@ -408,6 +408,60 @@ impl Store for PostgresStore {
         Ok(pupils)
     }
 
+    fn form_pupils(&mut self, school: SchoolId, form: &str) -> Result<Vec<StoredPupil>> {
+        let mut tx = self.client.transaction().map_err(db)?;
+        require_school(&mut tx, school)?;
+        let pupils = tx
+            .query(
+                &format!(
+                    "SELECT id, {} FROM pupils WHERE school_id = $1 AND form = $2 ORDER BY upn COLLATE \"C\"",
+                    rows::PUPIL_COLUMNS
+                ),
+                &[&school, &form],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|row| {
+                Ok(StoredPupil {
+                    id: col(row, 0)?,
+                    pupil: rows::pupil(row, 1)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit().map_err(db)?;
+        Ok(pupils)
+    }
+
+    fn session_marks(
+        &mut self,
+        school: SchoolId,
+        pupils: &[PupilId],
+        date: chrono::NaiveDate,
+        session: Session,
+    ) -> Result<Vec<StoredMark>> {
+        let rows = self
+            .client
+            .query(
+                "SELECT m.pupil_id, m.code, m.minutes_late, m.recorded_by, m.recorded_role, m.recorded_at \
+                 FROM marks m JOIN pupils p ON p.id = m.pupil_id \
+                 WHERE p.school_id = $1 AND m.pupil_id = ANY($2) AND m.date = $3 AND m.session = $4 \
+                 ORDER BY m.pupil_id",
+                &[&school, &pupils, &date, &session.as_str()],
+            )
+            .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredMark {
+                    pupil: col(row, 0)?,
+                    date,
+                    session,
+                    entry: rows::entry(row, 1, 2)?,
+                    recorded: rows::recorded(row, 3)?,
+                })
+            })
+            .collect()
+    }
+
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
         let mut tx = self.client.transaction().map_err(db)?;
         // Locking the school makes concurrent imports of its pupils take turns, so the counts

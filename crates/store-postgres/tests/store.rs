@@ -1026,3 +1026,44 @@ fn bulk_insert_of_50_thousand_marks() {
     // 500 pupils, 50 days, two sessions.
     bulk(500, 50, 1_000);
 }
+
+#[test]
+fn a_register_reads_only_its_form_and_session() {
+    let mut store = store();
+    let a = school(&mut store, "A", "100001");
+    let b = school(&mut store, "B", "100002");
+    let ids = add_pupils(&mut store, a, 0..3);
+    add_pupils(&mut store, b, 10..12);
+    store
+        .apply_marks(
+            a,
+            &[new(ids[0], "2024-09-04", Session::Pm, "I")],
+            &mut no_progress(),
+        )
+        .unwrap();
+    let mut form: Vec<_> = store
+        .form_pupils(a, "7A")
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    form.sort_unstable();
+    assert_eq!(form, ids);
+    assert!(store.form_pupils(a, "7B").unwrap().is_empty());
+    let marks = store
+        .session_marks(a, &ids, d("2024-09-04"), Session::Pm)
+        .unwrap();
+    assert_eq!(marks.len(), 1);
+    assert_eq!((marks[0].pupil, marks[0].entry.code.text()), (ids[0], "I"));
+    assert!(store
+        .session_marks(a, &ids, d("2024-09-04"), Session::Am)
+        .unwrap()
+        .is_empty());
+    assert!(
+        store
+            .session_marks(b, &ids, d("2024-09-04"), Session::Pm)
+            .unwrap()
+            .is_empty(),
+        "another school's read sees nothing"
+    );
+}

@@ -57,6 +57,7 @@ CREATE TABLE pupils (
     deletion_ground TEXT,
     UNIQUE (school_id, upn)
 );
+CREATE INDEX pupils_form ON pupils(school_id, form);
 
 -- One row per pupil, date and session: the register as it stands.
 CREATE TABLE marks (

@@ -238,6 +238,96 @@ impl SqliteStore {
         Ok(out)
     }
 
+    fn query_pupils(
+        &self,
+        condition: &str,
+        school: SchoolId,
+        form: Option<&str>,
+    ) -> Result<Vec<StoredPupil>> {
+        let sql = format!(
+            "SELECT id, upn, surname, forename, dob, sex, year_group, form, admission_date,
+                    leaving_date, fsm, pupil_premium, looked_after, social_worker, eal,
+                    young_carer, sen, ethnicity, deletion_ground
+             FROM pupils WHERE {condition} ORDER BY upn"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db_err)?;
+        type Raw = (
+            i64,
+            String,
+            String,
+            String,
+            Date,
+            Option<String>,
+            String,
+            Option<String>,
+            Date,
+            Option<Date>,
+            [bool; 6],
+            String,
+            (Option<String>, Option<String>),
+        );
+        let rows = stmt
+            .query_map(params![school, form], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    date_col(r, 4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    date_col(r, 8)?,
+                    opt_date_col(r, 9)?,
+                    [
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                        r.get(15)?,
+                    ],
+                    r.get(16)?,
+                    (r.get(17)?, r.get(18)?),
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<Raw>>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(
+                |(id, upn, surname, forename, dob, sex, yg, form, adm, leave, flags, sen, eth)| {
+                    let [fsm, pupil_premium, looked_after, social_worker, eal, young_carer] = flags;
+                    Ok(StoredPupil {
+                        id,
+                        pupil: Pupil {
+                            upn: Upn::parse(&upn).map_err(|_| corrupt("UPN", &upn))?,
+                            surname,
+                            forename,
+                            dob,
+                            sex: sex
+                                .map(|s| s.parse().map_err(|_| corrupt("sex", &s)))
+                                .transpose()?,
+                            year_group: yg.parse().map_err(|_| corrupt("year group", &yg))?,
+                            form,
+                            admission_date: adm,
+                            leaving_date: leave,
+                            fsm,
+                            pupil_premium,
+                            looked_after,
+                            social_worker,
+                            eal,
+                            young_carer,
+                            sen: sen.parse().map_err(|_| corrupt("SEN", &sen))?,
+                            ethnicity: eth.0,
+                            deletion_ground: eth.1,
+                        },
+                    })
+                },
+            )
+            .collect()
+    }
+
     pub(crate) fn read_recorded(
         row: &Row<'_>,
         i: usize,
@@ -276,6 +366,17 @@ fn range_params(range: DateRange) -> (String, String) {
 
 impl Store for SqliteStore {
     fn migrate(&mut self) -> Result<()> {
+        // Most opens find the schema current: check with a read before taking the write lock.
+        let latest = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+        let current: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(None);
+        if current == Some(latest) {
+            return Ok(());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -460,90 +561,52 @@ impl Store for SqliteStore {
     }
 
     fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>> {
+        self.query_pupils("school_id = ?1 AND ?2 IS NULL", school, None)
+    }
+
+    fn form_pupils(&mut self, school: SchoolId, form: &str) -> Result<Vec<StoredPupil>> {
+        self.query_pupils("school_id = ?1 AND form = ?2", school, Some(form))
+    }
+
+    fn session_marks(
+        &mut self,
+        school: SchoolId,
+        pupils: &[PupilId],
+        date: Date,
+        session: Session,
+    ) -> Result<Vec<StoredMark>> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, upn, surname, forename, dob, sex, year_group, form, admission_date,
-                        leaving_date, fsm, pupil_premium, looked_after, social_worker, eal,
-                        young_carer, sen, ethnicity, deletion_ground
-                 FROM pupils WHERE school_id = ?1 ORDER BY upn",
+                "SELECT m.code, m.minutes_late, m.recorded_by, m.recorded_role, m.recorded_at
+                 FROM marks m JOIN pupils p ON p.id = m.pupil_id
+                 WHERE m.pupil_id = ?1 AND m.date = ?2 AND m.session = ?3 AND p.school_id = ?4",
             )
             .map_err(db_err)?;
-        type Raw = (
-            i64,
-            String,
-            String,
-            String,
-            Date,
-            Option<String>,
-            String,
-            Option<String>,
-            Date,
-            Option<Date>,
-            [bool; 6],
-            String,
-            (Option<String>, Option<String>),
-        );
-        let rows = stmt
-            .query_map([school], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    date_col(r, 4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    date_col(r, 8)?,
-                    opt_date_col(r, 9)?,
-                    [
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                        r.get(13)?,
-                        r.get(14)?,
-                        r.get(15)?,
-                    ],
-                    r.get(16)?,
-                    (r.get(17)?, r.get(18)?),
-                ))
-            })
-            .map_err(db_err)?
-            .collect::<rusqlite::Result<Vec<Raw>>>()
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(
-                |(id, upn, surname, forename, dob, sex, yg, form, adm, leave, flags, sen, eth)| {
-                    let [fsm, pupil_premium, looked_after, social_worker, eal, young_carer] = flags;
-                    Ok(StoredPupil {
-                        id,
-                        pupil: Pupil {
-                            upn: Upn::parse(&upn).map_err(|_| corrupt("UPN", &upn))?,
-                            surname,
-                            forename,
-                            dob,
-                            sex: sex
-                                .map(|s| s.parse().map_err(|_| corrupt("sex", &s)))
-                                .transpose()?,
-                            year_group: yg.parse().map_err(|_| corrupt("year group", &yg))?,
-                            form,
-                            admission_date: adm,
-                            leaving_date: leave,
-                            fsm,
-                            pupil_premium,
-                            looked_after,
-                            social_worker,
-                            eal,
-                            young_carer,
-                            sen: sen.parse().map_err(|_| corrupt("SEN", &sen))?,
-                            ethnicity: eth.0,
-                            deletion_ground: eth.1,
-                        },
-                    })
-                },
-            )
-            .collect()
+        let day = day(date);
+        let mut out = Vec::new();
+        for &pupil in pupils {
+            let found = stmt
+                .query_row(params![pupil, day, session.as_str(), school], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<u32>>(1)?,
+                        Self::read_recorded(r, 2)?,
+                    ))
+                })
+                .optional()
+                .map_err(db_err)?;
+            if let Some((code, minutes, rec)) = found {
+                out.push(StoredMark {
+                    pupil,
+                    date,
+                    session,
+                    entry: entry(&code, minutes)?,
+                    recorded: recorded(rec)?,
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {

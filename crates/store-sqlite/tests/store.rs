@@ -391,3 +391,42 @@ fn an_absence_report_and_its_marks_are_one_transaction() {
         1
     );
 }
+
+#[test]
+fn a_register_reads_only_its_form_and_session() {
+    let (mut store, school, pupil, _dir) = setup();
+    let d = parse_date("2025-03-03").unwrap();
+    store
+        .apply_marks(
+            school,
+            &[MarkChange::New {
+                pupil,
+                date: d,
+                session: Session::Pm,
+                entry: entry(BaseCode::I),
+                recorded: rec(),
+            }],
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(
+        store.form_pupils(school, "7A").unwrap().is_empty(),
+        "the pupil has no form"
+    );
+    let marks = store
+        .session_marks(school, &[pupil], d, Session::Pm)
+        .unwrap();
+    assert_eq!(marks.len(), 1);
+    assert_eq!(marks[0].entry.code.base(), BaseCode::I);
+    assert!(store
+        .session_marks(school, &[pupil], d, Session::Am)
+        .unwrap()
+        .is_empty());
+    assert!(
+        store
+            .session_marks(school + 1, &[pupil], d, Session::Pm)
+            .unwrap()
+            .is_empty(),
+        "another school's read sees nothing"
+    );
+}

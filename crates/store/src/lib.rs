@@ -202,6 +202,18 @@ pub trait Store: Send {
 
     fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>>;
 
+    /// The pupils of one registration group (form), in UPN order.
+    fn form_pupils(&mut self, school: SchoolId, form: &str) -> Result<Vec<StoredPupil>>;
+
+    /// The marks of the given pupils of the school for one session: a register's marks.
+    fn session_marks(
+        &mut self,
+        school: SchoolId,
+        pupils: &[PupilId],
+        date: Date,
+        session: Session,
+    ) -> Result<Vec<StoredMark>>;
+
     /// Adds pupils, or updates the pupil with the same UPN.
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved>;
 
