@@ -14,6 +14,7 @@ pub mod open;
 pub mod registers;
 pub mod reports;
 pub mod school;
+pub mod school_view;
 pub mod table;
 pub mod users;
 
