@@ -1,12 +1,546 @@
-//! (routes to come)
+//! A pupil's record, and a parent's page of their children.
+//!
+//! `GET /pupils/{upn}` shows a pupil to staff who reach them and to their parents; never to a
+//! governor. Who learns what about a UPN that is not theirs:
+//!
+//! - a user whose reach is the whole school (administrator, headteacher, attendance officer,
+//!   office) gets 404 for a UPN that is not on the register: they could list every pupil anyway;
+//! - a user with a narrower reach (head of year, form tutor, parent) gets 403 for every UPN
+//!   outside it, on the register or not, so that the answer never tells whether a pupil exists;
+//! - a governor gets 403 for every UPN: the role never sees a pupil.
 
+use axum::extract::{Path, State};
+use axum::routing::get;
 use axum::Router;
+use chrono::NaiveDateTime;
+use maud::{html, Markup, PreEscaped};
+use rollcall_app::school_view::{pupil_record, year_figures, GridCell, Period, PupilRecord};
+use rollcall_core::stats::Counts;
+use rollcall_core::{BaseCode, Category, Date, Percent, Pupil, Role, Sen, Session};
+use rollcall_rules::Rule;
+use rollcall_store::{School, Store};
 
-use crate::access::RouteRule;
+use crate::access::{Reach, RouteRule};
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::layout;
 use crate::state::AppState;
 
-pub const ACCESS: &[RouteRule] = &[];
+/// Who may open a pupil's record (each within their reach).
+pub const RECORD_READERS: &[Role] = &[
+    Role::Administrator,
+    Role::Headteacher,
+    Role::AttendanceOfficer,
+    Role::HeadOfYear,
+    Role::FormTutor,
+    Role::Office,
+    Role::Parent,
+];
+
+pub const ACCESS: &[RouteRule] = &[
+    RouteRule {
+        method: "GET",
+        path: "/pupils/{upn}",
+        roles: RECORD_READERS,
+    },
+    RouteRule {
+        method: "GET",
+        path: "/children",
+        roles: &[Role::Parent],
+    },
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/pupils/{upn}", get(record))
+        .route("/children", get(children))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers the figure pages share
+
+/// The school the user works in, with its details.
+pub(crate) fn school_of(store: &mut dyn Store, p: &Principal) -> Result<School, WebError> {
+    let schools = store.schools()?;
+    let id = p.school(&schools)?;
+    schools
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(WebError::NotFound)
+}
+
+/// A percentage to two decimal places, or a dash when there is nothing to divide by.
+pub(crate) fn pct(p: Option<Percent>) -> String {
+    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
+}
+
+/// `Tue 8 Jul 2025`.
+pub(crate) fn day_text(date: Date) -> String {
+    date.format("%a %-d %b %Y").to_string()
+}
+
+/// `8 Jul 2025`.
+pub(crate) fn date_text(date: Date) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+pub(crate) fn period_text(p: Period) -> String {
+    if p.from == p.to {
+        day_text(p.from)
+    } else {
+        format!("{} to {}", date_text(p.from), date_text(p.to))
+    }
+}
+
+pub(crate) fn full_name(p: &Pupil) -> String {
+    format!("{} {}", p.forename, p.surname)
+}
+
+pub(crate) fn record_link(p: &Pupil) -> String {
+    format!("/pupils/{}", p.upn)
+}
+
+/// The characteristics that matter for attendance, in words.
+pub(crate) fn characteristics(p: &Pupil) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if p.fsm {
+        out.push("Free school meals");
+    }
+    if p.pupil_premium {
+        out.push("Pupil premium");
+    }
+    match p.sen {
+        Sen::N => {}
+        Sen::K => out.push("SEN support"),
+        Sen::E => out.push("EHC plan"),
+    }
+    if p.looked_after {
+        out.push("Looked after");
+    }
+    if p.social_worker {
+        out.push("Social worker");
+    }
+    if p.young_carer {
+        out.push("Young carer");
+    }
+    if p.eal {
+        out.push("EAL");
+    }
+    out
+}
+
+/// "Severe absence" or "Persistent absence" when either applies (decided on session counts).
+pub(crate) fn absence_pill(c: &Counts) -> Markup {
+    html! {
+        @if c.severe_absence() {
+            span.pill.sa { "Severe absence" }
+        } @else if c.persistent_absence() {
+            span.pill.pa { "Persistent absence" }
+        }
+    }
+}
+
+pub(crate) fn category_class(c: Category) -> &'static str {
+    match c {
+        Category::Present => "c-present",
+        Category::Aea => "c-aea",
+        Category::Authorised => "c-authorised",
+        Category::Unauthorised => "c-unauthorised",
+        Category::NotPossible => "c-not-possible",
+        Category::Administrative => "c-administrative",
+    }
+}
+
+/// A rule's name for people.
+pub(crate) fn rule_title(rule: Rule) -> &'static str {
+    match rule {
+        Rule::PenaltyThreshold => "Penalty notice threshold",
+        Rule::Unauthorised10Days => "10 days' continuous unauthorised absence",
+        Rule::Sickness15Days => "15 days of illness",
+        Rule::UnresolvedN => "Unresolved N",
+        Rule::Deletion20Days => "20 days' unauthorised absence (deletion ground)",
+        Rule::PersistentAbsence => "Persistent absence",
+        Rule::SevereAbsence => "Severe absence",
+        Rule::NewPupil => "New pupil",
+        Rule::DeletedPupil => "Deleted pupil",
+        Rule::PartTimeStart => "Part-time timetable started",
+        Rule::PartTimeStop => "Part-time timetable ended",
+        Rule::RegisterNotTaken => "Register not taken",
+        Rule::LocalPenalty => "School policy: unauthorised absence",
+        Rule::PersistentLateness => "School policy: lateness",
+        Rule::AttendanceBand => "School policy: attendance band",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /pupils/{upn}
+
+async fn record(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(upn): Path<String>,
+) -> Result<Markup, WebError> {
+    p.require(RECORD_READERS)?;
+    let now = state.settings().clock.now();
+    let who = p.clone();
+    let rec = state
+        .with_store(move |store| {
+            let school = school_of(store, &who)?;
+            let found = store
+                .pupils(school.id)?
+                .into_iter()
+                .find(|s| s.pupil.upn.as_str() == upn);
+            let pupil = match found {
+                Some(s) if who.reaches(s.id, &s.pupil) => s,
+                None if who.reach() == Reach::School => return Err(WebError::NotFound),
+                _ => return Err(WebError::Forbidden),
+            };
+            Ok(pupil_record(store, &school, pupil, now)?)
+        })
+        .await?;
+    Ok(record_page(&p, &rec, now))
+}
+
+fn figures_row(label: Markup, c: &Counts) -> Markup {
+    html! {
+        tr {
+            th scope="row" { (label) }
+            td.num { (c.possible) }
+            td.num { (c.present) }
+            td.num { (c.aea) }
+            td.num { (c.authorised) }
+            td.num { (c.unauthorised) }
+            td.num { (pct(c.attendance_pct())) " " (absence_pill(c)) }
+        }
+    }
+}
+
+fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
+    let pupil = &rec.pupil.pupil;
+    let name = full_name(pupil);
+    let traits = characteristics(pupil);
+    let parent = p.role() == Role::Parent;
+    let body = html! {
+        @if parent {
+            p { a href="/children" { "← My children" } }
+        }
+        h1 { (name) }
+        table.facts {
+            caption { "About " (pupil.forename) }
+            thead { tr {
+                th scope="col" { "UPN" }
+                th scope="col" { "Year" }
+                th scope="col" { "Form" }
+                th scope="col" { "On roll" }
+                th scope="col" { "Needs and circumstances" }
+            } }
+            tbody { tr {
+                td { (pupil.upn) }
+                td { (pupil.year_group) }
+                td { (pupil.form.as_deref().unwrap_or("none")) }
+                td {
+                    "from " (date_text(pupil.admission_date))
+                    @if let Some(left) = pupil.leaving_date { " to " (date_text(left)) }
+                }
+                td {
+                    @if traits.is_empty() { "none recorded" }
+                    @for (i, t) in traits.iter().enumerate() {
+                        @if i > 0 { " " }
+                        span.pill { (t) }
+                    }
+                }
+            } }
+        }
+
+        h2 #figures { "Attendance" }
+        table {
+            caption { "Sessions as at " (day_text(now.date())) ". Attendance is present and approved educational activity as a share of possible sessions." }
+            thead {
+                tr {
+                    th scope="col" { "Period" }
+                    th.num scope="col" { "Possible" }
+                    th.num scope="col" { "Present" }
+                    th.num scope="col" { abbr title="Approved educational activity" { "AEA" } }
+                    th.num scope="col" { "Authorised absence" }
+                    th.num scope="col" { "Unauthorised absence" }
+                    th.num scope="col" { "Attendance" }
+                }
+            }
+            tbody {
+                @if let Some((half_term, f)) = &rec.half_term {
+                    (figures_row(html! { (half_term) br; small { (period_text(f.period)) } }, &f.counts))
+                }
+                (figures_row(html! { "Year to date" br; small { (period_text(rec.year.period)) } }, &rec.year.counts))
+            }
+        }
+        @if rec.year.counts.unmarked > 0 {
+            p.notice {
+                (rec.year.counts.unmarked) " school "
+                (if rec.year.counts.unmarked == 1 { "session has" } else { "sessions have" })
+                " no mark although the register has closed, and "
+                (if rec.year.counts.unmarked == 1 { "is" } else { "are" })
+                " not counted as possible sessions."
+            }
+        }
+
+        h2 #register { "Register this year" }
+        (legend())
+        (grid(rec))
+
+        h2 #alerts { "Alerts this year" }
+        @if rec.alerts.is_empty() {
+            p { "No alerts this academic year." }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { "Date" }
+                    th scope="col" { "Alert" }
+                    th scope="col" { "What was found" }
+                } }
+                tbody {
+                    @for f in &rec.alerts {
+                        tr {
+                            td {
+                                (day_text(f.date))
+                                @if let Some(s) = f.session { " " (s) }
+                            }
+                            td { (rule_title(f.rule)) }
+                            td { (f.evidence.summary) }
+                        }
+                    }
+                }
+            }
+        }
+
+        h2 #amendments { "Changes to the register" }
+        @if rec.amendments.is_empty() {
+            p { "No mark has been changed." }
+        } @else {
+            table {
+                    thead { tr {
+                        th scope="col" { "Session" }
+                        th scope="col" { "Was" }
+                        th scope="col" { "Now" }
+                        th scope="col" { "Reason" }
+                        th scope="col" { "Changed by" }
+                        th scope="col" { "When" }
+                    } }
+                    tbody {
+                        @for a in rec.amendments.iter().rev() {
+                            tr {
+                                td { (day_text(a.date)) " " (a.session) }
+                                td { (code_chip(a.original.code.base(), a.original.code.text(), None)) }
+                                td { (code_chip(a.amended.code.base(), a.amended.code.text(), None)) }
+                                td { (a.reason) }
+                                td { (a.recorded.by) " (" (a.recorded.role) ")" br;
+                                     small { "first recorded by " (a.original_recorded.by) " (" (a.original_recorded.role) ")" } }
+                                td { (a.recorded.at.format("%-d %b %Y %H:%M UTC")) }
+                            }
+                        }
+                    }
+            }
+        }
+
+        h2 #contacts { "Contacts" }
+        @if rec.contacts.is_empty() {
+            p { "No contacts recorded." }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { "Order" }
+                    th scope="col" { "Name" }
+                    th scope="col" { "Relationship" }
+                    th scope="col" { "Phone" }
+                    th scope="col" { "Email" }
+                    th scope="col" { "Parental responsibility" }
+                } }
+                tbody {
+                    @for c in &rec.contacts {
+                        tr {
+                            td.num { (c.priority) }
+                            th scope="row" { (c.name) }
+                            td { (c.relationship) }
+                            td { @if let Some(ph) = &c.phone { a href=(format!("tel:{}", ph.replace(' ', ""))) { (ph) } } }
+                            td { @if let Some(e) = &c.email { a href=(format!("mailto:{e}")) { (e) } } }
+                            td { (if c.parental_responsibility { "Yes" } else { "No" }) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout::page(&name, Some(p), body)
+}
+
+/// A mark as a coloured code; `label` is what a screen reader says for it.
+fn code_chip(code: BaseCode, text: &str, label: Option<&str>) -> Markup {
+    let category = code.category();
+    let title = format!("{text} ({}): {}", category.as_str(), code.meaning());
+    html! {
+        @if let Some(label) = label {
+            span class=(format!("code {}", category_class(category))) role="img" aria-label=(label) title=(format!("{label}. {}", code.meaning())) { (text) }
+        } @else {
+            span class=(format!("code {}", category_class(category))) title=(title) { (text) }
+        }
+    }
+}
+
+fn legend() -> Markup {
+    let entries: [(&str, &str, &str); 7] = [
+        ("c-present", "/", "Present (/ \\ L)"),
+        ("c-aea", "B", "Approved educational activity (B K P V W)"),
+        (
+            "c-authorised",
+            "I",
+            "Authorised absence (I M C C1 C2 E J1 R S T)",
+        ),
+        ("c-unauthorised", "O", "Unauthorised absence (G N O U)"),
+        (
+            "c-not-possible",
+            "X",
+            "Not a possible session (D Q X Y1–Y7)",
+        ),
+        ("c-administrative", "#", "Administrative (# Z)"),
+        ("c-unmarked", "–", "No mark: register not taken (yet)"),
+    ];
+    html! {
+        ul.legend aria-label="Key to the register" {
+            @for (class, sample, meaning) in entries {
+                li { span class=(format!("code {class}")) aria-hidden="true" { (sample) } " " (meaning) }
+            }
+            li { "A blank square is not a school session for the pupil (weekend, holiday, closure) or a day off roll." }
+        }
+    }
+}
+
+fn cell_label(date: Date, session: Session) -> String {
+    format!("{} {}", date.format("%a %-d %b"), session)
+}
+
+fn grid(rec: &PupilRecord) -> Markup {
+    const DAYS: [&str; 5] = ["Mon", "Tue", "Wed", "Thu", "Fri"];
+    let sessions = rec
+        .weeks
+        .iter()
+        .flat_map(|w| w.days.iter().flatten())
+        .filter(|c| c.is_session())
+        .count();
+    html! {
+        div.grid {
+            table.register {
+                caption {
+                    "Marks from " (date_text(rec.year.period.from)) " to " (date_text(rec.year.period.to))
+                    ": " (sessions) " school sessions in " (rec.weeks.len()) " school weeks"
+                }
+                thead {
+                    tr {
+                        th scope="col" rowspan="2" { "Week of" }
+                        @for d in DAYS { th scope="colgroup" colspan="2" { (d) } }
+                    }
+                    tr {
+                        @for _ in DAYS {
+                            th scope="col" { abbr title="morning" { "AM" } }
+                            th scope="col" { abbr title="afternoon" { "PM" } }
+                        }
+                    }
+                }
+                tbody {
+                    @for week in &rec.weeks {
+                        tr {
+                            th scope="row" { (week.monday.format("%-d %b")) }
+                            @for (i, day) in week.days.iter().enumerate() {
+                                @for (s, cell) in Session::BOTH.iter().zip(day.iter()) {
+                                    (grid_cell(week.monday + chrono::Days::new(i as u64), *s, cell))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn grid_cell(date: Date, session: Session, cell: &GridCell) -> Markup {
+    let at = cell_label(date, session);
+    match cell {
+        GridCell::Marked(code) => {
+            let label = format!("{at}: {} ({})", code.symbol(), code.category().as_str());
+            html! { td data-session=(format!("{date} {session}")) { (code_chip(*code, code.symbol(), Some(&label))) } }
+        }
+        GridCell::Unmarked => {
+            let label = format!("{at}: no mark");
+            html! { td data-session=(format!("{date} {session}")) {
+                span.code.c-unmarked role="img" aria-label=(label) title=(label) { (PreEscaped("&ndash;")) }
+            } }
+        }
+        GridCell::Pending => {
+            let label = format!("{at}: register not taken yet");
+            html! { td data-session=(format!("{date} {session}")) {
+                span.code.c-unmarked role="img" aria-label=(label) title=(label) { (PreEscaped("&ndash;")) }
+            } }
+        }
+        GridCell::NoSession(why) => {
+            let label = format!("{at}: not a school session ({why})");
+            html! { td title=(label) {} }
+        }
+        GridCell::NotOnRoll => {
+            let label = format!("{at}: not on roll");
+            html! { td title=(label) {} }
+        }
+        GridCell::Later => html! { td {} },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /children
+
+async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
+    p.require(&[Role::Parent])?;
+    let today = state.settings().clock.now().date();
+    let who = p.clone();
+    let list = state
+        .with_store(move |store| {
+            let school = school_of(store, &who)?;
+            let mine: Vec<_> = store
+                .pupils(school.id)?
+                .into_iter()
+                .filter(|s| who.reaches(s.id, &s.pupil))
+                .collect();
+            Ok(year_figures(store, &school, mine, today)?)
+        })
+        .await?;
+    let year = Period::year_to_date(today);
+    let body = html! {
+        h1 { "My children" }
+        @if list.is_empty() {
+            p { "No child of yours is on this school's register. Please contact the school office." }
+        } @else {
+            p { "Attendance this school year, " (period_text(year)) ". Open a child's record for their register day by day." }
+            table {
+                thead { tr {
+                    th scope="col" { "Child" }
+                    th scope="col" { "Year" }
+                    th scope="col" { "Form" }
+                    th.num scope="col" { "Possible sessions" }
+                    th.num scope="col" { "Sessions absent" }
+                    th.num scope="col" { "Attendance" }
+                } }
+                tbody {
+                    @for (s, c) in &list {
+                        tr {
+                            th scope="row" { a href=(record_link(&s.pupil)) { (full_name(&s.pupil)) } }
+                            td { (s.pupil.year_group) }
+                            td { (s.pupil.form.as_deref().unwrap_or("")) }
+                            td.num { (c.possible) }
+                            td.num { (c.absent()) }
+                            td.num { (pct(c.attendance_pct())) " " (absence_pill(c)) }
+                        }
+                    }
+                }
+            }
+            p { "Every school day counts. If your child is ill or cannot come to school, please tell the school office on the first morning." }
+        }
+    };
+    Ok(layout::page("My children", Some(&p), body))
 }
