@@ -230,7 +230,8 @@ pub fn full_name(p: &Pupil) -> String {
     format!("{} {}", p.forename, p.surname)
 }
 
-fn school_times(store: &mut dyn Store, school: SchoolId) -> Result<RegisterTimes> {
+/// The school's register times, from its calendar.
+pub fn register_times(store: &mut dyn Store, school: SchoolId) -> Result<RegisterTimes> {
     store
         .schools()?
         .into_iter()
@@ -362,7 +363,7 @@ pub fn register(
     session: Session,
     now: NaiveDateTime,
 ) -> Result<Register> {
-    let times = school_times(store, school)?;
+    let times = register_times(store, school)?;
     let pupils = store.pupils(school)?;
     let of_form: Vec<StoredPupil> = pupils
         .into_iter()
@@ -461,8 +462,18 @@ fn wanted_entry(
 ) -> std::result::Result<Option<MarkEntry>, String> {
     let name = full_name(&row.pupil);
     let code = input.code.trim();
-    let arrival = input.arrival.trim();
     let present = present_code(reg.session);
+    // The form shows a late mark's arrival time: changing the code to anything but a late mark
+    // leaves that time there, untouched, and it no longer applies.
+    let shown = row
+        .mark
+        .as_ref()
+        .and_then(|m| reg.arrival_time(&m.entry))
+        .map(format_time);
+    let arrival = match input.arrival.trim() {
+        a if shown.as_deref() == Some(a) && !matches!(code, "L" | "U") => "",
+        a => a,
+    };
     let timed = |c: &str| {
         c.is_empty()
             || c == "L"
@@ -825,7 +836,7 @@ pub fn sign_in_late(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<LateOutcome> {
-    let times = school_times(store, school)?;
+    let times = register_times(store, school)?;
     let p = find_pupil(store, school, upn)?;
     let name = full_name(&p.pupil);
     let session = session_of_arrival(&times, time);
@@ -969,7 +980,7 @@ pub fn form_registers(
     session: Session,
     now: NaiveDateTime,
 ) -> Result<SessionRegisters> {
-    let times = school_times(store, school)?;
+    let times = register_times(store, school)?;
     let calendar = store.calendar(school)?;
     let pupils = store.pupils(school)?;
     let marked: BTreeSet<PupilId> = marks_of(store, school, date, session)?
@@ -1613,6 +1624,43 @@ mod tests {
         assert_eq!(changed.len(), 1);
         assert_eq!(mark_of(&mut s, &b, Session::Am), None);
         assert_eq!(mark_of(&mut s, &a, Session::Am).unwrap().code.text(), "/");
+    }
+
+    #[test]
+    fn changing_a_late_mark_leaves_its_shown_time_behind() {
+        let mut s = school();
+        let (a, b) = (s.upns[0].clone(), s.upns[1].clone());
+        take(
+            &mut s,
+            vec![input(&a, "L", "08:57"), input(&b, "L", "08:50")],
+            "",
+            "2025-07-08 08:45",
+        )
+        .unwrap();
+        // The form shows 08:57 and 08:50 beside the marks; the codes change, the times stay.
+        let out = take(
+            &mut s,
+            vec![input(&a, "/", "08:57"), input(&b, "M", "08:50")],
+            "",
+            "2025-07-08 08:55",
+        )
+        .unwrap();
+        assert_eq!(out.amended, 2);
+        let m = mark_of(&mut s, &a, Session::Am).unwrap();
+        assert_eq!((m.code.text(), m.minutes_late), ("/", None));
+        assert_eq!(mark_of(&mut s, &b, Session::Am).unwrap().code.text(), "M");
+        // A different time with an absence code is still a mistake to point out.
+        let err = take(
+            &mut s,
+            vec![input(&b, "I", "09:01")],
+            "",
+            "2025-07-08 08:56",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("an arrival time goes with L"),
+            "{err}"
+        );
     }
 
     #[test]
