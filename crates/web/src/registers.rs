@@ -1,12 +1,900 @@
-//! (routes to come)
+//! Registers: "My registers now" and a form's register for a session, taken on a tablet in the
+//! classroom or corrected later at a desk.
+//!
+//! The pages work without JavaScript: "All present" fills the unmarked pupils on the server when
+//! the script is not there to do it in the page. Every change goes through
+//! [`rollcall_app::registers`], which keeps corrections as amendments and refuses a register
+//! taken from a version that someone else has changed since.
 
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use axum::Router;
+use maud::{html, Markup};
+use rollcall_app::registers::{
+    self as uc, present_code, MarkInput, Register, RegisterError, RegisterSubmission,
+    SessionRegisters, Window,
+};
+use rollcall_app::Actor;
+use rollcall_core::calendar::format_time;
+use rollcall_core::{BaseCode, Category, Code, Date, Role, Session, Upn, YearGroup};
+use rollcall_store::{SchoolId, Store, StoredPupil};
 
-use crate::access::RouteRule;
+use crate::access::{Reach, RouteRule};
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::layout;
 use crate::state::AppState;
 
-pub const ACCESS: &[RouteRule] = &[];
+/// Who takes and corrects registers.
+pub const TAKERS: &[Role] = &[
+    Role::Headteacher,
+    Role::AttendanceOfficer,
+    Role::HeadOfYear,
+    Role::FormTutor,
+    Role::Office,
+];
+
+pub const ACCESS: &[RouteRule] = &[
+    RouteRule {
+        method: "GET",
+        path: "/registers",
+        roles: TAKERS,
+    },
+    RouteRule {
+        method: "GET",
+        path: "/registers/{form}/{date}/{session}",
+        roles: TAKERS,
+    },
+    RouteRule {
+        method: "POST",
+        path: "/registers/{form}/{date}/{session}",
+        roles: TAKERS,
+    },
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/registers", get(list))
+        .route("/registers/{form}/{date}/{session}", get(show).post(take))
+}
+
+// ---- Shared with the office pages ----
+
+/// The person making a change, as the register's audit trail names them.
+pub(crate) fn actor(p: &Principal) -> Actor {
+    Actor {
+        name: p.user.user.display_name.clone(),
+        role: p.role().title().to_owned(),
+    }
+}
+
+/// The school the user acts on.
+pub(crate) fn school_of(p: &Principal, store: &mut dyn Store) -> Result<SchoolId, WebError> {
+    let schools = store.schools()?;
+    p.school(&schools)
+}
+
+/// A register use case's refusal as a response.
+pub(crate) fn register_error(e: RegisterError) -> WebError {
+    match e {
+        RegisterError::NotFound(_) => WebError::NotFound,
+        RegisterError::Invalid(_) => WebError::BadRequest(e.to_string()),
+        RegisterError::Conflict { message, .. } => WebError::Conflict(message),
+        RegisterError::Store(s) => s.into(),
+    }
+}
+
+/// "Tuesday 8 July 2025".
+pub(crate) fn long_date(date: Date) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// "Tue 8 Jul".
+pub(crate) fn short_date(date: Date) -> String {
+    date.format("%a %-d %b").to_string()
+}
+
+pub(crate) fn session_name(session: Session) -> &'static str {
+    match session {
+        Session::Am => "morning (AM)",
+        Session::Pm => "afternoon (PM)",
+    }
+}
+
+pub(crate) fn category_class(category: Category) -> &'static str {
+    match category {
+        Category::Present => "c-present",
+        Category::Aea => "c-aea",
+        Category::Authorised => "c-authorised",
+        Category::Unauthorised => "c-unauthorised",
+        Category::NotPossible => "c-not-possible",
+        Category::Administrative => "c-administrative",
+    }
+}
+
+pub(crate) fn category_title(category: Category) -> &'static str {
+    match category {
+        Category::Present => "Present",
+        Category::Aea => "Approved educational activity",
+        Category::Authorised => "Authorised absence",
+        Category::Unauthorised => "Unauthorised absence",
+        Category::NotPossible => "Not a possible session",
+        Category::Administrative => "Administrative",
+    }
+}
+
+/// A mark as a coloured code, with its meaning for screen readers and on hover.
+pub(crate) fn code_badge(code: Option<&Code>) -> Markup {
+    match code {
+        Some(c) => html! {
+            span class=(format!("code {}", category_class(c.category()))) title=(c.base().meaning()) {
+                (c.text())
+            }
+        },
+        None => html! { span.code.c-unmarked title="Not marked" { "–" } },
+    }
+}
+
+/// A path segment, percent-encoded.
+pub(crate) fn segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub(crate) fn register_path(form: &str, date: Date, session: Session) -> String {
+    format!("/registers/{}/{date}/{session}", segment(form))
+}
+
+/// Whether the user may take the registers of a form whose pupils are `pupils`.
+pub(crate) fn reaches_form(p: &Principal, form: &str, pupils: &[StoredPupil]) -> bool {
+    match p.reach() {
+        Reach::School => true,
+        Reach::Forms(forms) => forms.iter().any(|f| f == form),
+        Reach::YearGroups(_) => {
+            let of_form: Vec<_> = pupils
+                .iter()
+                .filter(|s| s.pupil.form.as_deref() == Some(form))
+                .collect();
+            let current: Vec<_> = of_form
+                .iter()
+                .filter(|s| s.pupil.leaving_date.is_none())
+                .collect();
+            let judged = if current.is_empty() {
+                of_form
+            } else {
+                current.into_iter().copied().collect()
+            };
+            !judged.is_empty() && judged.iter().all(|s| p.reaches(s.id, &s.pupil))
+        }
+        Reach::Children(_) | Reach::Nobody => false,
+    }
+}
+
+/// Whether a form of these year groups is among the user's registers.
+fn lists_form(p: &Principal, form: &str, years: &[YearGroup]) -> bool {
+    match p.reach() {
+        Reach::School => true,
+        Reach::Forms(forms) => forms.iter().any(|f| f == form),
+        Reach::YearGroups(groups) => !years.is_empty() && years.iter().all(|y| groups.contains(y)),
+        Reach::Children(_) | Reach::Nobody => false,
+    }
+}
+
+fn bad(e: RegisterError) -> WebError {
+    register_error(e)
+}
+
+// ---- GET /registers ----
+
+async fn list(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Markup, WebError> {
+    p.require(TAKERS)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let times = uc::register_times(store, school).map_err(bad)?;
+            let date = match query.get("date").filter(|d| !d.trim().is_empty()) {
+                Some(d) => uc::parse_day(d).map_err(bad)?,
+                None => now.date(),
+            };
+            let session = match query.get("session").filter(|s| !s.trim().is_empty()) {
+                Some(s) => uc::parse_session(s).map_err(bad)?,
+                None if date == now.date() => uc::session_now(&times, now.time()),
+                None => Session::Am,
+            };
+            let all = uc::form_registers(store, school, date, session, now).map_err(bad)?;
+            Ok(list_page(&p, &all, now))
+        })
+        .await
+}
+
+fn window_text(
+    window: Window,
+    opens: chrono::NaiveDateTime,
+    closes: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> String {
+    match window {
+        Window::Upcoming => "a day still to come: its registers are taken on the day".to_owned(),
+        Window::Open if now < opens => format!(
+            "opens at {}, closes at {}",
+            format_time(opens.time()),
+            format_time(closes.time())
+        ),
+        Window::Open => format!("open until {}", format_time(closes.time())),
+        Window::Closed => format!(
+            "closed at {}: changing a mark needs a reason",
+            format_time(closes.time())
+        ),
+    }
+}
+
+fn list_page(p: &Principal, all: &SessionRegisters, now: chrono::NaiveDateTime) -> Markup {
+    let tutor = p.role() == Role::FormTutor;
+    let title = if tutor {
+        "My registers now"
+    } else {
+        "Registers"
+    };
+    let forms: Vec<_> = all
+        .forms
+        .iter()
+        .filter(|f| lists_form(p, &f.form, &f.year_groups))
+        .collect();
+    let today = all.date == now.date();
+    let other = match all.session {
+        Session::Am => Session::Pm,
+        Session::Pm => Session::Am,
+    };
+    let no_session = forms
+        .iter()
+        .all(|f| f.expected == 0)
+        .then(|| forms.iter().find_map(|f| f.no_session.clone()))
+        .flatten();
+    let body = html! {
+        h1 { (title) }
+        p {
+            @if today { "Today, " } (long_date(all.date)) ", " (session_name(all.session)) " register: "
+            strong { (window_text(all.window, all.opens, all.closes, now)) }
+            @if today { ". It is " (format_time(now.time())) "." }
+        }
+        @if forms.is_empty() {
+            p.notice { "You have no registers to take. If that is wrong, ask an administrator to give you your forms." }
+        } @else if let Some(why) = no_session {
+            p.notice { "This is not a school session: " (why) "." }
+        } @else {
+            table aria-label=(format!("Forms and their {} registers", session_name(all.session))) {
+                thead { tr {
+                    th scope="col" { "Form" }
+                    th scope="col" { "Year" }
+                    th scope="col" { "Register" }
+                    th.num scope="col" { "Marked" }
+                    @if !tutor { th.hide-small scope="col" { "Taken by" } }
+                    th scope="col" { "Take or view" }
+                } }
+                tbody {
+                    @for f in &forms {
+                        tr {
+                            th scope="row" { (f.form) }
+                            td { (f.year_groups.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
+                            td {
+                                @if f.expected == 0 {
+                                    span.pill { "No session" }
+                                } @else if f.taken() {
+                                    span.pill { "Taken" }
+                                } @else if f.marked == 0 {
+                                    span.pill.pa { "Not taken" }
+                                } @else {
+                                    span.pill.pa { (f.unmarked()) " not marked" }
+                                }
+                            }
+                            td.num { (f.marked) " of " (f.expected) }
+                            @if !tutor {
+                                td.hide-small {
+                                    @if f.takers.is_empty() { "—" }
+                                    @else { (f.takers.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) }
+                                }
+                            }
+                            td {
+                                @if f.expected > 0 {
+                                    a.button href=(register_path(&f.form, all.date, all.session)) {
+                                        @if f.taken() || all.window == Window::Upcoming { "Open " } @else { "Take " }
+                                        (f.form) " register"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p {
+            a href=(format!("/registers?date={}&session={}", all.date, other)) {
+                "See the " (session_name(other)) " registers of " (short_date(all.date))
+            }
+        }
+        h2 { "Another day or session" }
+        form method="get" action="/registers" {
+            label for="date" { "Date" }
+            input #date type="date" name="date" value=(all.date.to_string()) required;
+            label for="session" { "Session" }
+            select #session name="session" {
+                @for s in Session::BOTH {
+                    option value=(s.as_str()) selected[s == all.session] { (session_name(s)) }
+                }
+            }
+            " "
+            button.secondary type="submit" { "Show registers" }
+        }
+    };
+    layout::page(title, Some(p), body)
+}
+
+// ---- The register page ----
+
+/// What one pupil's line of the form holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Line {
+    code: String,
+    arrival: String,
+    was: String,
+}
+
+/// The register form as it is to be shown: the version it is built on and each pupil's line.
+#[derive(Debug, Clone, Default)]
+struct FormState {
+    version: String,
+    reason: String,
+    lines: HashMap<String, Line>,
+}
+
+fn line_of(reg: &Register, row: &uc::RegisterRow) -> Line {
+    match &row.mark {
+        Some(m) => Line {
+            code: m.entry.code.text().to_owned(),
+            arrival: match m.entry.code.base() {
+                BaseCode::L | BaseCode::U => reg
+                    .arrival_time(&m.entry)
+                    .map(format_time)
+                    .unwrap_or_default(),
+                _ => String::new(),
+            },
+            was: m.entry.code.text().to_owned(),
+        },
+        None => Line::default(),
+    }
+}
+
+impl FormState {
+    fn of(reg: &Register) -> FormState {
+        FormState {
+            version: reg.version.clone(),
+            reason: String::new(),
+            lines: reg
+                .rows
+                .iter()
+                .map(|r| (r.pupil.upn.to_string(), line_of(reg, r)))
+                .collect(),
+        }
+    }
+
+    fn of_submission(sub: &RegisterSubmission) -> FormState {
+        FormState {
+            version: sub.version.clone(),
+            reason: sub.reason.clone(),
+            lines: sub
+                .marks
+                .iter()
+                .map(|m| {
+                    (
+                        m.upn.trim().to_owned(),
+                        Line {
+                            code: m.code.clone(),
+                            arrival: m.arrival.clone(),
+                            was: m.was.clone().unwrap_or_default(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// After a conflict: the register as it now stands, with the lines the user changed kept.
+    fn merged(reg: &Register, sub: &RegisterSubmission) -> FormState {
+        let mut state = FormState::of(reg);
+        state.reason = sub.reason.clone();
+        for m in &sub.marks {
+            let upn = m.upn.trim();
+            let Some(line) = state.lines.get_mut(upn) else {
+                continue;
+            };
+            let was = m.was.as_deref().unwrap_or("").trim();
+            let changed_by_user =
+                m.code.trim() != was || (!m.arrival.trim().is_empty() && was != "L" && was != "U");
+            if changed_by_user {
+                line.code = m.code.clone();
+                line.arrival = m.arrival.clone();
+            }
+        }
+        state
+    }
+
+    /// Sets every unmarked line without a choice to present.
+    fn all_present(&mut self, reg: &Register) {
+        let present = present_code(reg.session).symbol();
+        for row in reg.rows.iter().filter(|r| r.mark.is_none()) {
+            let line = self.lines.entry(row.pupil.upn.to_string()).or_default();
+            if line.code.trim().is_empty() && line.arrival.trim().is_empty() {
+                line.code = present.to_owned();
+            }
+        }
+    }
+}
+
+/// Messages shown with the form.
+#[derive(Debug, Clone, Default)]
+struct Messages {
+    notice: Option<String>,
+    error: Option<String>,
+    /// Problems by UPN.
+    rows: HashMap<String, Vec<String>>,
+}
+
+impl Messages {
+    fn from_problems(e: &RegisterError) -> Messages {
+        let mut m = Messages {
+            error: Some(
+                "Nothing was saved. Put right what is marked below and save again.".to_owned(),
+            ),
+            ..Messages::default()
+        };
+        let mut general = Vec::new();
+        for p in e.problems() {
+            match &p.upn {
+                Some(upn) => m
+                    .rows
+                    .entry(upn.to_string())
+                    .or_default()
+                    .push(p.message.clone()),
+                None => general.push(p.message.clone()),
+            }
+        }
+        if !general.is_empty() {
+            m.error = Some(format!("Nothing was saved: {}", general.join("; ")));
+        }
+        m
+    }
+}
+
+/// The options of a register's code list: common codes first, then the rest by category.
+fn code_options(session: Session, date: Date, selected: &str, marked: bool) -> Markup {
+    let present = present_code(session);
+    let common: [(BaseCode, &str); 7] = [
+        (present, "Present"),
+        (BaseCode::L, "Late (give the arrival time)"),
+        (BaseCode::N, "Absent: reason not yet known"),
+        (BaseCode::I, "Illness"),
+        (BaseCode::M, "Medical or dental appointment"),
+        (BaseCode::O, "Absent: other or unknown reason"),
+        (BaseCode::U, "Arrived after the register closed"),
+    ];
+    let selected = selected.trim();
+    let listed = |c: BaseCode| {
+        common.iter().any(|(k, _)| *k == c)
+            || matches!(
+                c,
+                BaseCode::PresentAm | BaseCode::PresentPm | BaseCode::Z | BaseCode::Closed
+            )
+    };
+    let others: Vec<BaseCode> = BaseCode::ALL
+        .iter()
+        .copied()
+        .filter(|c| !listed(*c) && Code::parse(c.symbol(), date).is_ok())
+        .collect();
+    let known = common.iter().any(|(c, _)| c.symbol() == selected)
+        || others.iter().any(|c| c.symbol() == selected)
+        || (selected == BaseCode::PresentAm.symbol() || selected == BaseCode::PresentPm.symbol());
+    let groups = [
+        Category::Aea,
+        Category::Authorised,
+        Category::Unauthorised,
+        Category::NotPossible,
+    ];
+    let is = |c: BaseCode| {
+        c.symbol() == selected
+            || (c == present
+                && (selected == BaseCode::PresentAm.symbol()
+                    || selected == BaseCode::PresentPm.symbol()))
+    };
+    html! {
+        @if !marked {
+            option value="" selected[selected.is_empty()] { "– Not marked –" }
+        }
+        @if !selected.is_empty() && !known {
+            option value=(selected) selected { (selected) " (as recorded)" }
+        }
+        @for (c, label) in common {
+            option value=(c.symbol()) selected[is(c)] { (c.symbol()) "  " (label) }
+        }
+        @for g in groups {
+            optgroup label=(category_title(g)) {
+                @for c in others.iter().filter(|c| c.category() == g) {
+                    option value=(c.symbol()) selected[is(*c)] { (c.symbol()) "  " (c.meaning()) }
+                }
+            }
+        }
+    }
+}
+
+fn register_page(
+    p: &Principal,
+    reg: &Register,
+    state: &FormState,
+    messages: &Messages,
+    now: chrono::NaiveDateTime,
+) -> Markup {
+    let title = format!(
+        "{} register, {} {}",
+        reg.form,
+        short_date(reg.date),
+        reg.session
+    );
+    let action = register_path(&reg.form, reg.date, reg.session);
+    let closed = reg.window == Window::Closed;
+    let editable = reg.window != Window::Upcoming;
+    let marked = reg.rows.len() - reg.unmarked();
+    let body = html! {
+        p { a href=(format!("/registers?date={}&session={}", reg.date, reg.session)) { "← All registers" } }
+        h1 { (reg.form) " register: " (long_date(reg.date)) ", " (session_name(reg.session)) }
+        p {
+            strong { (marked) " of " (reg.rows.len()) " pupils marked. " }
+            @match reg.window {
+                Window::Upcoming => { "This register is for a day still to come: it is taken on the day." }
+                Window::Open => {
+                    "The register opens at " (format_time(reg.opens().time()))
+                    " and closes at " (format_time(reg.closes().time()))
+                    ": a pupil arriving after it opens is late (L), from " (format_time(reg.closes().time())) " U. "
+                    @if now >= reg.opens() && reg.date == now.date() { "It is " (format_time(now.time())) "." }
+                }
+                Window::Closed => {
+                    "The register closed at " (format_time(reg.closes().time()))
+                    ". You can still mark pupils who have no mark; changing a mark needs a reason, and the original is kept."
+                }
+            }
+        }
+        @if let Some(n) = &messages.notice {
+            p.notice role="status" { (n) }
+        }
+        @if let Some(e) = &messages.error {
+            div.error role="alert" {
+                @for line in e.lines() { p { (line) } }
+            }
+        }
+        @if editable {
+            form method="post" action=(action) {
+                input type="hidden" name="csrf" value=(p.csrf());
+                input type="hidden" name="version" value=(state.version);
+                p {
+                    button type="submit" name="action" value="save" { "Save register" }
+                    " "
+                    button.secondary type="submit" name="action" value="all-present" data-all-present { "All present" }
+                    " "
+                    span { "“All present” marks every pupil not yet marked as present (" (present_code(reg.session).symbol()) "); then change any who are not, and save." }
+                }
+                @if closed {
+                    label for="reason" { "Reason for changing marks (needed after the register closed)" }
+                    textarea #reason name="reason" rows="2" cols="60" { (state.reason) }
+                }
+                (register_table(reg, state, messages, true))
+                p { button type="submit" name="action" value="save" { "Save register" } }
+            }
+        } @else {
+            (register_table(reg, state, messages, false))
+        }
+        @if !reg.not_expected.is_empty() {
+            h2 { "Not expected this session" }
+            ul {
+                @for (row, why) in &reg.not_expected {
+                    li { (row.pupil.surname) ", " (row.pupil.forename) ": " (why) }
+                }
+            }
+        }
+    };
+    layout::page(&title, Some(p), body)
+}
+
+fn register_table(
+    reg: &Register,
+    state: &FormState,
+    messages: &Messages,
+    editable: bool,
+) -> Markup {
+    let present = present_code(reg.session);
+    html! {
+        table aria-label=(format!("Pupils of {} and their marks", reg.form)) {
+            thead { tr {
+                th scope="col" { "Pupil" }
+                @if editable {
+                    th scope="col" { "Mark" }
+                    th scope="col" #arrival-head { "Arrived at (late only)" }
+                }
+                th.hide-small scope="col" { "In the register" }
+            } }
+            tbody {
+                @for row in &reg.rows {
+                    @let upn = row.pupil.upn.to_string();
+                    @let line = state.lines.get(&upn).cloned().unwrap_or_default();
+                    @let problems = messages.rows.get(&upn);
+                    tr {
+                        th scope="row" {
+                            @if editable {
+                                label for=(format!("mark-{upn}")) id=(format!("name-{upn}")) {
+                                    (row.pupil.surname) ", " (row.pupil.forename)
+                                }
+                            } @else {
+                                (row.pupil.surname) ", " (row.pupil.forename)
+                            }
+                            @if let Some(ps) = problems {
+                                @for m in ps { span.error { (m) } }
+                            }
+                        }
+                        @if editable {
+                            td {
+                                input type="hidden" name=(format!("was-{upn}")) value=(line.was);
+                                select id=(format!("mark-{upn}")) name=(format!("mark-{upn}"))
+                                    data-mark data-present=(present.symbol())
+                                    aria-invalid=[problems.map(|_| "true")] {
+                                    (code_options(reg.session, reg.date, &line.code, row.mark.is_some()))
+                                }
+                            }
+                            td {
+                                input type="time" id=(format!("arrival-{upn}")) name=(format!("arrival-{upn}"))
+                                    value=(line.arrival)
+                                    aria-labelledby=(format!("arrival-head name-{upn}"));
+                            }
+                        }
+                        td.hide-small {
+                            (code_badge(row.mark.as_ref().map(|m| &m.entry.code)))
+                            @if let Some(m) = &row.mark {
+                                @if let Some(t) = reg.arrival_time(&m.entry) { " arrived " (format_time(t)) }
+                                br;
+                                small { (m.recorded.by) ", " (m.recorded.at.with_timezone(&chrono::Local).format("%H:%M")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Parses the path of a register, after the user's role and reach were checked.
+fn register_key(date: &str, session: &str) -> Result<(Date, Session), WebError> {
+    let date = uc::parse_day(date).map_err(bad)?;
+    let session = uc::parse_session(session).map_err(bad)?;
+    Ok((date, session))
+}
+
+/// Refuses unless the user may take the registers of `form`.
+fn require_form(
+    p: &Principal,
+    store: &mut dyn Store,
+    school: SchoolId,
+    form: &str,
+) -> Result<Vec<StoredPupil>, WebError> {
+    let pupils = store.pupils(school)?;
+    if reaches_form(p, form, &pupils) {
+        Ok(pupils)
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((form, date, session)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    p.require(TAKERS)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            require_form(&p, store, school, &form)?;
+            let (date, session) = register_key(&date, &session)?;
+            let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
+            let notice = query.get("saved").map(|saved| {
+                let new: usize = saved.parse().unwrap_or(0);
+                let corrected: usize = query
+                    .get("corrected")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                saved_notice(new, corrected, reg.unmarked())
+            });
+            let messages = Messages {
+                notice,
+                ..Messages::default()
+            };
+            Ok(register_page(&p, &reg, &FormState::of(&reg), &messages, now).into_response())
+        })
+        .await
+}
+
+fn saved_notice(new: usize, corrected: usize, unmarked: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = if new + corrected == 0 {
+        "Saved: the register already held these marks.".to_owned()
+    } else {
+        format!(
+            "Register saved: {} and {}.",
+            plural(new, "new mark", "new marks"),
+            plural(corrected, "correction", "corrections")
+        )
+    };
+    if unmarked > 0 {
+        s.push_str(&format!(
+            " {} still not marked.",
+            plural(unmarked, "pupil is", "pupils are")
+        ));
+    } else {
+        s.push_str(" Every pupil is marked.");
+    }
+    s
+}
+
+/// Reads the submitted register form.
+fn submission(body: &[u8]) -> (RegisterSubmission, String) {
+    let mut sub = RegisterSubmission::default();
+    let mut action = String::new();
+    let mut lines: BTreeMap<String, MarkInput> = BTreeMap::new();
+    fn line<'a>(lines: &'a mut BTreeMap<String, MarkInput>, upn: &str) -> &'a mut MarkInput {
+        lines.entry(upn.to_owned()).or_insert_with(|| MarkInput {
+            upn: upn.to_owned(),
+            ..MarkInput::default()
+        })
+    }
+    for (k, v) in crate::auth::url_pairs(body) {
+        if let Some(upn) = k.strip_prefix("mark-") {
+            line(&mut lines, upn).code = v;
+        } else if let Some(upn) = k.strip_prefix("arrival-") {
+            line(&mut lines, upn).arrival = v;
+        } else if let Some(upn) = k.strip_prefix("was-") {
+            line(&mut lines, upn).was = Some(v);
+        } else {
+            match k.as_str() {
+                "version" => sub.version = v,
+                "reason" => sub.reason = v,
+                "action" => action = v,
+                _ => {}
+            }
+        }
+    }
+    sub.marks = lines.into_values().collect();
+    (sub, action)
+}
+
+/// Refuses lines for pupils the user does not reach, whether or not they exist.
+fn require_lines(
+    p: &Principal,
+    reg: &Register,
+    pupils: &[StoredPupil],
+    sub: &RegisterSubmission,
+) -> Result<(), WebError> {
+    if matches!(p.reach(), Reach::School) {
+        return Ok(());
+    }
+    for m in &sub.marks {
+        let upn = m.upn.trim();
+        if reg.row(upn).is_some() {
+            continue;
+        }
+        let found = Upn::parse(upn)
+            .ok()
+            .and_then(|u| pupils.iter().find(|s| s.pupil.upn == u));
+        match found {
+            Some(s) if p.reaches(s.id, &s.pupil) => {}
+            _ => return Err(WebError::Forbidden),
+        }
+    }
+    Ok(())
+}
+
+async fn take(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((form, date, session)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    p.require(TAKERS)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let pupils = require_form(&p, store, school, &form)?;
+            let (date, session) = register_key(&date, &session)?;
+            let (sub, action) = submission(&body);
+            let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
+            require_lines(&p, &reg, &pupils, &sub)?;
+            if action == "all-present" {
+                // Without the page's script: fill the unmarked pupils and show the form again.
+                let mut state = FormState::of_submission(&sub);
+                state.all_present(&reg);
+                let messages = Messages {
+                    notice: Some(format!(
+                        "Every pupil not yet marked is now set to present ({}). Nothing is saved yet: change any who are not here, then press Save register.",
+                        present_code(session).symbol()
+                    )),
+                    ..Messages::default()
+                };
+                return Ok(register_page(&p, &reg, &state, &messages, now).into_response());
+            }
+            match uc::take_register(store, school, &form, date, session, &sub, &actor(&p), now) {
+                Ok(out) => {
+                    let to = format!(
+                        "{}?saved={}&corrected={}",
+                        register_path(&form, date, session),
+                        out.new,
+                        out.amended
+                    );
+                    Ok(Redirect::to(&to).into_response())
+                }
+                Err(e @ RegisterError::Invalid(_)) => {
+                    if sub.version.trim().is_empty() {
+                        return Err(bad(e));
+                    }
+                    let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
+                    let page = register_page(
+                        &p,
+                        &reg,
+                        &FormState::of_submission(&sub),
+                        &Messages::from_problems(&e),
+                        now,
+                    );
+                    Ok((StatusCode::BAD_REQUEST, page).into_response())
+                }
+                Err(RegisterError::Conflict { message, changed }) => {
+                    let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
+                    let mut messages = Messages {
+                        error: Some(format!(
+                            "{message}\nBelow, their marks are shown and the changes you made are kept: check them and save again, or reload to start afresh."
+                        )),
+                        ..Messages::default()
+                    };
+                    for upn in &changed {
+                        if let Some(row) = reg.row(upn.as_str()) {
+                            let what = match &row.mark {
+                                Some(m) => format!(
+                                    "Changed by {} while you were editing: now {}",
+                                    m.recorded.by, m.entry.code
+                                ),
+                                None => "Changed while you were editing".to_owned(),
+                            };
+                            messages.rows.entry(upn.to_string()).or_default().push(what);
+                        }
+                    }
+                    let state = FormState::merged(&reg, &sub);
+                    let page = register_page(&p, &reg, &state, &messages, now);
+                    Ok((StatusCode::CONFLICT, page).into_response())
+                }
+                Err(e) => Err(bad(e)),
+            }
+        })
+        .await
 }
