@@ -1,12 +1,789 @@
-//! (routes to come)
+//! The school office: registers not yet taken, pupils who arrive late, and parents' calls about
+//! absence.
 
+use std::collections::HashMap;
+
+use axum::extract::{Form, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use chrono::NaiveDateTime;
+use maud::{html, Markup};
+use rollcall_app::registers::{
+    self as uc, full_name, CallOutcome, CallReport, FormRegister, LateOutcome, RegisterError,
+};
+use rollcall_core::calendar::format_time;
+use rollcall_core::{BaseCode, Category, Code, Date, Role, Session};
+use rollcall_store::{Contact, PupilId, SchoolId, Store, StoredPupil};
+use serde::Deserialize;
 
-use crate::access::RouteRule;
+use crate::access::{Reach, RouteRule};
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::layout;
+use crate::registers::{
+    actor, code_badge, long_date, register_error, register_path, school_of, session_name,
+    short_date,
+};
 use crate::state::AppState;
 
-pub const ACCESS: &[RouteRule] = &[];
+/// The office's own pages.
+pub const OFFICE: &[Role] = &[Role::Office, Role::AttendanceOfficer, Role::Headteacher];
+
+/// Late sign-in and parents' calls: the office, and heads of year for their year groups.
+pub const OFFICE_AND_HEADS_OF_YEAR: &[Role] = &[
+    Role::Office,
+    Role::AttendanceOfficer,
+    Role::Headteacher,
+    Role::HeadOfYear,
+];
+
+pub const ACCESS: &[RouteRule] = &[
+    RouteRule {
+        method: "GET",
+        path: "/office",
+        roles: OFFICE,
+    },
+    RouteRule {
+        method: "GET",
+        path: "/office/not-taken",
+        roles: OFFICE,
+    },
+    RouteRule {
+        method: "GET",
+        path: "/office/late",
+        roles: OFFICE_AND_HEADS_OF_YEAR,
+    },
+    RouteRule {
+        method: "POST",
+        path: "/office/late",
+        roles: OFFICE_AND_HEADS_OF_YEAR,
+    },
+    RouteRule {
+        method: "GET",
+        path: "/office/calls",
+        roles: OFFICE_AND_HEADS_OF_YEAR,
+    },
+    RouteRule {
+        method: "POST",
+        path: "/office/calls",
+        roles: OFFICE_AND_HEADS_OF_YEAR,
+    },
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/office", get(home))
+        .route("/office/not-taken", get(not_taken))
+        .route("/office/late", get(late_page).post(late))
+        .route("/office/calls", get(calls_page).post(call))
+}
+
+/// The most pupils a search lists.
+const SEARCH_LIMIT: usize = 40;
+
+fn bad(e: RegisterError) -> WebError {
+    register_error(e)
+}
+
+/// The pupil with this UPN, if the user reaches them. A pupil outside a limited reach is refused
+/// the same way whether or not they exist; with the whole school in reach, an unknown UPN is
+/// a mistake to put right.
+fn reached_pupil(
+    p: &Principal,
+    store: &mut dyn Store,
+    school: SchoolId,
+    upn: &str,
+) -> Result<StoredPupil, WebError> {
+    let found = uc::find_pupil(store, school, upn);
+    match (p.reach(), found) {
+        (Reach::School, found) => found.map_err(bad),
+        (_, Ok(s)) if p.reaches(s.id, &s.pupil) => Ok(s),
+        (_, Err(e)) if upn.trim().is_empty() => Err(bad(e)),
+        _ => Err(WebError::Forbidden),
+    }
+}
+
+fn pupil_search(p: &Principal, pupils: &[StoredPupil], q: &str, on: Date) -> Vec<StoredPupil> {
+    let reached: Vec<StoredPupil> = pupils
+        .iter()
+        .filter(|s| s.pupil.on_roll(on) && p.reaches(s.id, &s.pupil))
+        .cloned()
+        .collect();
+    uc::search_pupils(&reached, q, on, SEARCH_LIMIT)
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+fn search_form(action: &str, q: &str, label: &str) -> Markup {
+    html! {
+        form.search method="get" action=(action) role="search" {
+            label for="q" { (label) }
+            input #q type="search" name="q" value=(q) size="30" autocomplete="off";
+            " "
+            button.secondary type="submit" { "Search" }
+        }
+    }
+}
+
+// ---- GET /office ----
+
+async fn home(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
+    p.require(OFFICE)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let sessions = today_not_taken(store, school, now)?;
+            let open: Vec<_> = sessions.iter().filter(|s| s.opened).collect();
+            let count: usize = open.iter().map(|s| s.forms.len()).sum();
+            let body = html! {
+                h1 { "Office" }
+                p { "Today is " (long_date(now.date())) ". It is " (format_time(now.time())) "." }
+                p {
+                    a.button href="/office/late" { "Sign in a late arrival" } " "
+                    a.button href="/office/calls" { "Record a parent's call" } " "
+                    a.button.secondary href="/registers" { "All registers" }
+                }
+                h2 { "Registers not taken today" }
+                @if open.is_empty() {
+                    p { (next_opening(&sessions)) }
+                } @else if count == 0 {
+                    p.notice { "Every register that has opened today is taken." }
+                } @else {
+                    p.notice role="status" {
+                        strong { (count) } " " (if count == 1 { "register has" } else { "registers have" })
+                        " pupils without a mark."
+                    }
+                    (not_taken_tables(&open, now, true))
+                    p { a href="/office/not-taken" { "Registers not taken, with who should take them" } }
+                }
+            };
+            Ok(layout::page("Office", Some(&p), body))
+        })
+        .await
+}
+
+/// One of today's sessions and its registers not taken.
+struct SessionNotTaken {
+    session: Session,
+    opened: bool,
+    opens: NaiveDateTime,
+    closes: NaiveDateTime,
+    forms: Vec<FormRegister>,
+}
+
+fn today_not_taken(
+    store: &mut dyn Store,
+    school: SchoolId,
+    now: NaiveDateTime,
+) -> Result<Vec<SessionNotTaken>, WebError> {
+    let mut out = Vec::new();
+    for session in Session::BOTH {
+        let all = uc::form_registers(store, school, now.date(), session, now).map_err(bad)?;
+        let forms =
+            uc::registers_not_taken(store, school, now.date(), session, now).map_err(bad)?;
+        out.push(SessionNotTaken {
+            session,
+            opened: all.opened(now),
+            opens: all.opens,
+            closes: all.closes,
+            forms,
+        });
+    }
+    Ok(out)
+}
+
+fn next_opening(sessions: &[SessionNotTaken]) -> String {
+    match sessions.iter().find(|s| !s.opened) {
+        Some(s) => format!(
+            "The {} register opens at {}.",
+            session_name(s.session),
+            format_time(s.opens.time())
+        ),
+        None => "No register has opened yet today.".to_owned(),
+    }
+}
+
+fn not_taken_tables(sessions: &[&SessionNotTaken], now: NaiveDateTime, brief: bool) -> Markup {
+    html! {
+        @for s in sessions {
+            h3 {
+                "The " (session_name(s.session)) " register: "
+                @if now < s.closes { "open until " (format_time(s.closes.time())) }
+                @else { "closed at " (format_time(s.closes.time())) }
+            }
+            @if s.forms.is_empty() {
+                p { "Every " (session_name(s.session)) " register is taken." }
+            } @else {
+                table aria-label=(format!("{} registers not taken", session_name(s.session))) {
+                    thead { tr {
+                        th scope="col" { "Form" }
+                        th.num scope="col" { "Not marked" }
+                        @if !brief { th scope="col" { "Should be taken by" } }
+                        th scope="col" { "Register" }
+                    } }
+                    tbody {
+                        @for f in &s.forms {
+                            tr {
+                                th scope="row" { (f.form) }
+                                td.num { (f.unmarked()) " of " (f.expected) }
+                                @if !brief {
+                                    td {
+                                        @if f.takers.is_empty() { "Nobody has this form: ask an administrator" }
+                                        @else {
+                                            (f.takers.iter().map(|t| format!("{} ({})", t.name, t.username)).collect::<Vec<_>>().join(", "))
+                                        }
+                                    }
+                                }
+                                td { a href=(register_path(&f.form, now.date(), s.session)) { "Open " (f.form) " " (s.session) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---- GET /office/not-taken ----
+
+async fn not_taken(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
+    p.require(OFFICE)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let sessions = today_not_taken(store, school, now)?;
+            let body = html! {
+                h1 { "Registers not taken" }
+                p {
+                    (long_date(now.date())) ", " (format_time(now.time()))
+                    ". A register is listed once it has opened while a pupil on roll has no mark."
+                }
+                @for s in &sessions {
+                    @if s.opened {
+                        (not_taken_tables(&[s], now, false))
+                    } @else {
+                        h3 { "The " (session_name(s.session)) " register" }
+                        p { "Opens at " (format_time(s.opens.time())) "." }
+                    }
+                }
+            };
+            Ok(layout::page("Registers not taken", Some(&p), body))
+        })
+        .await
+}
+
+// ---- Late sign-in ----
+
+#[derive(Debug, Default, Deserialize)]
+struct LateForm {
+    #[serde(default)]
+    upn: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    q: String,
+}
+
+struct LateView {
+    q: String,
+    results: Vec<(StoredPupil, Option<Code>)>,
+    time: String,
+    notice: Option<Markup>,
+    error: Option<String>,
+    session: Session,
+    closes: String,
+}
+
+async fn late_page(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Markup, WebError> {
+    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let q = query.get("q").cloned().unwrap_or_default();
+            let view = late_view(&p, store, school, &q, format_time(now.time()), now)?;
+            Ok(late_markup(&p, &view, now))
+        })
+        .await
+}
+
+fn late_view(
+    p: &Principal,
+    store: &mut dyn Store,
+    school: SchoolId,
+    q: &str,
+    time: String,
+    now: NaiveDateTime,
+) -> Result<LateView, WebError> {
+    let times = uc::register_times(store, school).map_err(bad)?;
+    let session = uc::session_of_arrival(&times, now.time());
+    let pupils = store.pupils(school)?;
+    let found = pupil_search(p, &pupils, q, now.date());
+    let marks: HashMap<PupilId, Code> = if found.is_empty() {
+        HashMap::new()
+    } else {
+        store
+            .marks(
+                school,
+                rollcall_store::DateRange::between(now.date(), now.date()),
+            )?
+            .into_iter()
+            .filter(|m| m.session == session)
+            .map(|m| (m.pupil, m.entry.code))
+            .collect()
+    };
+    Ok(LateView {
+        q: q.to_owned(),
+        results: found
+            .into_iter()
+            .map(|s| {
+                let mark = marks.get(&s.id).cloned();
+                (s, mark)
+            })
+            .collect(),
+        time,
+        notice: None,
+        error: None,
+        session,
+        closes: format_time(times.closes(session)),
+    })
+}
+
+fn late_markup(p: &Principal, v: &LateView, now: NaiveDateTime) -> Markup {
+    let body = html! {
+        h1 { "Late sign-in" }
+        p {
+            "A pupil arriving before the " (session_name(v.session)) " register closes at " (v.closes)
+            " is marked L (late, present); from " (v.closes) " U (arrived after the register closed, unauthorised absence). Today is "
+            (short_date(now.date())) ", it is " (format_time(now.time())) "."
+        }
+        @if let Some(n) = &v.notice { div.notice role="status" { (n) } }
+        @if let Some(e) = &v.error { p.error role="alert" { (e) } }
+        (search_form("/office/late", &v.q, "Find the pupil: name, UPN or form"))
+        @if !v.q.trim().is_empty() {
+            @if v.results.is_empty() {
+                p { "No pupil on roll today matches “" (v.q) "”." }
+            } @else {
+                table aria-label="Pupils found" {
+                    thead { tr {
+                        th scope="col" { "Pupil" }
+                        th scope="col" { "Form" }
+                        th.hide-small scope="col" { (v.session) " mark" }
+                        th scope="col" { "Sign in" }
+                    } }
+                    tbody {
+                        @for (s, mark) in &v.results {
+                            @let upn = s.pupil.upn.to_string();
+                            tr {
+                                th scope="row" #(format!("who-{upn}")) { (s.pupil.surname) ", " (s.pupil.forename) }
+                                td { (s.pupil.form.as_deref().unwrap_or("—")) }
+                                td.hide-small { (code_badge(mark.as_ref())) }
+                                td {
+                                    form method="post" action="/office/late" {
+                                        input type="hidden" name="csrf" value=(p.csrf());
+                                        input type="hidden" name="upn" value=(upn);
+                                        input type="hidden" name="q" value=(v.q);
+                                        label for=(format!("time-{upn}")) { "Arrived at" }
+                                        input type="time" id=(format!("time-{upn}")) name="time" value=(v.time) required;
+                                        " "
+                                        button type="submit" aria-describedby=(format!("who-{upn}")) { "Sign in late" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout::page("Late sign-in", Some(p), body)
+}
+
+fn late_notice(out: &LateOutcome) -> Markup {
+    let form = out
+        .form
+        .as_deref()
+        .map(|f| format!(" ({f})"))
+        .unwrap_or_default();
+    html! {
+        p {
+            strong { "Signed in: " (out.name) (form) " " }
+            (code_badge(Some(&Code::new(out.code))))
+            @if out.code == BaseCode::L {
+                " late, " (out.minutes_late) " minutes after the " (session_name(out.session))
+                " register opened (present: the register closes at " (format_time(out.closes)) ")."
+            } @else {
+                " arrived " (out.minutes_late) " minutes after the " (session_name(out.session))
+                " register opened, after it closed at " (format_time(out.closes)) " (unauthorised absence)."
+            }
+            @if let Some(was) = &out.replaced { " This replaces the mark " (was) ", which is kept in the history." }
+        }
+    }
+}
+
+async fn late(
+    State(state): State<AppState>,
+    p: Principal,
+    Form(form): Form<LateForm>,
+) -> Result<Response, WebError> {
+    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let attempt = (|| {
+                let pupil = reached_pupil(&p, store, school, &form.upn)?;
+                let time = uc::parse_time(&form.time).map_err(bad)?;
+                uc::sign_in_late(
+                    store,
+                    school,
+                    pupil.pupil.upn.as_str(),
+                    now.date(),
+                    time,
+                    &actor(&p),
+                    now,
+                )
+                .map_err(bad)
+            })();
+            match attempt {
+                Ok(out) => {
+                    let mut view =
+                        late_view(&p, store, school, &form.q, format_time(now.time()), now)?;
+                    view.notice = Some(late_notice(&out));
+                    Ok(late_markup(&p, &view, now).into_response())
+                }
+                Err(e @ (WebError::BadRequest(_) | WebError::Conflict(_))) => {
+                    let status = e.status();
+                    let mut view = late_view(&p, store, school, &form.q, form.time.clone(), now)?;
+                    view.error = Some(format!("Nothing was recorded: {e}"));
+                    Ok((status, late_markup(&p, &view, now)).into_response())
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await
+}
+
+// ---- Parents' calls ----
+
+#[derive(Debug, Default, Clone, Deserialize)]
+struct CallForm {
+    #[serde(default)]
+    upn: String,
+    #[serde(default)]
+    first_date: String,
+    #[serde(default)]
+    first_session: String,
+    #[serde(default)]
+    last_date: String,
+    #[serde(default)]
+    last_session: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    expected_return: String,
+    #[serde(default)]
+    reported_by: String,
+}
+
+impl CallForm {
+    /// A new call about today, from the session under way.
+    fn today(upn: &str, now: NaiveDateTime, first: Session) -> CallForm {
+        CallForm {
+            upn: upn.to_owned(),
+            first_date: now.date().to_string(),
+            first_session: first.as_str().to_owned(),
+            last_date: now.date().to_string(),
+            last_session: "PM".into(),
+            code: "N".into(),
+            ..CallForm::default()
+        }
+    }
+
+    fn report(&self) -> Result<CallReport, WebError> {
+        let first_date = uc::parse_day(&self.first_date).map_err(bad)?;
+        let last_date = if self.last_date.trim().is_empty() {
+            first_date
+        } else {
+            uc::parse_day(&self.last_date).map_err(bad)?
+        };
+        let session = |s: &str, default: Session| {
+            if s.trim().is_empty() {
+                Ok(default)
+            } else {
+                uc::parse_session(s).map_err(bad)
+            }
+        };
+        let expected_return = match self.expected_return.trim() {
+            "" => None,
+            d => Some(uc::parse_day(d).map_err(bad)?),
+        };
+        Ok(CallReport {
+            upn: self.upn.clone(),
+            first: (first_date, session(&self.first_session, Session::Am)?),
+            last: (last_date, session(&self.last_session, Session::Pm)?),
+            reason: self.reason.clone(),
+            code: self.code.clone(),
+            expected_return,
+            reported_by: self.reported_by.clone(),
+        })
+    }
+}
+
+/// The codes offered for a call: N while the reason is unknown, illness and appointments first,
+/// then the other absence codes valid on `date`.
+fn call_code_options(date: Date, selected: &str) -> Markup {
+    let first: [(BaseCode, &str); 3] = [
+        (BaseCode::N, "Reason not yet known"),
+        (BaseCode::I, "Illness"),
+        (BaseCode::M, "Medical or dental appointment"),
+    ];
+    let rest = |category: Category| -> Vec<BaseCode> {
+        BaseCode::ALL
+            .iter()
+            .copied()
+            .filter(|c| {
+                c.category() == category
+                    && uc::call_code_allowed(*c)
+                    && !first.iter().any(|(f, _)| f == c)
+                    && Code::parse(c.symbol(), date).is_ok()
+            })
+            .collect()
+    };
+    let selected = match selected.trim() {
+        "" => "N",
+        s => s,
+    };
+    html! {
+        @for (c, label) in first {
+            option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (label) }
+        }
+        @for (title, category) in [("Other authorised absence", Category::Authorised), ("Other unauthorised absence", Category::Unauthorised)] {
+            optgroup label=(title) {
+                @for c in rest(category) {
+                    option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (c.meaning()) }
+                }
+            }
+        }
+    }
+}
+
+struct CallView {
+    q: String,
+    results: Vec<StoredPupil>,
+    pupil: Option<(StoredPupil, Vec<Contact>)>,
+    form: CallForm,
+    error: Option<String>,
+    outcome: Option<CallOutcome>,
+}
+
+async fn calls_page(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Markup, WebError> {
+    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let times = uc::register_times(store, school).map_err(bad)?;
+            let q = query.get("q").cloned().unwrap_or_default();
+            let upn = query.get("upn").cloned().unwrap_or_default();
+            let pupil = if upn.trim().is_empty() {
+                None
+            } else {
+                let s = reached_pupil(&p, store, school, &upn)?;
+                let contacts = store.contacts(s.id)?;
+                Some((s, contacts))
+            };
+            let pupils = store.pupils(school)?;
+            let view = CallView {
+                results: pupil_search(&p, &pupils, &q, now.date()),
+                q,
+                pupil,
+                form: CallForm::today(&upn, now, uc::session_of_arrival(&times, now.time())),
+                error: None,
+                outcome: None,
+            };
+            Ok(calls_markup(&p, &view, now))
+        })
+        .await
+}
+
+fn calls_markup(p: &Principal, v: &CallView, now: NaiveDateTime) -> Markup {
+    let f = &v.form;
+    let sessions = |name: &str, id: &str, selected: &str| {
+        html! {
+            select id=(id) name=(name) {
+                @for s in Session::BOTH {
+                    option value=(s.as_str()) selected[s.as_str().eq_ignore_ascii_case(selected.trim())] { (session_name(s)) }
+                }
+            }
+        }
+    };
+    let code_date = rollcall_core::parse_date(f.first_date.trim()).unwrap_or(now.date());
+    let body = html! {
+        h1 { "Record a parent's call" }
+        @if let Some(out) = &v.outcome { (call_notice(out)) }
+        @if let Some(e) = &v.error { div.error role="alert" { @for line in e.lines() { p { (line) } } } }
+        @match &v.pupil {
+            None => {
+                p { "Find the pupil the call is about." }
+                (search_form("/office/calls", &v.q, "Pupil's name, UPN or form"))
+                @if !v.q.trim().is_empty() {
+                    @if v.results.is_empty() {
+                        p { "No pupil on roll today matches “" (v.q) "”." }
+                    } @else {
+                        ul.results {
+                            @for s in &v.results {
+                                li {
+                                    a href=(format!("/office/calls?upn={}", s.pupil.upn)) {
+                                        (s.pupil.surname) ", " (s.pupil.forename)
+                                    }
+                                    " · " (s.pupil.form.as_deref().unwrap_or("no form"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Some((s, contacts)) => {
+                h2 { (full_name(&s.pupil)) " · " (s.pupil.form.as_deref().unwrap_or("no form")) " · year " (s.pupil.year_group) }
+                @if !contacts.is_empty() {
+                    table aria-label="Contacts" {
+                        thead { tr { th scope="col" { "Contact" } th scope="col" { "Relationship" } th scope="col" { "Phone" } } }
+                        tbody {
+                            @for c in contacts {
+                                tr {
+                                    td { (c.name) }
+                                    td { (c.relationship) @if c.parental_responsibility { " (parental responsibility)" } }
+                                    td { (c.phone.as_deref().unwrap_or("—")) }
+                                }
+                            }
+                        }
+                    }
+                }
+                form method="post" action="/office/calls" {
+                    input type="hidden" name="csrf" value=(p.csrf());
+                    input type="hidden" name="upn" value=(s.pupil.upn.to_string());
+                    label for="reported_by" { "Who called" }
+                    input #reported_by type="text" name="reported_by" value=(f.reported_by) size="30" list="callers" required
+                        placeholder="Mother (phone)";
+                    datalist #callers {
+                        @for c in contacts { option value=(format!("{} (phone)", c.relationship)) {} }
+                    }
+                    label for="reason" { "What they said" }
+                    textarea #reason name="reason" rows="3" cols="60" required { (f.reason) }
+                    label for="code" { "Code" }
+                    select #code name="code" { (call_code_options(code_date, &f.code)) }
+                    fieldset {
+                        legend { "First session absent" }
+                        label for="first_date" { "Date" }
+                        input #first_date type="date" name="first_date" value=(f.first_date) required;
+                        label for="first_session" { "Session" }
+                        (sessions("first_session", "first_session", &f.first_session))
+                    }
+                    fieldset {
+                        legend { "Last session absent" }
+                        label for="last_date" { "Date" }
+                        input #last_date type="date" name="last_date" value=(f.last_date) required;
+                        label for="last_session" { "Session" }
+                        (sessions("last_session", "last_session", &f.last_session))
+                    }
+                    label for="expected_return" { "Expected back (if they said)" }
+                    input #expected_return type="date" name="expected_return" value=(f.expected_return);
+                    p { button type="submit" { "Record the call" } }
+                }
+                p { a href="/office/calls" { "A call about another pupil" } }
+            }
+        }
+    };
+    layout::page("Record a parent's call", Some(p), body)
+}
+
+fn call_notice(out: &CallOutcome) -> Markup {
+    let when = |d: &Date, s: &Session| format!("{} {}", short_date(*d), s);
+    html! {
+        div.notice role="status" {
+            p {
+                strong { "Call recorded for " (out.name) ". " }
+                @if out.marked.is_empty() { "No session needed a new mark." }
+                @else {
+                    (out.marked.len()) " " (if out.marked.len() == 1 { "session" } else { "sessions" })
+                    " marked " (code_badge(Some(&out.code))) " " (out.code.base().meaning()) ":"
+                }
+            }
+            @if !out.marked.is_empty() {
+                ul {
+                    @for (d, s, was) in &out.marked {
+                        li { (when(d, s)) @if let Some(w) = was { " (was " (w) ", kept in the history)" } }
+                    }
+                }
+            }
+            @if !out.unchanged.is_empty() {
+                p { "Already marked " (out.code) ": " (out.unchanged.iter().map(|(d, s)| when(d, s)).collect::<Vec<_>>().join(", ")) "." }
+            }
+            @if !out.left.is_empty() {
+                p { "Left as they were:" }
+                ul {
+                    @for l in &out.left {
+                        li { (when(&l.date, &l.session)) " " (code_badge(Some(&l.code))) ": " (l.why) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn call(
+    State(state): State<AppState>,
+    p: Principal,
+    Form(form): Form<CallForm>,
+) -> Result<Response, WebError> {
+    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    let now = state.settings().clock.now();
+    state
+        .with_store(move |store| {
+            let school = school_of(&p, store)?;
+            let pupil = reached_pupil(&p, store, school, &form.upn)?;
+            let contacts = store.contacts(pupil.id)?;
+            let attempt = form.report().and_then(|report| {
+                uc::record_call(store, school, &report, &actor(&p), now).map_err(bad)
+            });
+            let mut view = CallView {
+                q: String::new(),
+                results: Vec::new(),
+                pupil: Some((pupil, contacts)),
+                form: form.clone(),
+                error: None,
+                outcome: None,
+            };
+            match attempt {
+                Ok(out) => {
+                    let times = uc::register_times(store, school).map_err(bad)?;
+                    view.form =
+                        CallForm::today(&form.upn, now, uc::session_of_arrival(&times, now.time()));
+                    view.outcome = Some(out);
+                    Ok(calls_markup(&p, &view, now).into_response())
+                }
+                Err(e @ (WebError::BadRequest(_) | WebError::Conflict(_))) => {
+                    let status = e.status();
+                    view.error = Some(format!("Nothing was recorded: {e}"));
+                    Ok((status, calls_markup(&p, &view, now)).into_response())
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await
 }
