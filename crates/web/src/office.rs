@@ -23,7 +23,7 @@ use crate::error::WebError;
 use crate::layout;
 use crate::registers::{
     actor, code_badge, long_date, register_error, register_path, school_of, session_name,
-    short_date,
+    short_date, short_meaning,
 };
 use crate::state::AppState;
 
@@ -209,11 +209,12 @@ fn next_opening(sessions: &[SessionNotTaken]) -> String {
 fn not_taken_tables(sessions: &[&SessionNotTaken], now: NaiveDateTime, brief: bool) -> Markup {
     html! {
         @for s in sessions {
-            h3 {
+            @let heading = html! {
                 "The " (session_name(s.session)) " register: "
                 @if now < s.closes { "open until " (format_time(s.closes.time())) }
                 @else { "closed at " (format_time(s.closes.time())) }
-            }
+            };
+            @if brief { h3 { (heading) } } @else { h2 { (heading) } }
             @if s.forms.is_empty() {
                 p { "Every " (session_name(s.session)) " register is taken." }
             } @else {
@@ -231,7 +232,7 @@ fn not_taken_tables(sessions: &[&SessionNotTaken], now: NaiveDateTime, brief: bo
                                 td.num { (f.unmarked()) " of " (f.expected) }
                                 @if !brief {
                                     td {
-                                        @if f.takers.is_empty() { "Nobody has this form: ask an administrator" }
+                                        @if f.takers.is_empty() { "No tutor has this form yet: an administrator can give it to one" }
                                         @else {
                                             (f.takers.iter().map(|t| format!("{} ({})", t.name, t.username)).collect::<Vec<_>>().join(", "))
                                         }
@@ -266,7 +267,7 @@ async fn not_taken(State(state): State<AppState>, p: Principal) -> Result<Markup
                     @if s.opened {
                         (not_taken_tables(&[s], now, false))
                     } @else {
-                        h3 { "The " (session_name(s.session)) " register" }
+                        h2 { "The " (session_name(s.session)) " register" }
                         p { "Opens at " (format_time(s.opens.time())) "." }
                     }
                 }
@@ -387,6 +388,16 @@ fn late_markup(p: &Principal, v: &LateView, now: NaiveDateTime) -> Markup {
                                 td { (s.pupil.form.as_deref().unwrap_or("—")) }
                                 td.hide-small { (code_badge(mark.as_ref())) }
                                 td {
+                                    @if let Some(m) = mark.as_ref().filter(|m| m.base() != BaseCode::N) {
+                                        @if m.category() == Category::Present || m.base() == BaseCode::U {
+                                            "Already in school"
+                                        } @else {
+                                            "Marked " (m) ": "
+                                            @if let Some(form) = &s.pupil.form {
+                                                a href=(register_path(form, now.date(), v.session)) { "change it in the register" }
+                                            } @else { "change it in the register" }
+                                        }
+                                    } @else {
                                     form method="post" action="/office/late" {
                                         input type="hidden" name="csrf" value=(p.csrf());
                                         input type="hidden" name="upn" value=(upn);
@@ -395,6 +406,7 @@ fn late_markup(p: &Principal, v: &LateView, now: NaiveDateTime) -> Markup {
                                         input type="time" id=(format!("time-{upn}")) name="time" value=(v.time) required;
                                         " "
                                         button type="submit" aria-describedby=(format!("who-{upn}")) { "Sign in late" }
+                                    }
                                     }
                                 }
                             }
@@ -571,7 +583,7 @@ fn call_code_options(date: Date, selected: &str) -> Markup {
         @for (title, category) in [("Other authorised absence", Category::Authorised), ("Other unauthorised absence", Category::Unauthorised)] {
             optgroup label=(title) {
                 @for c in rest(category) {
-                    option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (c.meaning()) }
+                    option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (short_meaning(c)) }
                 }
             }
         }

@@ -128,6 +128,49 @@ pub(crate) fn category_title(category: Category) -> &'static str {
     }
 }
 
+/// A code's meaning in a few words, short enough for a list of codes on a tablet.
+pub(crate) fn short_meaning(code: BaseCode) -> &'static str {
+    match code {
+        BaseCode::PresentAm | BaseCode::PresentPm => "Present",
+        BaseCode::L => "Late (give the arrival time)",
+        BaseCode::K => "Education arranged by the LA",
+        BaseCode::V => "Educational visit or trip",
+        BaseCode::P => "Supervised sporting activity",
+        BaseCode::W => "Work experience",
+        BaseCode::B => "Other approved activity",
+        BaseCode::D => "Dual registered: at other school",
+        BaseCode::C1 => "Leave: performance or employment",
+        BaseCode::M => "Medical or dental appointment",
+        BaseCode::J1 => "Leave: interview",
+        BaseCode::S => "Leave: study leave for exams",
+        BaseCode::C2 => "Leave: part-time timetable",
+        BaseCode::C => "Leave: exceptional circumstances",
+        BaseCode::X => "Not of compulsory school age",
+        BaseCode::T => "Parent travelling for work",
+        BaseCode::R => "Religious observance",
+        BaseCode::I => "Illness",
+        BaseCode::E => "Suspended or excluded",
+        BaseCode::Q => "No access arrangements",
+        BaseCode::Y1 => "Transport not available",
+        BaseCode::Y2 => "Widespread travel disruption",
+        BaseCode::Y3 => "Part of the premises closed",
+        BaseCode::Y4 => "Whole site closed unexpectedly",
+        BaseCode::Y5 => "In criminal justice detention",
+        BaseCode::Y6 => "Public health guidance or law",
+        BaseCode::Y7 => "Other unavoidable cause",
+        BaseCode::G => "Holiday not granted",
+        BaseCode::N => "Absent: reason not yet known",
+        BaseCode::O => "Absent: other or unknown reason",
+        BaseCode::U => "Arrived after the register closed",
+        BaseCode::Z => "Not yet on the admission register",
+        BaseCode::Closed => "Planned closure",
+        BaseCode::H => "Agreed family holiday (old code)",
+        BaseCode::F => "Extended family holiday (old code)",
+        BaseCode::J => "Interview (old code)",
+        BaseCode::Y => "Unable to attend (old code)",
+    }
+}
+
 /// A mark as a coloured code, with its meaning for screen readers and on hover.
 pub(crate) fn code_badge(code: Option<&Code>) -> Markup {
     match code {
@@ -484,18 +527,18 @@ impl Messages {
 /// The options of a register's code list: common codes first, then the rest by category.
 fn code_options(session: Session, date: Date, selected: &str, marked: bool) -> Markup {
     let present = present_code(session);
-    let common: [(BaseCode, &str); 7] = [
-        (present, "Present"),
-        (BaseCode::L, "Late (give the arrival time)"),
-        (BaseCode::N, "Absent: reason not yet known"),
-        (BaseCode::I, "Illness"),
-        (BaseCode::M, "Medical or dental appointment"),
-        (BaseCode::O, "Absent: other or unknown reason"),
-        (BaseCode::U, "Arrived after the register closed"),
+    let common = [
+        present,
+        BaseCode::L,
+        BaseCode::N,
+        BaseCode::I,
+        BaseCode::M,
+        BaseCode::O,
+        BaseCode::U,
     ];
     let selected = selected.trim();
     let listed = |c: BaseCode| {
-        common.iter().any(|(k, _)| *k == c)
+        common.contains(&c)
             || matches!(
                 c,
                 BaseCode::PresentAm | BaseCode::PresentPm | BaseCode::Z | BaseCode::Closed
@@ -506,7 +549,7 @@ fn code_options(session: Session, date: Date, selected: &str, marked: bool) -> M
         .copied()
         .filter(|c| !listed(*c) && Code::parse(c.symbol(), date).is_ok())
         .collect();
-    let known = common.iter().any(|(c, _)| c.symbol() == selected)
+    let known = common.iter().any(|c| c.symbol() == selected)
         || others.iter().any(|c| c.symbol() == selected)
         || (selected == BaseCode::PresentAm.symbol() || selected == BaseCode::PresentPm.symbol());
     let groups = [
@@ -528,13 +571,13 @@ fn code_options(session: Session, date: Date, selected: &str, marked: bool) -> M
         @if !selected.is_empty() && !known {
             option value=(selected) selected { (selected) " (as recorded)" }
         }
-        @for (c, label) in common {
-            option value=(c.symbol()) selected[is(c)] { (c.symbol()) "  " (label) }
+        @for c in common {
+            option value=(c.symbol()) selected[is(c)] { (c.symbol()) "  " (short_meaning(c)) }
         }
         @for g in groups {
             optgroup label=(category_title(g)) {
                 @for c in others.iter().filter(|c| c.category() == g) {
-                    option value=(c.symbol()) selected[is(*c)] { (c.symbol()) "  " (c.meaning()) }
+                    option value=(c.symbol()) selected[is(*c)] { (c.symbol()) "  " (short_meaning(*c)) }
                 }
             }
         }
