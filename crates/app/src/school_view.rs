@@ -503,15 +503,17 @@ pub fn overview(
     let year = Period::year_to_date(today);
     let week = Period::week_to_date(today).clamped_to(year);
     let all = facts(store, school, year)?;
-    let year_stats =
+    let mut year_stats =
         compute_pupil_stats(&calendar, pupils.clone(), all.clone(), year.from, year.to);
-    let week_stats = compute_pupil_stats(
+    let mut week_stats = compute_pupil_stats(
         &calendar,
         pupils.clone(),
         within(&all, week),
         week.from,
         week.to,
     );
+    settle_today(&calendar, school, now, &pupils, &all, year, &mut year_stats);
+    settle_today(&calendar, school, now, &pupils, &all, week, &mut week_stats);
 
     // Today: each pupil's mark for each session, if the session is one of theirs.
     let todays: HashMap<(i64, Session), BaseCode> = all
