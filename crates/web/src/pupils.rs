@@ -129,6 +129,17 @@ pub(crate) fn characteristics(p: &Pupil) -> Vec<&'static str> {
     out
 }
 
+/// "PA" or "SA" when either applies, for lists (the words in a tooltip and for screen readers).
+pub(crate) fn absence_tag(c: &Counts) -> Markup {
+    html! {
+        @if c.severe_absence() {
+            span.pill.sa { abbr title="Severe absence" { "SA" } }
+        } @else if c.persistent_absence() {
+            span.pill.pa { abbr title="Persistent absence" { "PA" } }
+        }
+    }
+}
+
 /// "Severe absence" or "Persistent absence" when either applies (decided on session counts).
 pub(crate) fn absence_pill(c: &Counts) -> Markup {
     html! {
