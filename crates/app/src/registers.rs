@@ -332,14 +332,19 @@ fn version_of<'a>(rows: impl Iterator<Item = &'a RegisterRow>) -> String {
     format!("{hash:016x}")
 }
 
+/// A session's marks, of the given pupils only when `pupils` is given.
 fn marks_of(
     store: &mut dyn Store,
     school: SchoolId,
+    pupils: Option<&[PupilId]>,
     date: Date,
     session: Session,
 ) -> Result<HashMap<PupilId, CurrentMark>> {
-    Ok(store
-        .marks(school, DateRange::between(date, date))?
+    let marks = match pupils {
+        Some(ids) => store.session_marks(school, ids, date, session)?,
+        None => store.marks(school, DateRange::between(date, date))?,
+    };
+    Ok(marks
         .into_iter()
         .filter(|m| m.session == session)
         .map(|m| {
@@ -364,18 +369,15 @@ pub fn register(
     now: NaiveDateTime,
 ) -> Result<Register> {
     let times = register_times(store, school)?;
-    let pupils = store.pupils(school)?;
-    let of_form: Vec<StoredPupil> = pupils
-        .into_iter()
-        .filter(|p| p.pupil.form.as_deref() == Some(form))
-        .collect();
+    let of_form: Vec<StoredPupil> = store.form_pupils(school, form)?;
     if of_form.is_empty() {
         return Err(RegisterError::NotFound(format!(
             "there is no form {form} on this school's admission register"
         )));
     }
     let calendar = store.calendar(school)?;
-    let mut marks = marks_of(store, school, date, session)?;
+    let ids: Vec<PupilId> = of_form.iter().map(|p| p.id).collect();
+    let mut marks = marks_of(store, school, Some(&ids), date, session)?;
     let mut rows = Vec::new();
     let mut not_expected = Vec::new();
     for p in of_form.into_iter().filter(|p| p.pupil.on_roll(date)) {
@@ -857,7 +859,7 @@ pub fn sign_in_late(
             format_time(time)
         )));
     }
-    let current = marks_of(store, school, date, session)?.remove(&p.id);
+    let current = marks_of(store, school, Some(&[p.id]), date, session)?.remove(&p.id);
     let entry = MarkEntry {
         code: Code::new(arrival.code),
         minutes_late: Some(arrival.minutes_late),
@@ -983,7 +985,7 @@ pub fn form_registers(
     let times = register_times(store, school)?;
     let calendar = store.calendar(school)?;
     let pupils = store.pupils(school)?;
-    let marked: BTreeSet<PupilId> = marks_of(store, school, date, session)?
+    let marked: BTreeSet<PupilId> = marks_of(store, school, None, date, session)?
         .into_keys()
         .collect();
     let users: Vec<_> = store
@@ -1463,10 +1465,16 @@ mod tests {
             .find(|p| p.pupil.upn.as_str() == upn)
             .unwrap()
             .id;
-        marks_of(s.store.as_mut(), s.id, d("2025-07-08"), session)
-            .unwrap()
-            .remove(&id)
-            .map(|m| m.entry)
+        marks_of(
+            s.store.as_mut(),
+            s.id,
+            Some(&[id]),
+            d("2025-07-08"),
+            session,
+        )
+        .unwrap()
+        .remove(&id)
+        .map(|m| m.entry)
     }
 
     #[test]
