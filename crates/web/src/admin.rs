@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -87,12 +87,9 @@ async fn load(
         .await
 }
 
-async fn list(
-    State(state): State<AppState>,
-    p: Principal,
-    Query(q): Query<ListQuery>,
-) -> Result<Markup, WebError> {
+async fn list(State(state): State<AppState>, p: Principal, uri: Uri) -> Result<Markup, WebError> {
     p.require(ADMINS)?;
+    let q: ListQuery = crate::overview::query_of(&uri)?;
     let (users, upns) = load(&state, &p).await?;
     let form = q
         .edit

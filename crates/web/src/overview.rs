@@ -15,6 +15,7 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Query, State};
+use axum::http::Uri;
 use axum::routing::get;
 use axum::Router;
 use chrono::{NaiveDateTime, NaiveTime};
@@ -79,6 +80,13 @@ pub fn routes() -> Router<AppState> {
         .route("/overview/persistent", get(persistent_page))
         .route("/overview/pupils", get(pupils_page))
         .route("/governors", get(governors_page))
+}
+
+/// The query of a request, read only once the role has been checked.
+pub(crate) fn query_of<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, WebError> {
+    Query::<T>::try_from_uri(uri)
+        .map(|Query(q)| q)
+        .map_err(|e| WebError::BadRequest(e.body_text()))
 }
 
 /// A link with a query string.
@@ -460,9 +468,10 @@ async fn load_list(
 async fn persistent_page(
     State(state): State<AppState>,
     p: Principal,
-    Query(q): Query<ListQuery>,
+    uri: Uri,
 ) -> Result<Markup, WebError> {
     p.require(OVERVIEW_READERS)?;
+    let q: ListQuery = query_of(&uri)?;
     let filter = q.filter()?;
     let severe = flag("severe", &q.severe)?.unwrap_or(false);
     let only = if severe {
@@ -533,9 +542,10 @@ fn pairs_ref<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a 
 async fn pupils_page(
     State(state): State<AppState>,
     p: Principal,
-    Query(q): Query<ListQuery>,
+    uri: Uri,
 ) -> Result<Markup, WebError> {
     p.require(OVERVIEW_READERS)?;
+    let q: ListQuery = query_of(&uri)?;
     let filter = q.filter()?;
     let now = state.settings().clock.now();
     let today = now.date();

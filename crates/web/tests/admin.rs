@@ -176,11 +176,13 @@ async fn only_administrators_manage_users() {
         "parent",
     ] {
         let s = app.sign_in(user).await;
-        assert_eq!(
-            app.get(Some(&s), "/admin/users").await.status,
-            StatusCode::FORBIDDEN,
-            "{user}"
-        );
+        for path in ["/admin/users", "/admin/users?edit=a&edit=b"] {
+            assert_eq!(
+                app.get(Some(&s), path).await.status,
+                StatusCode::FORBIDDEN,
+                "{user} {path}"
+            );
+        }
         let r = app
             .post(
                 Some(&s),
