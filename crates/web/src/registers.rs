@@ -739,10 +739,13 @@ fn require_form(
     store: &mut dyn Store,
     school: SchoolId,
     form: &str,
-) -> Result<Vec<StoredPupil>, WebError> {
-    let pupils = store.pupils(school)?;
+) -> Result<(), WebError> {
+    let pupils = match p.reach() {
+        Reach::YearGroups(_) => store.form_pupils(school, form)?,
+        _ => Vec::new(),
+    };
     if reaches_form(p, form, &pupils) {
-        Ok(pupils)
+        Ok(())
     } else {
         Err(WebError::Forbidden)
     }
@@ -836,18 +839,24 @@ fn submission(body: &[u8]) -> (RegisterSubmission, String) {
 /// Refuses lines for pupils the user does not reach, whether or not they exist.
 fn require_lines(
     p: &Principal,
+    store: &mut dyn Store,
+    school: SchoolId,
     reg: &Register,
-    pupils: &[StoredPupil],
     sub: &RegisterSubmission,
 ) -> Result<(), WebError> {
     if matches!(p.reach(), Reach::School) {
         return Ok(());
     }
+    let mut pupils: Option<Vec<StoredPupil>> = None;
     for m in &sub.marks {
         let upn = m.upn.trim();
         if reg.row(upn).is_some() {
             continue;
         }
+        let pupils = match &mut pupils {
+            Some(all) => &*all,
+            None => &*pupils.insert(store.pupils(school)?),
+        };
         let found = Upn::parse(upn)
             .ok()
             .and_then(|u| pupils.iter().find(|s| s.pupil.upn == u));
@@ -870,11 +879,11 @@ async fn take(
     state
         .with_store(move |store| {
             let school = school_of(&p, store)?;
-            let pupils = require_form(&p, store, school, &form)?;
+            require_form(&p, store, school, &form)?;
             let (date, session) = register_key(&date, &session)?;
             let (sub, action) = submission(&body);
             let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
-            require_lines(&p, &reg, &pupils, &sub)?;
+            require_lines(&p, store, school, &reg, &sub)?;
             if action == "all-present" {
                 // Without the page's script: fill the unmarked pupils and show the form again.
                 let mut state = FormState::of_submission(&sub);
