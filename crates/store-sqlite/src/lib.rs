@@ -1,7 +1,9 @@
 //! The embedded SQLite backend: one file, write-ahead logging, foreign keys, and the migrations
 //! in `migrations/` applied in order when the database is opened.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use chrono::NaiveTime;
 use chrono::{DateTime, Utc};
@@ -29,6 +31,26 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initia
 
 pub struct SqliteStore {
     conn: Connection,
+    /// Taken by every write of this process to this database file: writers queue here rather
+    /// than in SQLite's busy handler, which waits by sleeping.
+    writer: Arc<Mutex<()>>,
+}
+
+/// The writer lock of a database file, shared by every connection of the process to it.
+fn writer_for(path: Option<&Path>) -> Arc<Mutex<()>> {
+    static WRITERS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let Some(path) = path else {
+        return Arc::new(Mutex::new(()));
+    };
+    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut map = lock(WRITERS.get_or_init(|| Mutex::new(HashMap::new())));
+    Arc::clone(map.entry(key).or_insert_with(|| Arc::new(Mutex::new(()))))
+}
+
+/// Locks a mutex; a writer that panicked left nothing half-done in SQLite (its transaction rolled
+/// back), so the lock is taken over.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
@@ -84,15 +106,18 @@ impl SqliteStore {
     /// Opens (creating when missing) the database file at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open(path).map_err(db_err)?;
-        Self::configure(conn)
+        Self::configure(conn, writer_for(Some(path)))
     }
 
     /// A private database in memory, for tests.
     pub fn open_in_memory() -> Result<SqliteStore> {
-        Self::configure(Connection::open_in_memory().map_err(db_err)?)
+        Self::configure(
+            Connection::open_in_memory().map_err(db_err)?,
+            writer_for(None),
+        )
     }
 
-    fn configure(conn: Connection) -> Result<SqliteStore> {
+    fn configure(conn: Connection, writer: Arc<Mutex<()>>) -> Result<SqliteStore> {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db_err)?;
         conn.execute_batch(
@@ -101,7 +126,7 @@ impl SqliteStore {
              PRAGMA synchronous = NORMAL;",
         )
         .map_err(db_err)?;
-        let mut store = SqliteStore { conn };
+        let mut store = SqliteStore { conn, writer };
         store.migrate()?;
         Ok(store)
     }
@@ -377,6 +402,8 @@ impl Store for SqliteStore {
         if current == Some(latest) {
             return Ok(());
         }
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -463,6 +490,8 @@ impl Store for SqliteStore {
         times: &RegisterTimes,
         calendar: &Calendar,
     ) -> Result<SchoolId> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -610,6 +639,8 @@ impl Store for SqliteStore {
     }
 
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         let existing: std::collections::HashMap<Upn, StoredPupil> = self
             .pupils(school)?
             .into_iter()
@@ -725,6 +756,8 @@ impl Store for SqliteStore {
         changes: &[MarkChange],
         progress: Progress<'_>,
     ) -> Result<()> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -741,6 +774,8 @@ impl Store for SqliteStore {
         text: &str,
         recorded: &Recorded,
     ) -> Result<i64> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         self.conn
             .execute(
                 "INSERT INTO policies (school_id, text, recorded_by, recorded_role, recorded_at)
@@ -786,6 +821,8 @@ impl Store for SqliteStore {
     }
 
     fn save_user(&mut self, user: &UserDraft) -> Result<UserId> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         people::save_user(&mut self.conn, user)
     }
 
@@ -802,6 +839,8 @@ impl Store for SqliteStore {
     }
 
     fn create_session(&mut self, session: &SignInSession) -> Result<()> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         people::create_session(&self.conn, session)
     }
 
@@ -810,6 +849,8 @@ impl Store for SqliteStore {
     }
 
     fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         self.conn
             .execute(
                 "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
@@ -820,6 +861,8 @@ impl Store for SqliteStore {
     }
 
     fn end_session(&mut self, token_hash: &str) -> Result<()> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         self.conn
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
             .map_err(db_err)?;
@@ -831,6 +874,8 @@ impl Store for SqliteStore {
         school: SchoolId,
         contacts: &[(PupilId, Vec<Contact>)],
     ) -> Result<()> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         people::save_contacts(&mut self.conn, school, contacts)
     }
 
@@ -844,6 +889,8 @@ impl Store for SqliteStore {
         report: &AbsenceReport,
         changes: &[MarkChange],
     ) -> Result<i64> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -35,19 +35,41 @@ impl Client {
     async fn connect(addr: &str) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connect");
         stream.set_nodelay(true).expect("nodelay");
-        Client { stream: BufReader::new(stream), cookie: String::new(), csrf: String::new() }
+        Client {
+            stream: BufReader::new(stream),
+            cookie: String::new(),
+            csrf: String::new(),
+        }
     }
 
-    async fn send(&mut self, method: &str, path: &str, content_type: &str, body: &str, extra: &str) -> (u16, Vec<String>, String) {
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        extra: &str,
+    ) -> (u16, Vec<String>, String) {
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: bench\r\nCookie: {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}\r\n{body}",
             self.cookie,
             body.len()
         );
-        self.stream.get_mut().write_all(request.as_bytes()).await.expect("write");
+        self.stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .expect("write");
         let mut status_line = String::new();
-        self.stream.read_line(&mut status_line).await.expect("status");
-        let status: u16 = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        self.stream
+            .read_line(&mut status_line)
+            .await
+            .expect("status");
+        let status: u16 = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut headers = Vec::new();
         let mut length = 0usize;
         loop {
@@ -72,9 +94,20 @@ impl Client {
         let pre = cookie(&headers, "rollcall_csrf").expect("pre-session cookie");
         self.cookie = format!("rollcall_csrf={pre}");
         let form = format!("username={username}&password={PASSWORD}&csrf={pre}");
-        let (status, headers, _) = self.send("POST", "/sign-in", "application/x-www-form-urlencoded", &form, "").await;
+        let (status, headers, _) = self
+            .send(
+                "POST",
+                "/sign-in",
+                "application/x-www-form-urlencoded",
+                &form,
+                "",
+            )
+            .await;
         assert_eq!(status, 303, "sign-in of {username}");
-        self.cookie = format!("rollcall_session={}", cookie(&headers, "rollcall_session").expect("session"));
+        self.cookie = format!(
+            "rollcall_session={}",
+            cookie(&headers, "rollcall_session").expect("session")
+        );
         let (_, _, me) = self.send("GET", "/api/v1/me", "text/plain", "", "").await;
         let me: Value = serde_json::from_str(&me).expect("me");
         self.csrf = me["csrf_token"].as_str().expect("csrf").to_owned();
@@ -83,7 +116,9 @@ impl Client {
 
 fn cookie(headers: &[String], name: &str) -> Option<String> {
     headers.iter().find_map(|h| {
-        let v = h.strip_prefix("set-cookie: ").or_else(|| h.strip_prefix("Set-Cookie: "))?;
+        let v = h
+            .strip_prefix("set-cookie: ")
+            .or_else(|| h.strip_prefix("Set-Cookie: "))?;
         let (k, rest) = v.split_once('=')?;
         (k == name).then(|| rest.split(';').next().unwrap_or("").to_owned())
     })
@@ -110,23 +145,44 @@ fn all_present(register: &Value) -> Value {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("load.db");
     let url = db.display().to_string();
     let first_day = rollcall_core::parse_date("2025-07-01").expect("date");
     let mut store = rollcall_app::open_store(&url).expect("open");
-    let opts = rollcall_demo::DemoOptions { seed: 2024, pupils: 1000 };
-    rollcall_app::demo::build_demo(store.as_mut(), &dir.path().join("files"), &opts, Some(first_day), &mut |_, _, _| {})
-        .expect("demo");
+    let opts = rollcall_demo::DemoOptions {
+        seed: 2024,
+        pupils: 1000,
+    };
+    rollcall_app::demo::build_demo(
+        store.as_mut(),
+        &dir.path().join("files"),
+        &opts,
+        Some(first_day),
+        &mut |_, _, _| {},
+    )
+    .expect("demo");
     let school = rollcall_app::resolve_school(store.as_mut(), None).expect("school");
-    let mut forms: Vec<String> = store.pupils(school.id).expect("pupils").into_iter().filter_map(|p| p.pupil.form).collect();
+    let mut forms: Vec<String> = store
+        .pupils(school.id)
+        .expect("pupils")
+        .into_iter()
+        .filter_map(|p| p.pupil.form)
+        .collect();
     forms.sort();
     forms.dedup();
     // 60 tutors: one per form for the AM register, a second for the first forms' PM register.
     let jobs: Vec<(String, String, Session)> = (0..TUTORS)
         .map(|i| {
-            let session = if i < forms.len() { Session::Am } else { Session::Pm };
+            let session = if i < forms.len() {
+                Session::Am
+            } else {
+                Session::Pm
+            };
             (format!("tutor{i}"), forms[i % forms.len()].clone(), session)
         })
         .collect();
@@ -149,7 +205,11 @@ fn main() {
         .take(8)
         .collect();
     drop(store);
-    println!("Demo school: 1,000 pupils, {} forms, {TUTORS} tutors, {} school days from {first_day}\n", forms.len(), days.len());
+    println!(
+        "Demo school: 1,000 pupils, {} forms, {TUTORS} tutors, {} school days from {first_day}\n",
+        forms.len(),
+        days.len()
+    );
 
     let mut submits = Vec::new();
     let mut statics = Vec::new();
@@ -157,27 +217,53 @@ fn main() {
     let jobs = Arc::new(jobs);
     for (round, day) in days.iter().enumerate() {
         let now = day.and_hms_opt(8, 55, 0).expect("time");
-        let settings = Settings { clock: Clock::Fixed(now), ..Settings::default() };
+        let settings = Settings {
+            clock: Clock::Fixed(now),
+            ..Settings::default()
+        };
         // Half the days through the web application, half straight through rollcall-app.
         if round % 2 == 1 {
             let mut store = rollcall_app::open_store(&url).expect("open");
             for (name, form, session) in jobs.iter() {
-                let reg = registers::register(store.as_mut(), school.id, form, *day, *session, now).expect("register");
+                let reg = registers::register(store.as_mut(), school.id, form, *day, *session, now)
+                    .expect("register");
                 let submission = RegisterSubmission {
                     version: reg.version.clone(),
                     reason: String::new(),
-                    marks: reg.pupils().map(|r| MarkInput { upn: r.pupil.upn.to_string(), code: "/".into(), ..MarkInput::default() }).collect(),
+                    marks: reg
+                        .pupils()
+                        .map(|r| MarkInput {
+                            upn: r.pupil.upn.to_string(),
+                            code: "/".into(),
+                            ..MarkInput::default()
+                        })
+                        .collect(),
                 };
-                let actor = Actor { name: name.clone(), role: "form tutor".into() };
+                let actor = Actor {
+                    name: name.clone(),
+                    role: "form tutor".into(),
+                };
                 let start = Instant::now();
-                registers::take_register(store.as_mut(), school.id, form, *day, *session, &submission, &actor, now).expect("take");
+                registers::take_register(
+                    store.as_mut(),
+                    school.id,
+                    form,
+                    *day,
+                    *session,
+                    &submission,
+                    &actor,
+                    now,
+                )
+                .expect("take");
                 direct.push(start.elapsed());
             }
             continue;
         }
         let (times, static_times) = runtime.block_on(async {
             let state = AppState::for_url(&url, settings).expect("state");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
             let addr = listener.local_addr().expect("addr").to_string();
             tokio::spawn(rollcall_web::serve(listener, state));
             // Everyone signs in and loads their register first.
@@ -199,12 +285,15 @@ fn main() {
                     gate.wait().await;
                     let start = Instant::now();
                     let extra = format!("X-CSRF-Token: {}\r\n", c.csrf);
-                    let (status, _, reply) = c.send("POST", &path, "application/json", &body, &extra).await;
+                    let (status, _, reply) = c
+                        .send("POST", &path, "application/json", &body, &extra)
+                        .await;
                     let took = start.elapsed();
                     assert_eq!(status, 200, "{reply}");
                     gate.wait().await;
                     let start = Instant::now();
-                    let (status, _, _) = c.send("GET", "/static/app.css", "text/plain", "", "").await;
+                    let (status, _, _) =
+                        c.send("GET", "/static/app.css", "text/plain", "", "").await;
                     assert_eq!(status, 200);
                     (took, start.elapsed())
                 }));
@@ -225,10 +314,20 @@ fn main() {
     statics.sort();
     direct.sort();
     let (p50, p99) = (percentile(&submits, 0.5), percentile(&submits, 0.99));
-    println!("| {TUTORS} tutors submitting at once ({} submissions) | p50 | p99 |", submits.len());
+    println!(
+        "| {TUTORS} tutors submitting at once ({} submissions) | p50 | p99 |",
+        submits.len()
+    );
     println!("|---|---|---|");
-    println!("| POST /api/v1/registers/… (check, write, read back) | {} | {} |", ms(p50), ms(p99));
+    println!("| POST /api/v1/registers/… (sign-in check, reach, register checked and written) | {} | {} |", ms(p50), ms(p99));
     println!("| peer: the same submissions through rollcall-app, no HTTP, one at a time ({}) | {} | {} |", direct.len(), ms(percentile(&direct, 0.5)), ms(percentile(&direct, 0.99)));
-    println!("| peer: GET /static/app.css, {TUTORS} at once | {} | {} |", ms(percentile(&statics, 0.5)), ms(percentile(&statics, 0.99)));
-    println!("\nratio p99 submission / p99 direct write: {:.1}", p99.as_secs_f64() / percentile(&direct, 0.99).as_secs_f64());
+    println!(
+        "| peer: GET /static/app.css, {TUTORS} at once | {} | {} |",
+        ms(percentile(&statics, 0.5)),
+        ms(percentile(&statics, 0.99))
+    );
+    println!(
+        "\nratio p99 submission / p99 direct write: {:.1}",
+        p99.as_secs_f64() / percentile(&direct, 0.99).as_secs_f64()
+    );
 }

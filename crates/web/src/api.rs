@@ -6,7 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use rollcall_app::alerts::{alerts, AlertQuery};
-use rollcall_app::registers::{self, MarkInput, Register, RegisterError, RegisterSubmission, Window};
+use rollcall_app::registers::{
+    self, MarkInput, Register, RegisterError, RegisterSubmission, Window,
+};
 use rollcall_app::reports::{group_stats, pupil_stats, GroupField};
 use rollcall_app::Actor;
 use rollcall_core::dates::{academic_year, academic_year_start};
@@ -122,6 +124,31 @@ fn may_take(p: &Principal, reg: &Register) -> Result<(), WebError> {
     }
 }
 
+/// The same check as [`may_take`] before the register is read: a tutor's forms are known, a head
+/// of year's are the forms whose pupils are all in their year groups.
+fn may_take_form(
+    p: &Principal,
+    store: &mut dyn rollcall_store::Store,
+    school: i64,
+    form: &str,
+) -> Result<(), WebError> {
+    p.require(REGISTER_TAKERS)?;
+    let ok = match p.reach() {
+        Reach::School => true,
+        Reach::Forms(f) => f.iter().any(|f| f == form),
+        Reach::YearGroups(g) => {
+            let pupils = store.form_pupils(school, form)?;
+            !pupils.is_empty() && pupils.iter().all(|s| g.contains(&s.pupil.year_group))
+        }
+        Reach::Children(_) | Reach::Nobody => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
 fn register_json(reg: &Register) -> Value {
     let window = match reg.window {
         Window::Upcoming => "upcoming",
@@ -147,10 +174,12 @@ fn register_json(reg: &Register) -> Value {
 }
 
 fn register_params(date: &str, session: &str) -> Result<(Date, rollcall_core::Session), WebError> {
-    let date = parse_date(date).ok_or_else(|| WebError::BadRequest(format!("'{date}' is not a date; expected YYYY-MM-DD")))?;
-    let session = session
-        .parse()
-        .map_err(|()| WebError::BadRequest(format!("'{session}' is not a session; expected AM or PM")))?;
+    let date = parse_date(date).ok_or_else(|| {
+        WebError::BadRequest(format!("'{date}' is not a date; expected YYYY-MM-DD"))
+    })?;
+    let session = session.parse().map_err(|()| {
+        WebError::BadRequest(format!("'{session}' is not a session; expected AM or PM"))
+    })?;
     Ok((date, session))
 }
 
@@ -166,7 +195,8 @@ async fn get_register(
     state
         .with_store(move |store| {
             let school = who.school(&store.schools()?)?;
-            let reg = registers::register(store, school, &form, date, session, now).map_err(register_error)?;
+            let reg = registers::register(store, school, &form, date, session, now)
+                .map_err(register_error)?;
             may_take(&who, &reg)?;
             Ok(Json(register_json(&reg)))
         })
@@ -205,27 +235,41 @@ async fn post_register(
     state
         .with_store(move |store| {
             let school = who.school(&store.schools()?)?;
-            let reg = registers::register(store, school, &form, date, session, now).map_err(register_error)?;
-            may_take(&who, &reg)?;
+            may_take_form(&who, store, school, &form)?;
             let submission = RegisterSubmission {
                 version: body.version,
                 reason: body.reason,
                 marks: body
                     .marks
                     .into_iter()
-                    .map(|m| MarkInput { upn: m.upn, code: m.code, arrival: m.arrival, was: None })
+                    .map(|m| MarkInput {
+                        upn: m.upn,
+                        code: m.code,
+                        arrival: m.arrival,
+                        was: None,
+                    })
                     .collect(),
             };
-            let actor = Actor { name: who.user.user.display_name.clone(), role: who.role().title().to_owned() };
-            let out = registers::take_register(store, school, &form, date, session, &submission, &actor, now)
-                .map_err(register_error)?;
-            let reg = registers::register(store, school, &form, date, session, now).map_err(register_error)?;
+            let actor = Actor {
+                name: who.user.user.display_name.clone(),
+                role: who.role().title().to_owned(),
+            };
+            let out = registers::take_register(
+                store,
+                school,
+                &form,
+                date,
+                session,
+                &submission,
+                &actor,
+                now,
+            )
+            .map_err(register_error)?;
             Ok(Json(json!({
                 "new": out.new,
                 "amended": out.amended,
                 "unchanged": out.unchanged,
                 "unmarked": out.unmarked,
-                "register": register_json(&reg),
             })))
         })
         .await

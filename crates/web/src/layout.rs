@@ -52,12 +52,31 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
         ],
-        Role::Headteacher | Role::AttendanceOfficer | Role::HeadOfYear => &[
+        Role::Headteacher => &[
             ("/overview", "Overview"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
+            ("/office", "Office"),
+            ("/governors", "Governors' figures"),
         ],
-        Role::Administrator => &[("/admin/users", "Users"), ("/overview", "Overview")],
+        Role::AttendanceOfficer => &[
+            ("/overview", "Overview"),
+            ("/overview/persistent", "Persistent absence"),
+            ("/registers", "Registers"),
+            ("/office", "Office"),
+        ],
+        Role::HeadOfYear => &[
+            ("/overview", "Overview"),
+            ("/overview/persistent", "Persistent absence"),
+            ("/registers", "Registers"),
+            ("/office/late", "Late sign-in"),
+            ("/office/calls", "Parent calls"),
+        ],
+        Role::Administrator => &[
+            ("/admin/users", "Users"),
+            ("/overview", "Overview"),
+            ("/governors", "Governors' figures"),
+        ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[("/children", "My children")],
     }

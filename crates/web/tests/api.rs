@@ -188,14 +188,21 @@ async fn the_openapi_document_describes_every_route() {
     }
 }
 
-async fn post_json(app: &TestApp, s: &Session, path: &str, body: &Value, csrf: Option<&str>) -> Reply {
+async fn post_json(
+    app: &TestApp,
+    s: &Session,
+    path: &str,
+    body: &Value,
+    csrf: Option<&str>,
+) -> Reply {
     let mut r = axum::http::Request::post(path)
         .header("content-type", "application/json")
         .header("cookie", &s.cookie);
     if let Some(t) = csrf {
         r = r.header("x-csrf-token", t);
     }
-    app.request(r.body(axum::body::Body::from(body.to_string())).unwrap()).await
+    app.request(r.body(axum::body::Body::from(body.to_string())).unwrap())
+        .await
 }
 
 #[tokio::test]
@@ -206,7 +213,10 @@ async fn a_register_is_taken_through_the_api_and_never_silently_overwritten() {
     let reg = json(&app.get(Some(&tutor), &path).await);
     assert_eq!(reg["window"], "open");
     let pupils = reg["pupils"].as_array().unwrap();
-    assert!(pupils.iter().all(|p| p["code"].is_null()), "today's register is not taken yet");
+    assert!(
+        pupils.iter().all(|p| p["code"].is_null()),
+        "today's register is not taken yet"
+    );
     let marks: Vec<Value> = pupils
         .iter()
         .enumerate()
@@ -218,23 +228,54 @@ async fn a_register_is_taken_through_the_api_and_never_silently_overwritten() {
         .collect();
     let body = serde_json::json!({"version": reg["version"], "marks": marks});
     // Without the CSRF header the change is refused.
-    assert_eq!(post_json(&app, &tutor, &path, &body, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post_json(&app, &tutor, &path, &body, None).await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = post_json(&app, &tutor, &path, &body, Some(&tutor.csrf)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let done = json(&r);
     assert_eq!(done["new"].as_u64().unwrap() as usize, pupils.len());
-    let first = &done["register"]["pupils"].as_array().unwrap().iter().find(|p| p["upn"] == pupils[0]["upn"]).unwrap().clone();
-    assert_eq!((first["code"].clone(), first["minutes_late"].clone()), (serde_json::json!("L"), serde_json::json!(17)), "the register opens at 08:40");
+    let after = json(&app.get(Some(&tutor), &path).await);
+    let first = &after["pupils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["upn"] == pupils[0]["upn"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (first["code"].clone(), first["minutes_late"].clone()),
+        (serde_json::json!("L"), serde_json::json!(17)),
+        "the register opens at 08:40"
+    );
     // A second submission built from the old version is refused, and nothing of it is written.
     let stale = serde_json::json!({"version": reg["version"], "marks": [{"upn": pupils[1]["upn"], "code": "I"}]});
     let r = post_json(&app, &tutor, &path, &stale, Some(&tutor.csrf)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert!(json(&r)["error"].as_str().unwrap().contains("Someone else changed this register"));
+    assert!(json(&r)["error"]
+        .as_str()
+        .unwrap()
+        .contains("Someone else changed this register"));
     let now = json(&app.get(Some(&tutor), &path).await);
-    let second = now["pupils"].as_array().unwrap().iter().find(|p| p["upn"] == pupils[1]["upn"]).unwrap().clone();
+    let second = now["pupils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["upn"] == pupils[1]["upn"])
+        .unwrap()
+        .clone();
     assert_eq!(second["code"], "N");
     // Another form's register is refused to the tutor; a parent is refused every register.
-    assert_eq!(app.get(Some(&tutor), &format!("/api/v1/registers/7B/{TODAY}/AM")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(Some(&tutor), &format!("/api/v1/registers/7B/{TODAY}/AM"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let parent = app.sign_in("parent").await;
-    assert_eq!(app.get(Some(&parent), &path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(Some(&parent), &path).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
