@@ -102,6 +102,7 @@ pub struct RouteRule {
 /// Every route of the application with the roles it admits.
 pub fn route_table() -> Vec<RouteRule> {
     [
+        crate::auth::ACCESS,
         crate::registers::ACCESS,
         crate::office::ACCESS,
         crate::pupils::ACCESS,

@@ -310,6 +310,13 @@ impl SignInLimiter {
     }
 }
 
+/// The routes here that need a signed-in user (sign-in, sign-out and `/` are open to all).
+pub const ACCESS: &[crate::access::RouteRule] = &[crate::access::RouteRule {
+    method: "GET",
+    path: "/account",
+    roles: &Role::ALL,
+}];
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/sign-in", get(sign_in_page).post(sign_in))
