@@ -93,6 +93,8 @@ impl StorePool {
 
 struct Inner {
     pool: StorePool,
+    /// Database work runs a few at a time: more threads than cores only take turns slower.
+    workers: tokio::sync::Semaphore,
     settings: Settings,
     limiter: Mutex<SignInLimiter>,
 }
@@ -102,8 +104,10 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(pool: StorePool, settings: Settings) -> AppState {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState(Arc::new(Inner {
             pool,
+            workers: tokio::sync::Semaphore::new(cores * 2),
             settings,
             limiter: Mutex::new(SignInLimiter::default()),
         }))
@@ -134,6 +138,12 @@ impl AppState {
         F: FnOnce(&mut dyn Store) -> Result<T, WebError> + Send + 'static,
     {
         let state = self.clone();
+        let _permit = self
+            .0
+            .workers
+            .acquire()
+            .await
+            .map_err(|e| WebError::Internal(format!("the database workers stopped: {e}")))?;
         tokio::task::spawn_blocking(move || {
             let mut store = state.0.pool.take()?;
             let result = f(store.as_mut());
