@@ -384,7 +384,7 @@ pub fn pupil_record(
     };
     let alerts = findings(store, school, now, &query)?;
     let amendments = store.amendments(school.id, Some(pupil.id))?;
-    let contacts = store.contacts(pupil.id)?;
+    let contacts = store.contacts(school.id, pupil.id)?;
     Ok(PupilRecord {
         pupil,
         year: year_figures,

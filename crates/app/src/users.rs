@@ -112,7 +112,10 @@ pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
         password_hash: hash_password(&new.password)?,
         active: true,
     };
-    Ok(store.save_user(&draft)?)
+    let id = store.save_user(&draft)?;
+    // A changed password or role takes effect at once: the user signs in again.
+    store.end_user_sessions(id)?;
+    Ok(id)
 }
 
 #[cfg(test)]

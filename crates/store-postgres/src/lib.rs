@@ -612,8 +612,20 @@ impl Store for PostgresStore {
         people::save_contacts(&mut self.client, school, contacts)
     }
 
-    fn contacts(&mut self, pupil: PupilId) -> Result<Vec<Contact>> {
-        people::contacts(&mut self.client, pupil)
+    fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>> {
+        people::contacts(&mut self.client, school, pupil)
+    }
+
+    fn end_user_sessions(&mut self, user: UserId) -> Result<usize> {
+        people::end_user_sessions(&mut self.client, user)
+    }
+
+    fn end_expired_sessions(
+        &mut self,
+        now: chrono::DateTime<chrono::Utc>,
+        idle_since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize> {
+        people::end_expired_sessions(&mut self.client, now, idle_since)
     }
 
     fn record_absence(

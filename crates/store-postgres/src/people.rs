@@ -230,6 +230,27 @@ pub(crate) fn touch_session(
 }
 
 /// Deletes the session: sessions are not evidence. Ending one that has ended already is harmless.
+pub(crate) fn end_user_sessions(client: &mut Client, user: UserId) -> Result<usize> {
+    let n = client
+        .execute("DELETE FROM sessions WHERE user_id = $1", &[&user])
+        .map_err(db)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+pub(crate) fn end_expired_sessions(
+    client: &mut Client,
+    now: chrono::DateTime<chrono::Utc>,
+    idle_since: chrono::DateTime<chrono::Utc>,
+) -> Result<usize> {
+    let n = client
+        .execute(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2",
+            &[&now, &idle_since],
+        )
+        .map_err(db)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 pub(crate) fn end_session(client: &mut Client, token_hash: &str) -> Result<()> {
     client
         .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
@@ -339,13 +360,18 @@ impl<'a> ContactColumns<'a> {
 }
 
 /// A pupil's contacts by priority, then name.
-pub(crate) fn contacts(client: &mut Client, pupil: PupilId) -> Result<Vec<Contact>> {
+pub(crate) fn contacts(
+    client: &mut Client,
+    school: SchoolId,
+    pupil: PupilId,
+) -> Result<Vec<Contact>> {
     client
         .query(
-            "SELECT priority, name, relationship, phone, email, parental_responsibility \
-             FROM contacts WHERE pupil_id = $1 \
-             ORDER BY priority, name COLLATE \"C\", id",
-            &[&pupil],
+            "SELECT c.priority, c.name, c.relationship, c.phone, c.email, c.parental_responsibility \
+             FROM contacts c JOIN pupils p ON p.id = c.pupil_id \
+             WHERE c.pupil_id = $1 AND p.school_id = $2 \
+             ORDER BY c.priority, c.name COLLATE \"C\", c.id",
+            &[&pupil, &school],
         )
         .map_err(db)?
         .iter()

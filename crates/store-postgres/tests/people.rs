@@ -453,7 +453,7 @@ fn contacts_are_replaced_per_pupil_and_read_in_priority_order() {
         )
         .unwrap();
     assert_eq!(
-        store.contacts(p[0]).unwrap(),
+        store.contacts(oak, p[0]).unwrap(),
         [
             social_worker.clone(),
             contact(1, "Mary Mother"),
@@ -461,8 +461,11 @@ fn contacts_are_replaced_per_pupil_and_read_in_priority_order() {
             contact(2, "Zed Grandad"),
         ]
     );
-    assert_eq!(store.contacts(p[1]).unwrap(), [contact(1, "Pat Parent")]);
-    assert!(store.contacts(p[2]).unwrap().is_empty());
+    assert_eq!(
+        store.contacts(oak, p[1]).unwrap(),
+        [contact(1, "Pat Parent")]
+    );
+    assert!(store.contacts(oak, p[2]).unwrap().is_empty());
 
     // Saving replaces only the pupils named; an empty list clears them.
     store
@@ -471,10 +474,16 @@ fn contacts_are_replaced_per_pupil_and_read_in_priority_order() {
             &[(p[0], vec![contact(1, "New Carer")]), (p[2], vec![])],
         )
         .unwrap();
-    assert_eq!(store.contacts(p[0]).unwrap(), [contact(1, "New Carer")]);
-    assert_eq!(store.contacts(p[1]).unwrap(), [contact(1, "Pat Parent")]);
+    assert_eq!(
+        store.contacts(oak, p[0]).unwrap(),
+        [contact(1, "New Carer")]
+    );
+    assert_eq!(
+        store.contacts(oak, p[1]).unwrap(),
+        [contact(1, "Pat Parent")]
+    );
     store.save_contacts(oak, &[(p[1], vec![])]).unwrap();
-    assert!(store.contacts(p[1]).unwrap().is_empty());
+    assert!(store.contacts(oak, p[1]).unwrap().is_empty());
 
     // A pupil listed twice keeps the later list.
     store
@@ -486,7 +495,7 @@ fn contacts_are_replaced_per_pupil_and_read_in_priority_order() {
             ],
         )
         .unwrap();
-    assert_eq!(store.contacts(p[2]).unwrap(), [contact(1, "Second")]);
+    assert_eq!(store.contacts(oak, p[2]).unwrap(), [contact(1, "Second")]);
 
     // Another school's pupil, after one of the school's own: refused, and nothing is written.
     let err = store
@@ -502,15 +511,20 @@ fn contacts_are_replaced_per_pupil_and_read_in_priority_order() {
         panic!("{err}")
     };
     assert!(message.contains(&other.to_string()), "{message}");
-    assert_eq!(store.contacts(p[0]).unwrap(), [contact(1, "New Carer")]);
-    assert!(store.contacts(other).unwrap().is_empty());
+    assert_eq!(
+        store.contacts(oak, p[0]).unwrap(),
+        [contact(1, "New Carer")]
+    );
+    assert!(store.contacts(elm, other).unwrap().is_empty());
+    // Reading through another school sees nothing of this one's pupils.
+    assert!(store.contacts(elm, p[0]).unwrap().is_empty());
     assert!(matches!(
         store.save_contacts(oak + elm + 100, &[]),
         Err(StoreError::NotFound(_))
     ));
 
     // Contacts of a pupil nobody has are none.
-    assert!(store.contacts(other + 100).unwrap().is_empty());
+    assert!(store.contacts(elm, other + 100).unwrap().is_empty());
 }
 
 fn report(pupil: PupilId, first: &str, last: &str, code: &str) -> AbsenceReport {

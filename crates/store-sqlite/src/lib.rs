@@ -879,8 +879,31 @@ impl Store for SqliteStore {
         people::save_contacts(&mut self.conn, school, contacts)
     }
 
-    fn contacts(&mut self, pupil: PupilId) -> Result<Vec<Contact>> {
-        people::contacts(&self.conn, pupil)
+    fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>> {
+        people::contacts(&self.conn, school, pupil)
+    }
+
+    fn end_user_sessions(&mut self, user: UserId) -> Result<usize> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
+        self.conn
+            .execute("DELETE FROM sessions WHERE user_id = ?1", [user])
+            .map_err(db_err)
+    }
+
+    fn end_expired_sessions(
+        &mut self,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> Result<usize> {
+        let writer = Arc::clone(&self.writer);
+        let _one_writer = lock(&writer);
+        self.conn
+            .execute(
+                "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at < ?2",
+                params![format_timestamp(&now), format_timestamp(&idle_since)],
+            )
+            .map_err(db_err)
     }
 
     fn record_absence(

@@ -250,15 +250,20 @@ pub(crate) fn save_contacts(
     tx.commit().map_err(db_err)
 }
 
-pub(crate) fn contacts(conn: &Connection, pupil: PupilId) -> Result<Vec<Contact>> {
+pub(crate) fn contacts(
+    conn: &Connection,
+    school: SchoolId,
+    pupil: PupilId,
+) -> Result<Vec<Contact>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT priority, name, relationship, phone, email, parental_responsibility FROM contacts
-             WHERE pupil_id = ?1 ORDER BY priority, name",
+            "SELECT c.priority, c.name, c.relationship, c.phone, c.email, c.parental_responsibility
+             FROM contacts c JOIN pupils p ON p.id = c.pupil_id
+             WHERE c.pupil_id = ?1 AND p.school_id = ?2 ORDER BY c.priority, c.name",
         )
         .map_err(db_err)?;
     let rows = stmt
-        .query_map([pupil], |r| {
+        .query_map(params![pupil, school], |r| {
             Ok(Contact {
                 priority: r.get(0)?,
                 name: r.get(1)?,

@@ -339,7 +339,7 @@ fn an_absence_report_and_its_marks_are_one_transaction() {
         .save_contacts(school, &[(pupil, vec![contact.clone()])])
         .unwrap();
     assert_eq!(
-        store.contacts(pupil).unwrap(),
+        store.contacts(school, pupil).unwrap(),
         std::slice::from_ref(&contact)
     );
     assert!(matches!(
@@ -429,4 +429,37 @@ fn a_register_reads_only_its_form_and_session() {
             .is_empty(),
         "another school's read sees nothing"
     );
+}
+
+#[test]
+fn ended_and_expired_sessions_are_cleared() {
+    let (mut store, school, _, _dir) = setup();
+    let user = store
+        .save_user(&draft("a", rollcall_core::Role::Office, Some(school)))
+        .unwrap();
+    let now = Utc::now();
+    let session = |hash: &str, seen: chrono::DateTime<Utc>, expires: chrono::DateTime<Utc>| {
+        rollcall_store::SignInSession {
+            token_hash: hash.into(),
+            user,
+            csrf_token: "c".into(),
+            created_at: seen,
+            last_seen_at: seen,
+            expires_at: expires,
+        }
+    };
+    let hour = chrono::Duration::hours(1);
+    store
+        .create_session(&session("live", now, now + hour))
+        .unwrap();
+    store
+        .create_session(&session("idle", now - hour * 2, now + hour))
+        .unwrap();
+    store
+        .create_session(&session("old", now, now - hour))
+        .unwrap();
+    assert_eq!(store.end_expired_sessions(now, now - hour).unwrap(), 2);
+    assert!(store.session("live").unwrap().is_some());
+    assert_eq!(store.end_user_sessions(user).unwrap(), 1);
+    assert!(store.session("live").unwrap().is_none());
 }

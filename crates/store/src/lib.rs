@@ -264,6 +264,17 @@ pub trait Store: Send {
     /// Ends a session (sign-out).
     fn end_session(&mut self, token_hash: &str) -> Result<()>;
 
+    /// Ends every session of a user (after their password or role changes); returns how many.
+    fn end_user_sessions(&mut self, user: UserId) -> Result<usize>;
+
+    /// Ends the sessions past their lifetime (`expires_at <= now`) or idle since before
+    /// `idle_since`; returns how many.
+    fn end_expired_sessions(
+        &mut self,
+        now: DateTime<Utc>,
+        idle_since: DateTime<Utc>,
+    ) -> Result<usize>;
+
     /// Puts `contacts` in place of each pupil's contacts.
     fn save_contacts(
         &mut self,
@@ -271,8 +282,8 @@ pub trait Store: Send {
         contacts: &[(PupilId, Vec<Contact>)],
     ) -> Result<()>;
 
-    /// A pupil's contacts, in priority order.
-    fn contacts(&mut self, pupil: PupilId) -> Result<Vec<Contact>>;
+    /// A pupil's contacts, in priority order; nothing for a pupil of another school.
+    fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>>;
 
     /// Saves an absence report and applies `changes` (the marks it writes) in one transaction.
     fn record_absence(

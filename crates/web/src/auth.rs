@@ -449,8 +449,13 @@ async fn sign_in(
         expires_at: created
             + chrono::Duration::from_std(state.settings().session_lifetime).unwrap_or_default(),
     };
+    let idle = chrono::Duration::from_std(state.settings().idle_timeout).unwrap_or_default();
     state
-        .with_store(move |s| Ok(s.create_session(&session)?))
+        .with_store(move |s| {
+            // Sign-in is also when ended sessions are cleared away.
+            s.end_expired_sessions(created, created - idle)?;
+            Ok(s.create_session(&session)?)
+        })
         .await?;
     let mut response = Redirect::to(home_of(user.user.role)).into_response();
     let h = response.headers_mut();

@@ -616,7 +616,7 @@ async fn calls_page(
                 None
             } else {
                 let s = reached_pupil(&p, store, school, &upn)?;
-                let contacts = store.contacts(s.id)?;
+                let contacts = store.contacts(school, s.id)?;
                 Some((s, contacts))
             };
             let pupils = store.pupils(school)?;
@@ -769,7 +769,7 @@ async fn call(
         .with_store(move |store| {
             let school = school_of(&p, store)?;
             let pupil = reached_pupil(&p, store, school, &form.upn)?;
-            let contacts = store.contacts(pupil.id)?;
+            let contacts = store.contacts(school, pupil.id)?;
             let attempt = form.report().and_then(|report| {
                 uc::record_call(store, school, &report, &actor(&p), now).map_err(bad)
             });

@@ -140,3 +140,30 @@ async fn idle_sessions_end() {
         "the idle session was ended"
     );
 }
+
+#[tokio::test]
+async fn changing_a_user_ends_their_sessions() {
+    let app = TestApp::new();
+    let s = app.sign_in("office").await;
+    assert_eq!(app.get(Some(&s), "/account").await.status, StatusCode::OK);
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+    let new = rollcall_app::users::NewUser {
+        username: "office".into(),
+        display_name: "Pat Green".into(),
+        role: Some(rollcall_core::Role::Office),
+        school: Some(school.id),
+        password: "a new long password".into(),
+        ..Default::default()
+    };
+    rollcall_app::users::save_user(store.as_mut(), &new).unwrap();
+    assert_eq!(
+        app.get(Some(&s), "/account").await.location.as_deref(),
+        Some("/sign-in")
+    );
+    assert!(app.try_sign_in("office", "rollcall-demo").await.is_err());
+    assert!(app
+        .try_sign_in("office", "a new long password")
+        .await
+        .is_ok());
+}

@@ -275,7 +275,7 @@ async fn the_record_shows_amendments_alerts_and_contacts() {
             .into_iter()
             .find(|p| p.id == a.pupil)
             .unwrap();
-        let contact = store.contacts(pupil.id).unwrap().remove(0);
+        let contact = store.contacts(school.id, pupil.id).unwrap().remove(0);
         (pupil.pupil.upn.to_string(), a, contact)
     };
     let s = app.sign_in("attendance").await;
