@@ -752,3 +752,33 @@ fn absence_reports_are_those_that_overlap_the_range() {
         Err(StoreError::Corrupt(_))
     ));
 }
+
+#[test]
+fn ended_and_expired_sessions_are_cleared() {
+    let mut store = store();
+    let user = store
+        .save_user(&draft("office", Role::Office, None))
+        .unwrap();
+    let base = sign_in("live", user);
+    let hour = chrono::Duration::hours(1);
+    let now = base.last_seen_at;
+    store.create_session(&base).unwrap();
+    store
+        .create_session(&SignInSession {
+            token_hash: "idle".into(),
+            last_seen_at: now - hour * 2,
+            ..base.clone()
+        })
+        .unwrap();
+    store
+        .create_session(&SignInSession {
+            token_hash: "old".into(),
+            expires_at: now - hour,
+            ..base.clone()
+        })
+        .unwrap();
+    assert_eq!(store.end_expired_sessions(now, now - hour).unwrap(), 2);
+    assert!(store.session("live").unwrap().is_some());
+    assert_eq!(store.end_user_sessions(user).unwrap(), 1);
+    assert!(store.session("live").unwrap().is_none());
+}
