@@ -6,6 +6,7 @@
 //! school ([`demo`]). It knows CSV, TOML and JSON; it knows nothing of HTTP or the terminal.
 
 pub mod alerts;
+pub mod calling;
 pub mod demo;
 pub mod error;
 pub mod import;

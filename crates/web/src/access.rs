@@ -105,6 +105,7 @@ pub fn route_table() -> Vec<RouteRule> {
         crate::auth::ACCESS,
         crate::registers::ACCESS,
         crate::office::ACCESS,
+        crate::calling::ACCESS,
         crate::pupils::ACCESS,
         crate::overview::ACCESS,
         crate::admin::ACCESS,

@@ -47,6 +47,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::FormTutor => &[("/registers", "My registers")],
         Role::Office => &[
             ("/office", "Office"),
+            ("/office/calling-list", "Calling list"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
             ("/office/not-taken", "Registers not taken"),
@@ -60,6 +61,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/governors", "Governors' figures"),
         ],
         Role::AttendanceOfficer => &[
+            ("/office/calling-list", "Calling list"),
             ("/overview", "Overview"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),

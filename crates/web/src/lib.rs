@@ -11,6 +11,7 @@ pub mod access;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod calling;
 pub mod error;
 pub mod layout;
 pub mod office;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(registers::routes())
         .merge(office::routes())
+        .merge(calling::routes())
         .merge(pupils::routes())
         .merge(overview::routes())
         .merge(admin::routes())
