@@ -437,6 +437,19 @@ impl Store for SqliteStore {
         "SQLite"
     }
 
+    fn leave_housekeeping_to_background(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(db_err)
+    }
+
+    /// Copies the write-ahead log into the database without blocking readers or writers.
+    fn housekeeping(&mut self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(db_err)
+    }
+
     fn schools(&mut self) -> Result<Vec<School>> {
         let mut stmt = self
             .conn

@@ -463,3 +463,74 @@ fn ended_and_expired_sessions_are_cleared() {
     assert_eq!(store.end_user_sessions(user).unwrap(), 1);
     assert!(store.session("live").unwrap().is_none());
 }
+
+/// A server leaves checkpoints to a background task: writes stay in the log until housekeeping
+/// copies them into the database file.
+#[test]
+fn housekeeping_copies_the_log_into_the_database() {
+    let (mut store, school, pupil, dir) = setup();
+    store.leave_housekeeping_to_background().unwrap();
+    let db = dir.path().join("r.db");
+    let before = std::fs::metadata(&db).unwrap().len();
+    let mut changes = Vec::new();
+    let mut date = parse_date("2025-02-24").unwrap();
+    while date <= parse_date("2025-04-04").unwrap() {
+        if chrono::Datelike::weekday(&date).num_days_from_monday() < 5 {
+            for session in [Session::Am, Session::Pm] {
+                changes.push(MarkChange::New {
+                    pupil,
+                    date,
+                    session,
+                    entry: entry(BaseCode::I),
+                    recorded: rec(),
+                });
+            }
+        }
+        date = date.succ_opt().unwrap();
+    }
+    // Many small transactions, as a server makes them.
+    for c in &changes {
+        store
+            .apply_marks(school, std::slice::from_ref(c), &mut |_| {})
+            .unwrap();
+    }
+    // Enough log for SQLite's own checkpoint (at 1,000 pages) to have run had it been left on.
+    let MarkChange::New { date, session, .. } = changes[0].clone() else {
+        unreachable!()
+    };
+    for i in 0..400 {
+        let (was, now) = if i % 2 == 0 {
+            (BaseCode::I, BaseCode::M)
+        } else {
+            (BaseCode::M, BaseCode::I)
+        };
+        let amend = MarkChange::Amend {
+            pupil,
+            date,
+            session,
+            expected: entry(was),
+            entry: entry(now),
+            reason: "Corrected".into(),
+            recorded: rec(),
+        };
+        store.apply_marks(school, &[amend], &mut |_| {}).unwrap();
+    }
+    let log = std::fs::metadata(dir.path().join("r.db-wal"))
+        .unwrap()
+        .len();
+    assert!(log > 1000 * 4096, "the log holds {log} bytes");
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().len(),
+        before,
+        "nothing copied yet"
+    );
+    store.housekeeping().unwrap();
+    assert!(
+        std::fs::metadata(&db).unwrap().len() > before,
+        "the log was copied into the database"
+    );
+    assert_eq!(
+        store.mark_facts(school, DateRange::all()).unwrap().len(),
+        changes.len()
+    );
+}

@@ -186,6 +186,18 @@ pub trait Store: Send {
     /// The name of the backend, for messages.
     fn backend(&self) -> &'static str;
 
+    /// For a long-running server: leave housekeeping (such as SQLite's WAL checkpoints) to
+    /// [`Store::housekeeping`] run in the background, instead of doing it in whichever request
+    /// happens to cross a threshold. Nothing to do for most backends.
+    fn leave_housekeeping_to_background(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Background housekeeping for a server (see above).
+    fn housekeeping(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     fn schools(&mut self) -> Result<Vec<School>>;
 
     /// Creates the school (matched on URN, or on name when it has none) or updates its details,

@@ -107,7 +107,7 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState(Arc::new(Inner {
             pool,
-            workers: tokio::sync::Semaphore::new(cores * 2),
+            workers: tokio::sync::Semaphore::new(cores),
             settings,
             limiter: Mutex::new(SignInLimiter::default()),
         }))
@@ -115,12 +115,30 @@ impl AppState {
 
     /// An application over the database at `url` (`sqlite:PATH`, a path, or `postgres://…`).
     pub fn for_url(url: &str, settings: Settings) -> Result<AppState, WebError> {
-        // Migrate once, then reuse that connection.
-        let first = rollcall_app::open_store(url)?;
-        let url = url.to_owned();
-        let pool = StorePool::new(Box::new(move || Ok(rollcall_app::open_store(&url)?)));
+        // Migrate once, then reuse that connection. Connections of the pool leave housekeeping
+        // (SQLite's checkpoints, each an fsync) to a thread of its own, off the requests' path.
+        let server_store = |url: &str| -> Result<Box<dyn Store>, WebError> {
+            let mut store = rollcall_app::open_store(url)?;
+            store.leave_housekeeping_to_background()?;
+            Ok(store)
+        };
+        let first = server_store(url)?;
+        let mut keeper = rollcall_app::open_store(url)?;
+        let owned = url.to_owned();
+        let pool = StorePool::new(Box::new(move || server_store(&owned)));
         pool.give_back(first);
-        Ok(AppState::new(pool, settings))
+        let state = AppState::new(pool, settings);
+        let weak = Arc::downgrade(&state.0);
+        std::thread::spawn(move || {
+            // Until the application is dropped.
+            while weak.upgrade().is_some() {
+                std::thread::sleep(Duration::from_millis(500));
+                if let Err(e) = keeper.housekeeping() {
+                    eprintln!("warning: database housekeeping failed: {e}");
+                }
+            }
+        });
+        Ok(state)
     }
 
     pub fn settings(&self) -> &Settings {
