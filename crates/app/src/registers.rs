@@ -530,24 +530,14 @@ fn wanted_entry(
     } else {
         parsed
     };
-    if base == BaseCode::L {
-        // An L the register already holds stays as it is; a new one needs its time.
-        if let Some(m) = row
-            .mark
-            .as_ref()
-            .filter(|m| m.entry.code.base() == BaseCode::L)
-        {
+    if matches!(base, BaseCode::L | BaseCode::U) {
+        // An L or U the register already holds stays as it is, with its minutes late; a new L
+        // needs its time.
+        if let Some(m) = row.mark.as_ref().filter(|m| m.entry.code.base() == base) {
             return Ok(Some(m.entry.clone()));
         }
-        return Err(format!("{name}: give the time they arrived, for L (late)"));
-    }
-    if base == BaseCode::U {
-        if let Some(m) = row
-            .mark
-            .as_ref()
-            .filter(|m| m.entry.code.base() == BaseCode::U)
-        {
-            return Ok(Some(m.entry.clone()));
+        if base == BaseCode::L {
+            return Err(format!("{name}: give the time they arrived, for L (late)"));
         }
     }
     Ok(Some(MarkEntry {

@@ -1,33 +1,17 @@
 //! Users, sign-in sessions, contacts and absence reports in the PostgreSQL store, against a real,
 //! throwaway server (rollcall-testkit).
 
-use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+mod common;
+
+use common::{at, d, store, t, upn};
 use rollcall_core::codes::Code;
 use rollcall_core::marks::{MarkEntry, Recorded};
-use rollcall_core::{
-    parse_date, Calendar, Date, HalfTerm, Pupil, RegisterTimes, Role, Sen, Session, Sex, Upn,
-    YearGroup,
-};
+use rollcall_core::{Calendar, HalfTerm, Pupil, RegisterTimes, Role, Sen, Session, Sex, YearGroup};
 use rollcall_store::{
     AbsenceReport, Contact, DateRange, MarkChange, PupilId, SchoolDetails, SchoolId, SignInSession,
     Store, StoreError, StoredAbsenceReport, UserDraft,
 };
 use rollcall_store_postgres::PostgresStore;
-
-fn store() -> PostgresStore {
-    let url = rollcall_testkit::fresh_database_url();
-    let mut store = PostgresStore::connect(&url).unwrap();
-    store.migrate().unwrap();
-    store
-}
-
-fn d(s: &str) -> Date {
-    parse_date(s).unwrap()
-}
-
-fn t(s: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(s, "%H:%M").unwrap()
-}
 
 fn school(store: &mut PostgresStore, name: &str, urn: &str) -> SchoolId {
     let calendar = Calendar::new(
@@ -47,10 +31,6 @@ fn school(store: &mut PostgresStore, name: &str, urn: &str) -> SchoolId {
         estab: Some("4567".into()),
     };
     store.import_calendar(&details, &times, &calendar).unwrap()
-}
-
-fn upn(n: u64) -> Upn {
-    Upn::with_check_letter(&format!("{:012}", 822_400_000_000 + n)).unwrap()
 }
 
 fn pupil(n: u64) -> Pupil {
@@ -92,11 +72,6 @@ fn add_pupils(
 }
 
 /// A time with microseconds, as the database keeps them.
-fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 9, 4, 8, 55, 0).unwrap()
-        + chrono::Duration::seconds(seconds)
-        + chrono::Duration::microseconds(123_456)
-}
 
 fn recorded(by: &str, seconds: i64) -> Recorded {
     Recorded {

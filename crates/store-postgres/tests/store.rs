@@ -1,33 +1,21 @@
 //! The PostgreSQL store against a real, throwaway server (rollcall-testkit).
 
+mod common;
+
+use common::{at, d, store, t, upn};
 use std::time::Instant;
 
-use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
+use chrono::Days;
 use rollcall_core::codes::{BaseCode, Code};
 use rollcall_core::marks::{MarkEntry, Recorded};
 use rollcall_core::{
-    parse_date, Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Sen, Session, SessionSet,
-    Sex, Upn, YearGroup,
+    Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Sen, Session, SessionSet, Sex,
+    YearGroup,
 };
 use rollcall_store::{
     DateRange, MarkChange, PupilId, PupilsSaved, SchoolDetails, SchoolId, Store, StoreError,
 };
 use rollcall_store_postgres::PostgresStore;
-
-fn store() -> PostgresStore {
-    let url = rollcall_testkit::fresh_database_url();
-    let mut store = PostgresStore::connect(&url).unwrap();
-    store.migrate().unwrap();
-    store
-}
-
-fn d(s: &str) -> Date {
-    parse_date(s).unwrap()
-}
-
-fn t(s: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(s, "%H:%M").unwrap()
-}
 
 fn times() -> RegisterTimes {
     RegisterTimes::new(t("08:50"), t("09:20"), t("13:30"), t("13:45")).unwrap()
@@ -82,10 +70,6 @@ fn school(store: &mut PostgresStore, name: &str, urn: &str) -> SchoolId {
         .unwrap()
 }
 
-fn upn(n: u64) -> Upn {
-    Upn::with_check_letter(&format!("{:012}", 822_400_000_000 + n)).unwrap()
-}
-
 fn pupil(n: u64) -> Pupil {
     Pupil {
         upn: upn(n),
@@ -122,12 +106,6 @@ fn add_pupils(
         .iter()
         .map(|p| stored.iter().find(|s| s.pupil.upn == p.upn).unwrap().id)
         .collect()
-}
-
-fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 9, 4, 8, 55, 0).unwrap()
-        + chrono::Duration::seconds(seconds)
-        + chrono::Duration::microseconds(123_456)
 }
 
 fn recorded(by: &str, seconds: i64) -> Recorded {
