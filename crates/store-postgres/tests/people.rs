@@ -71,8 +71,6 @@ fn add_pupils(
         .collect()
 }
 
-/// A time with microseconds, as the database keeps them.
-
 fn recorded(by: &str, seconds: i64) -> Recorded {
     Recorded {
         by: by.into(),
