@@ -14,9 +14,9 @@ use rollcall_core::{
     SessionSet, Upn, YearGroup,
 };
 use rollcall_store::{
-    format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, Progress, PupilMarkFact,
-    PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError, StoredAmendment,
-    StoredMark, StoredPolicy, StoredPupil,
+    format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, MarkGroup, Progress,
+    PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError,
+    StoredAmendment, StoredMark, StoredPolicy, StoredPupil,
 };
 use rollcall_store::{
     AbsenceReport, Contact, PupilId, SignInSession, StoredAbsenceReport, User, UserDraft, UserId,
@@ -27,24 +27,48 @@ mod lines;
 mod people;
 
 /// Migrations in order. One that has landed is never edited: a change is a new file.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_basis_generation.sql")),
+];
 
 pub struct SqliteStore {
     conn: Connection,
-    /// Taken by every write of this process to this database file: writers queue here rather
-    /// than in SQLite's busy handler, which waits by sleeping.
-    writer: Arc<Mutex<()>>,
+    shared: Arc<Shared>,
 }
 
-/// The writer lock of a database file, shared by every connection of the process to it.
-fn writer_for(path: Option<&Path>) -> Arc<Mutex<()>> {
-    static WRITERS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+/// What every connection of this process to one database file shares.
+#[derive(Default)]
+struct Shared {
+    /// Taken by every write of this process to this database file: writers queue here rather
+    /// than in SQLite's busy handler, which waits by sleeping.
+    writer: Mutex<()>,
+    /// Schools, calendars and admission registers as last read.
+    basis: Mutex<Basis>,
+}
+
+/// Schools, calendars and admission registers kept in memory: registers and figures read them
+/// on every request, and they change a few times a year. Valid while the database's
+/// `basis_generation` (raised by triggers on every change to them, by any process) stays at
+/// `generation`.
+#[derive(Default)]
+struct Basis {
+    generation: Option<i64>,
+    schools: Option<Arc<Vec<School>>>,
+    calendars: HashMap<SchoolId, Arc<Calendar>>,
+    pupils: HashMap<SchoolId, Arc<Vec<StoredPupil>>>,
+}
+
+/// What the connections of this process to a database file share (an in-memory database shares
+/// with nothing).
+fn shared_for(path: Option<&Path>) -> Arc<Shared> {
+    static FILES: OnceLock<Mutex<HashMap<PathBuf, Arc<Shared>>>> = OnceLock::new();
     let Some(path) = path else {
-        return Arc::new(Mutex::new(()));
+        return Arc::new(Shared::default());
     };
     let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let mut map = lock(WRITERS.get_or_init(|| Mutex::new(HashMap::new())));
-    Arc::clone(map.entry(key).or_insert_with(|| Arc::new(Mutex::new(()))))
+    let mut map = lock(FILES.get_or_init(|| Mutex::new(HashMap::new())));
+    Arc::clone(map.entry(key).or_default())
 }
 
 /// Locks a mutex; a writer that panicked left nothing half-done in SQLite (its transaction rolled
@@ -106,27 +130,28 @@ impl SqliteStore {
     /// Opens (creating when missing) the database file at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open(path).map_err(db_err)?;
-        Self::configure(conn, writer_for(Some(path)))
+        Self::configure(conn, shared_for(Some(path)))
     }
 
     /// A private database in memory, for tests.
     pub fn open_in_memory() -> Result<SqliteStore> {
         Self::configure(
             Connection::open_in_memory().map_err(db_err)?,
-            writer_for(None),
+            shared_for(None),
         )
     }
 
-    fn configure(conn: Connection, writer: Arc<Mutex<()>>) -> Result<SqliteStore> {
+    fn configure(conn: Connection, shared: Arc<Shared>) -> Result<SqliteStore> {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db_err)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA synchronous = NORMAL;",
+             PRAGMA synchronous = NORMAL;
+             PRAGMA mmap_size = 268435456;",
         )
         .map_err(db_err)?;
-        let mut store = SqliteStore { conn, writer };
+        let mut store = SqliteStore { conn, shared };
         store.migrate()?;
         Ok(store)
     }
@@ -263,8 +288,107 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn query_pupils(
+    /// A part of the basis (schools, calendars, pupils) from memory when the database's
+    /// generation says it is current; otherwise read, and kept. The generation is read before
+    /// the data, so what is kept is never older than the generation it is kept under. A
+    /// connection inside a transaction may see its own changes, not yet committed: it reads
+    /// without the cache.
+    fn basis<T: Clone>(
         &self,
+        get: impl Fn(&Basis) -> Option<T>,
+        read: impl FnOnce(&Connection) -> Result<T>,
+        keep: impl FnOnce(&mut Basis, T),
+    ) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return read(&self.conn);
+        }
+        let generation: i64 = self
+            .conn
+            .prepare_cached("SELECT generation FROM basis_generation WHERE id = 1")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(db_err)?;
+        {
+            let basis = lock(&self.shared.basis);
+            if basis.generation == Some(generation) {
+                if let Some(found) = get(&basis) {
+                    return Ok(found);
+                }
+            }
+        }
+        let value = read(&self.conn)?;
+        let mut basis = lock(&self.shared.basis);
+        if basis.generation != Some(generation) {
+            *basis = Basis {
+                generation: Some(generation),
+                ..Basis::default()
+            };
+        }
+        keep(&mut basis, value.clone());
+        Ok(value)
+    }
+
+    /// Every pupil of a school's admission register, by UPN.
+    fn all_pupils(&self, school: SchoolId) -> Result<Arc<Vec<StoredPupil>>> {
+        self.basis(
+            |b| b.pupils.get(&school).cloned(),
+            |conn| {
+                Self::query_pupils(conn, "school_id = ?1 AND ?2 IS NULL", school, None)
+                    .map(Arc::new)
+            },
+            |b, v| {
+                b.pupils.insert(school, v);
+            },
+        )
+    }
+
+    fn read_schools(conn: &Connection) -> Result<Vec<School>> {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, name, urn, la, estab, am_opens, am_closes, pm_opens, pm_closes
+                 FROM schools ORDER BY id",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, SchoolId>(0)?,
+                    SchoolDetails {
+                        name: r.get(1)?,
+                        urn: r.get(2)?,
+                        la: r.get(3)?,
+                        estab: r.get(4)?,
+                    },
+                    [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<rusqlite::Result<Vec<(SchoolId, SchoolDetails, [Option<String>; 4])>>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, details, [a, b, c, d])| {
+                let times = match (
+                    parse_time(a)?,
+                    parse_time(b)?,
+                    parse_time(c)?,
+                    parse_time(d)?,
+                ) {
+                    (Some(a), Some(b), Some(c), Some(d)) => Some(
+                        RegisterTimes::new(a, b, c, d)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    ),
+                    _ => None,
+                };
+                Ok(School {
+                    id,
+                    details,
+                    register_times: times,
+                })
+            })
+            .collect()
+    }
+
+    fn query_pupils(
+        conn: &Connection,
         condition: &str,
         school: SchoolId,
         form: Option<&str>,
@@ -275,7 +399,7 @@ impl SqliteStore {
                     young_carer, sen, ethnicity, deletion_ground
              FROM pupils WHERE {condition} ORDER BY upn"
         );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(db_err)?;
+        let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
         type Raw = (
             i64,
             String,
@@ -402,8 +526,8 @@ impl Store for SqliteStore {
         if current == Some(latest) {
             return Ok(());
         }
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -451,50 +575,12 @@ impl Store for SqliteStore {
     }
 
     fn schools(&mut self) -> Result<Vec<School>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, name, urn, la, estab, am_opens, am_closes, pm_opens, pm_closes
-                 FROM schools ORDER BY id",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, SchoolId>(0)?,
-                    SchoolDetails {
-                        name: r.get(1)?,
-                        urn: r.get(2)?,
-                        la: r.get(3)?,
-                        estab: r.get(4)?,
-                    },
-                    [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
-                ))
-            })
-            .map_err(db_err)?
-            .collect::<rusqlite::Result<Vec<(SchoolId, SchoolDetails, [Option<String>; 4])>>>()
-            .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(id, details, [a, b, c, d])| {
-                let times = match (
-                    parse_time(a)?,
-                    parse_time(b)?,
-                    parse_time(c)?,
-                    parse_time(d)?,
-                ) {
-                    (Some(a), Some(b), Some(c), Some(d)) => Some(
-                        RegisterTimes::new(a, b, c, d)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    ),
-                    _ => None,
-                };
-                Ok(School {
-                    id,
-                    details,
-                    register_times: times,
-                })
-            })
-            .collect()
+        let schools = self.basis(
+            |b| b.schools.clone(),
+            |conn| Self::read_schools(conn).map(Arc::new),
+            |b, v| b.schools = Some(v),
+        )?;
+        Ok(schools.as_ref().clone())
     }
 
     fn import_calendar(
@@ -503,8 +589,8 @@ impl Store for SqliteStore {
         times: &RegisterTimes,
         calendar: &Calendar,
     ) -> Result<SchoolId> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -599,15 +685,27 @@ impl Store for SqliteStore {
     }
 
     fn calendar(&mut self, school: SchoolId) -> Result<Calendar> {
-        Self::read_calendar(&self.conn, school)
+        let calendar = self.basis(
+            |b| b.calendars.get(&school).cloned(),
+            |conn| Self::read_calendar(conn, school).map(Arc::new),
+            |b, v| {
+                b.calendars.insert(school, v);
+            },
+        )?;
+        Ok(calendar.as_ref().clone())
     }
 
     fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>> {
-        self.query_pupils("school_id = ?1 AND ?2 IS NULL", school, None)
+        Ok(self.all_pupils(school)?.as_ref().clone())
     }
 
     fn form_pupils(&mut self, school: SchoolId, form: &str) -> Result<Vec<StoredPupil>> {
-        self.query_pupils("school_id = ?1 AND form = ?2", school, Some(form))
+        Ok(self
+            .all_pupils(school)?
+            .iter()
+            .filter(|p| p.pupil.form.as_deref() == Some(form))
+            .cloned()
+            .collect())
     }
 
     fn session_marks(
@@ -652,8 +750,8 @@ impl Store for SqliteStore {
     }
 
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         let existing: std::collections::HashMap<Upn, StoredPupil> = self
             .pupils(school)?
             .into_iter()
@@ -769,8 +867,8 @@ impl Store for SqliteStore {
         changes: &[MarkChange],
         progress: Progress<'_>,
     ) -> Result<()> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -781,14 +879,37 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    /// One transaction for every group, each group inside a savepoint: a refused group is rolled
+    /// back to its savepoint and the others are committed together.
+    fn apply_mark_groups(&mut self, groups: &[MarkGroup<'_>]) -> Result<Vec<Result<()>>> {
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let mut outcomes = Vec::with_capacity(groups.len());
+        for group in groups {
+            let savepoint = tx.savepoint().map_err(db_err)?;
+            let outcome = write_marks(&savepoint, group.school, group.changes, &mut |_| {});
+            if outcome.is_ok() {
+                savepoint.commit().map_err(db_err)?;
+            }
+            // A savepoint dropped without commit rolls back to where it began.
+            outcomes.push(outcome);
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(outcomes)
+    }
+
     fn save_policy(
         &mut self,
         school: Option<SchoolId>,
         text: &str,
         recorded: &Recorded,
     ) -> Result<i64> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         self.conn
             .execute(
                 "INSERT INTO policies (school_id, text, recorded_by, recorded_role, recorded_at)
@@ -834,8 +955,8 @@ impl Store for SqliteStore {
     }
 
     fn save_user(&mut self, user: &UserDraft) -> Result<UserId> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         people::save_user(&mut self.conn, user)
     }
 
@@ -852,8 +973,8 @@ impl Store for SqliteStore {
     }
 
     fn create_session(&mut self, session: &SignInSession) -> Result<()> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         people::create_session(&self.conn, session)
     }
 
@@ -862,8 +983,8 @@ impl Store for SqliteStore {
     }
 
     fn touch_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         self.conn
             .execute(
                 "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
@@ -874,8 +995,8 @@ impl Store for SqliteStore {
     }
 
     fn end_session(&mut self, token_hash: &str) -> Result<()> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         self.conn
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
             .map_err(db_err)?;
@@ -887,8 +1008,8 @@ impl Store for SqliteStore {
         school: SchoolId,
         contacts: &[(PupilId, Vec<Contact>)],
     ) -> Result<()> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         people::save_contacts(&mut self.conn, school, contacts)
     }
 
@@ -897,8 +1018,8 @@ impl Store for SqliteStore {
     }
 
     fn end_user_sessions(&mut self, user: UserId) -> Result<usize> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         self.conn
             .execute("DELETE FROM sessions WHERE user_id = ?1", [user])
             .map_err(db_err)
@@ -909,8 +1030,8 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
         idle_since: DateTime<Utc>,
     ) -> Result<usize> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         self.conn
             .execute(
                 "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at < ?2",
@@ -925,8 +1046,8 @@ impl Store for SqliteStore {
         report: &AbsenceReport,
         changes: &[MarkChange],
     ) -> Result<i64> {
-        let writer = Arc::clone(&self.writer);
-        let _one_writer = lock(&writer);
+        let shared = Arc::clone(&self.shared);
+        let _one_writer = lock(&shared.writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -7,7 +7,7 @@ use rollcall_core::{
     parse_date, BaseCode, Calendar, Code, HalfTerm, Pupil, RegisterTimes, Sen, Session, Upn,
     YearGroup,
 };
-use rollcall_store::{DateRange, MarkChange, SchoolDetails, Store, StoreError};
+use rollcall_store::{DateRange, MarkChange, MarkGroup, SchoolDetails, Store, StoreError};
 use rollcall_store_sqlite::SqliteStore;
 
 fn t(s: &str) -> NaiveTime {
@@ -533,4 +533,144 @@ fn housekeeping_copies_the_log_into_the_database() {
         store.mark_facts(school, DateRange::all()).unwrap().len(),
         changes.len()
     );
+}
+
+/// Registers submitted together are written in one transaction, but each stands or falls alone.
+#[test]
+fn groups_of_changes_stand_or_fall_alone() {
+    let (mut store, school, pupil, _dir) = setup();
+    let d = |s| parse_date(s).unwrap();
+    let new = |date, session| MarkChange::New {
+        pupil,
+        date: d(date),
+        session,
+        entry: entry(BaseCode::N),
+        recorded: rec(),
+    };
+    store
+        .apply_marks(school, &[new("2025-03-03", Session::Am)], &mut |_| {})
+        .unwrap();
+    let first = [new("2025-03-04", Session::Am)];
+    // A new mark, then a second mark for a session that already has one: refused as a whole.
+    let refused = [
+        new("2025-03-05", Session::Am),
+        new("2025-03-03", Session::Am),
+    ];
+    let third = [new("2025-03-06", Session::Pm)];
+    let stray = [MarkChange::New {
+        pupil: pupil + 100,
+        date: d("2025-03-07"),
+        session: Session::Am,
+        entry: entry(BaseCode::N),
+        recorded: rec(),
+    }];
+    let outcomes = store
+        .apply_mark_groups(&[
+            MarkGroup {
+                school,
+                changes: &first,
+            },
+            MarkGroup {
+                school,
+                changes: &refused,
+            },
+            MarkGroup {
+                school,
+                changes: &third,
+            },
+            MarkGroup {
+                school,
+                changes: &stray,
+            },
+        ])
+        .unwrap();
+    assert!(outcomes[0].is_ok());
+    assert!(matches!(outcomes[1], Err(StoreError::Conflict(_))));
+    assert!(outcomes[2].is_ok());
+    assert!(matches!(outcomes[3], Err(StoreError::NotFound(_))));
+    let dates: Vec<_> = store
+        .marks(school, DateRange::all())
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.date.to_string(), m.session))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("2025-03-03".to_string(), Session::Am),
+            ("2025-03-04".to_string(), Session::Am),
+            ("2025-03-06".to_string(), Session::Pm),
+        ]
+    );
+    // The register lines hold the same, with nothing of the refused group.
+    let lines = store.mark_facts(school, DateRange::all()).unwrap();
+    let rows = store
+        .mark_facts_from_rows(school, DateRange::all())
+        .unwrap();
+    assert_eq!(lines, rows);
+    assert_eq!(lines.len(), 3);
+}
+
+/// Schools, calendars and pupils are kept in memory between reads, and every change to them is
+/// seen at once: through this store, another connection of the process, or another program.
+#[test]
+fn kept_pupils_and_calendars_follow_every_change() {
+    let (mut store, school, pupil, dir) = setup();
+    let path = dir.path().join("r.db");
+    assert_eq!(store.pupils(school).unwrap()[0].pupil.surname, "S");
+    assert!(store.form_pupils(school, "7A").unwrap().is_empty());
+    let calendar = store.calendar(school).unwrap();
+    assert_eq!(store.schools().unwrap()[0].details.name, "A");
+
+    // Another program changes a pupil, the calendar and the school behind this one's back.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute(
+            "UPDATE pupils SET surname = 'Smith', form = '7A' WHERE id = ?1",
+            [pupil],
+        )
+        .unwrap();
+    other
+        .execute(
+            "INSERT INTO closures (school_id, start_date, end_date, sessions, reason)
+             VALUES (?1, '2025-03-10', '2025-03-10', 'both', 'Polling station')",
+            [school],
+        )
+        .unwrap();
+    other
+        .execute("UPDATE schools SET name = 'B' WHERE id = ?1", [school])
+        .unwrap();
+    assert_eq!(store.pupils(school).unwrap()[0].pupil.surname, "Smith");
+    assert_eq!(store.form_pupils(school, "7A").unwrap().len(), 1);
+    assert_ne!(store.calendar(school).unwrap(), calendar);
+    assert_eq!(store.schools().unwrap()[0].details.name, "B");
+
+    // Another connection of this process adds a pupil.
+    let mut second = SqliteStore::open(&path).unwrap();
+    let mut newcomer = store.pupils(school).unwrap()[0].pupil.clone();
+    newcomer.upn = Upn::with_check_letter("822400124002").unwrap();
+    second.save_pupils(school, &[newcomer]).unwrap();
+    assert_eq!(store.pupils(school).unwrap().len(), 2);
+    assert_eq!(store.form_pupils(school, "7A").unwrap().len(), 2);
+
+    // Marks do not touch what is kept.
+    let generation = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("SELECT generation FROM basis_generation", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = generation(&other);
+    store
+        .apply_marks(
+            school,
+            &[MarkChange::New {
+                pupil,
+                date: parse_date("2025-03-03").unwrap(),
+                session: Session::Am,
+                entry: entry(BaseCode::N),
+                recorded: rec(),
+            }],
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(generation(&other), before);
 }

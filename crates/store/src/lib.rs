@@ -108,6 +108,13 @@ pub struct StoredPolicy {
     pub recorded: Recorded,
 }
 
+/// One set of changes to marks that stand or fall together (one register as submitted).
+#[derive(Debug, Clone, Copy)]
+pub struct MarkGroup<'a> {
+    pub school: SchoolId,
+    pub changes: &'a [MarkChange],
+}
+
 /// A change to the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MarkChange {
@@ -242,6 +249,17 @@ pub trait Store: Send {
         changes: &[MarkChange],
         progress: Progress<'_>,
     ) -> Result<()>;
+
+    /// Applies several independent sets of changes, each all or none, and returns the outcome of
+    /// each in order: one set refused (a conflict, a pupil not on roll) leaves the others to be
+    /// written. A backend may write them in one transaction, which is what makes many registers
+    /// submitted at the same moment cheap. `Err` means none was written.
+    fn apply_mark_groups(&mut self, groups: &[MarkGroup<'_>]) -> Result<Vec<Result<()>>> {
+        Ok(groups
+            .iter()
+            .map(|g| self.apply_marks(g.school, g.changes, &mut |_| {}))
+            .collect())
+    }
 
     /// Saves a new version of a school's policy, or of the defaults (`school` is `None`), and
     /// returns its version.
