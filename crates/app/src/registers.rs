@@ -601,12 +601,75 @@ pub fn take_register(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<TakeOutcome> {
+    let plan = plan_register(store, school, form, date, session, submission, actor, now)?;
+    let written = if plan.changes.is_empty() {
+        Ok(())
+    } else {
+        store.apply_marks(school, &plan.changes, &mut |_| {})
+    };
+    plan.finish(written)
+}
+
+/// A register submission checked against the register as it stands: the changes to write, and
+/// what writing them does. Writing is left to the caller (see [`take_register`]), so that a server
+/// may write many submissions together; the store still refuses any change made against marks
+/// that moved in between.
+#[derive(Debug, Clone)]
+pub struct RegisterPlan {
+    pub school: SchoolId,
+    pub changes: Vec<MarkChange>,
+    outcome: TakeOutcome,
+}
+
+impl RegisterPlan {
+    /// The outcome, once the store has written [`RegisterPlan::changes`] (or refused them).
+    pub fn finish(self, written: std::result::Result<(), StoreError>) -> Result<TakeOutcome> {
+        match written {
+            Ok(()) => Ok(self.outcome),
+            Err(StoreError::Conflict(_)) => Err(concurrent_change()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Checks a submission against the register of `form` for a session, and returns the changes it
+/// makes, without writing them.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_register(
+    store: &mut dyn Store,
+    school: SchoolId,
+    form: &str,
+    date: Date,
+    session: Session,
+    submission: &RegisterSubmission,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<RegisterPlan> {
     if submission.version.trim().is_empty() {
-        return Err(RegisterError::invalid(
-            "this form is incomplete (it does not say which version of the register it was built from): reload the register and enter the marks again",
-        ));
+        return Err(incomplete_form());
     }
     let reg = register(store, school, form, date, session, now)?;
+    plan_for(&reg, school, submission, actor, now)
+}
+
+fn incomplete_form() -> RegisterError {
+    RegisterError::invalid(
+        "this form is incomplete (it does not say which version of the register it was built from): reload the register and enter the marks again",
+    )
+}
+
+/// [`plan_register`] against a register already read (at `now`).
+pub fn plan_for(
+    reg: &Register,
+    school: SchoolId,
+    submission: &RegisterSubmission,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<RegisterPlan> {
+    if submission.version.trim().is_empty() {
+        return Err(incomplete_form());
+    }
+    let (form, date, session) = (&reg.form, reg.date, reg.session);
     if reg.window == Window::Upcoming {
         return Err(RegisterError::invalid(format!(
             "the register of {date} cannot be taken before that day"
@@ -700,10 +763,12 @@ pub fn take_register(
     if !problems.is_empty() {
         return Err(RegisterError::Invalid(problems));
     }
-    let newly_marked = outcome.new;
-    apply(store, school, &changes)?;
-    outcome.unmarked = reg.unmarked() - newly_marked;
-    Ok(outcome)
+    outcome.unmarked = reg.unmarked() - outcome.new;
+    Ok(RegisterPlan {
+        school,
+        changes,
+        outcome,
+    })
 }
 
 /// Writes changes, turning a conflict in the store into the register's own message.

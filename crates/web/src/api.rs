@@ -232,7 +232,7 @@ async fn post_register(
         .map_err(|e| WebError::BadRequest(format!("the body is not a register: {e}; expected {{\"version\", \"reason\", \"marks\": [{{\"upn\", \"code\", \"arrival\"}}]}}")))?;
     let now = state.settings().clock.now();
     let who = p.clone();
-    state
+    let mut plan = state
         .with_store(move |store| {
             let school = who.school(&store.schools()?)?;
             may_take_form(&who, store, school, &form)?;
@@ -254,7 +254,7 @@ async fn post_register(
                 name: who.user.user.display_name.clone(),
                 role: who.role().title().to_owned(),
             };
-            let out = registers::take_register(
+            registers::plan_register(
                 store,
                 school,
                 &form,
@@ -264,15 +264,24 @@ async fn post_register(
                 &actor,
                 now,
             )
-            .map_err(register_error)?;
-            Ok(Json(json!({
-                "new": out.new,
-                "amended": out.amended,
-                "unchanged": out.unchanged,
-                "unmarked": out.unmarked,
-            })))
+            .map_err(register_error)
         })
-        .await
+        .await?;
+    // Written together with any other register submitted at the same moment.
+    let written = if plan.changes.is_empty() {
+        Ok(())
+    } else {
+        state
+            .write_marks(plan.school, std::mem::take(&mut plan.changes))
+            .await?
+    };
+    let out = plan.finish(written).map_err(register_error)?;
+    Ok(Json(json!({
+        "new": out.new,
+        "amended": out.amended,
+        "unchanged": out.unchanged,
+        "unmarked": out.unmarked,
+    })))
 }
 
 fn reach_json(p: &Principal) -> Value {

@@ -876,12 +876,14 @@ async fn take(
 ) -> Result<Response, WebError> {
     p.require(TAKERS)?;
     let now = state.settings().clock.now();
-    state
+    let (date, session) = register_key(&date, &session)?;
+    let (sub, action) = submission(&body);
+    let (who, form2, sub2) = (p.clone(), form.clone(), sub.clone());
+    let step = state
         .with_store(move |store| {
+            let (p, form, sub) = (who, form2, sub2);
             let school = school_of(&p, store)?;
             require_form(&p, store, school, &form)?;
-            let (date, session) = register_key(&date, &session)?;
-            let (sub, action) = submission(&body);
             let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
             require_lines(&p, store, school, &reg, &sub)?;
             if action == "all-present" {
@@ -895,58 +897,100 @@ async fn take(
                     )),
                     ..Messages::default()
                 };
-                return Ok(register_page(&p, &reg, &state, &messages, now).into_response());
+                return Ok(Err(register_page(&p, &reg, &state, &messages, now).into_response()));
             }
-            match uc::take_register(store, school, &form, date, session, &sub, &actor(&p), now) {
-                Ok(out) => {
-                    let to = format!(
-                        "{}?saved={}&corrected={}",
-                        register_path(&form, date, session),
-                        out.new,
-                        out.amended
-                    );
-                    Ok(Redirect::to(&to).into_response())
-                }
-                Err(e @ RegisterError::Invalid(_)) => {
-                    if sub.version.trim().is_empty() {
-                        return Err(bad(e));
-                    }
-                    let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
-                    let page = register_page(
-                        &p,
-                        &reg,
-                        &FormState::of_submission(&sub),
-                        &Messages::from_problems(&e),
-                        now,
-                    );
-                    Ok((StatusCode::BAD_REQUEST, page).into_response())
-                }
-                Err(RegisterError::Conflict { message, changed }) => {
-                    let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
-                    let mut messages = Messages {
-                        error: Some(format!(
-                            "{message}\nBelow, their marks are shown and the changes you made are kept: check them and save again, or reload to start afresh."
-                        )),
-                        ..Messages::default()
-                    };
-                    for upn in &changed {
-                        if let Some(row) = reg.row(upn.as_str()) {
-                            let what = match &row.mark {
-                                Some(m) => format!(
-                                    "Changed by {} while you were editing: now {}",
-                                    m.recorded.by, m.entry.code
-                                ),
-                                None => "Changed while you were editing".to_owned(),
-                            };
-                            messages.rows.entry(upn.to_string()).or_default().push(what);
-                        }
-                    }
-                    let state = FormState::merged(&reg, &sub);
-                    let page = register_page(&p, &reg, &state, &messages, now);
-                    Ok((StatusCode::CONFLICT, page).into_response())
-                }
-                Err(e) => Err(bad(e)),
+            match uc::plan_for(&reg, school, &sub, &actor(&p), now) {
+                Ok(plan) => Ok(Ok(plan)),
+                Err(e) => refused(&p, store, school, &form, date, session, &sub, e, now).map(Err),
             }
         })
-        .await
+        .await?;
+    let mut plan = match step {
+        Ok(plan) => plan,
+        Err(page) => return Ok(page),
+    };
+    // Written together with any other register submitted at the same moment.
+    let written = if plan.changes.is_empty() {
+        Ok(())
+    } else {
+        state
+            .write_marks(plan.school, std::mem::take(&mut plan.changes))
+            .await?
+    };
+    let school = plan.school;
+    match plan.finish(written) {
+        Ok(out) => {
+            let to = format!(
+                "{}?saved={}&corrected={}",
+                register_path(&form, date, session),
+                out.new,
+                out.amended
+            );
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            state
+                .with_store(move |store| {
+                    refused(&p, store, school, &form, date, session, &sub, e, now)
+                })
+                .await
+        }
+    }
+}
+
+/// The page for a submission refused: the problems to fix, or someone else's marks beside the
+/// person's own.
+#[allow(clippy::too_many_arguments)]
+fn refused(
+    p: &Principal,
+    store: &mut dyn Store,
+    school: SchoolId,
+    form: &str,
+    date: Date,
+    session: Session,
+    sub: &RegisterSubmission,
+    e: RegisterError,
+    now: chrono::NaiveDateTime,
+) -> Result<Response, WebError> {
+    match e {
+        e @ RegisterError::Invalid(_) => {
+            if sub.version.trim().is_empty() {
+                return Err(bad(e));
+            }
+            let reg = uc::register(store, school, form, date, session, now).map_err(bad)?;
+            let page = register_page(
+                p,
+                &reg,
+                &FormState::of_submission(sub),
+                &Messages::from_problems(&e),
+                now,
+            );
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        RegisterError::Conflict { message, changed } => {
+            let reg = uc::register(store, school, form, date, session, now).map_err(bad)?;
+            let mut messages = Messages {
+                error: Some(format!(
+                    "{message}\nBelow, their marks are shown and the changes you made are kept: check them and save again, or reload to start afresh."
+                )),
+                ..Messages::default()
+            };
+            for upn in &changed {
+                if let Some(row) = reg.row(upn.as_str()) {
+                    let what = match &row.mark {
+                        Some(m) => format!(
+                            "Changed by {} while you were editing: now {}",
+                            m.recorded.by, m.entry.code
+                        ),
+                        None => "Changed while you were editing".to_owned(),
+                    };
+                    messages.rows.entry(upn.to_string()).or_default().push(what);
+                }
+            }
+            let state = FormState::merged(&reg, sub);
+            let page = register_page(p, &reg, &state, &messages, now);
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        e => Err(bad(e)),
+    }
 }

@@ -1,9 +1,9 @@
 //! What every request shares: a pool of database connections and the settings.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, Weak};
 use std::time::Duration;
 
-use rollcall_store::Store;
+use rollcall_store::{MarkChange, MarkGroup, SchoolId, Store, StoreError};
 
 use crate::auth::SignInLimiter;
 use crate::error::WebError;
@@ -95,8 +95,84 @@ struct Inner {
     pool: StorePool,
     /// Database work runs a few at a time: more threads than cores only take turns slower.
     workers: tokio::sync::Semaphore,
+    /// Registers to write, to the thread that writes them together.
+    marks: mpsc::Sender<MarkJob>,
     settings: Settings,
     limiter: Mutex<SignInLimiter>,
+}
+
+/// A register's changes waiting to be written, and where to say how it went.
+struct MarkJob {
+    school: SchoolId,
+    changes: Vec<MarkChange>,
+    done: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The most registers written in one transaction.
+const MAX_GROUP: usize = 256;
+
+/// Writes registers on a thread of its own, every register waiting in one transaction (group
+/// commit): sixty tutors submitting at the same moment cost one commit instead of sixty commits
+/// in a queue. Each register still stands or falls alone ([`Store::apply_mark_groups`]). The
+/// thread ends when the application is dropped.
+fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>) {
+    std::thread::spawn(move || {
+        let mut store: Option<Box<dyn Store>> = None;
+        while let Ok(first) = jobs.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_GROUP {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            if store.is_none() {
+                let Some(inner) = inner.upgrade() else {
+                    break;
+                };
+                match inner.pool.take() {
+                    Ok(s) => store = Some(s),
+                    Err(e) => {
+                        let message = e.to_string();
+                        for job in batch {
+                            let _ = job
+                                .done
+                                .send(Err(StoreError::Database(message.clone().into())));
+                        }
+                        continue;
+                    }
+                }
+            }
+            let Some(writer) = store.as_mut() else {
+                continue;
+            };
+            let groups: Vec<MarkGroup<'_>> = batch
+                .iter()
+                .map(|job| MarkGroup {
+                    school: job.school,
+                    changes: &job.changes,
+                })
+                .collect();
+            match writer.apply_mark_groups(&groups) {
+                Ok(outcomes) => {
+                    for (job, outcome) in batch.into_iter().zip(outcomes) {
+                        let _ = job.done.send(outcome);
+                    }
+                }
+                Err(e) => {
+                    // Nothing was written. The connection may be broken: the next batch opens
+                    // another.
+                    let message = e.to_string();
+                    for job in batch {
+                        let _ = job
+                            .done
+                            .send(Err(StoreError::Database(message.clone().into())));
+                    }
+                    store = None;
+                }
+            }
+        }
+    });
 }
 
 #[derive(Clone)]
@@ -105,12 +181,37 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     pub fn new(pool: StorePool, settings: Settings) -> AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        AppState(Arc::new(Inner {
+        let (marks, jobs) = mpsc::channel();
+        let inner = Arc::new(Inner {
             pool,
             workers: tokio::sync::Semaphore::new(cores),
+            marks,
             settings,
             limiter: Mutex::new(SignInLimiter::default()),
-        }))
+        });
+        spawn_mark_writer(Arc::downgrade(&inner), jobs);
+        AppState(inner)
+    }
+
+    /// Writes a register's changes, together with any other registers being written at the same
+    /// moment. The store's refusal (a conflict, a pupil not on roll) is this register's alone.
+    pub async fn write_marks(
+        &self,
+        school: SchoolId,
+        changes: Vec<MarkChange>,
+    ) -> Result<Result<(), StoreError>, WebError> {
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        let job = MarkJob {
+            school,
+            changes,
+            done,
+        };
+        if self.0.marks.send(job).is_err() {
+            return Err(WebError::Internal("the register writer stopped".into()));
+        }
+        outcome
+            .await
+            .map_err(|_| WebError::Internal("the register writer stopped".into()))
     }
 
     /// An application over the database at `url` (`sqlite:PATH`, a path, or `postgres://…`).
