@@ -148,7 +148,9 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
              PRAGMA synchronous = NORMAL;
-             PRAGMA mmap_size = 268435456;",
+             PRAGMA mmap_size = 268435456;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -16384;",
         )
         .map_err(db_err)?;
         let mut store = SqliteStore { conn, shared };
@@ -715,19 +717,22 @@ impl Store for SqliteStore {
         date: Date,
         session: Session,
     ) -> Result<Vec<StoredMark>> {
+        // Only the school's own pupils: checked against its admission register (kept in memory)
+        // rather than joined row by row.
+        let ours: std::collections::HashSet<PupilId> =
+            self.all_pupils(school)?.iter().map(|p| p.id).collect();
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT m.code, m.minutes_late, m.recorded_by, m.recorded_role, m.recorded_at
-                 FROM marks m JOIN pupils p ON p.id = m.pupil_id
-                 WHERE m.pupil_id = ?1 AND m.date = ?2 AND m.session = ?3 AND p.school_id = ?4",
+                "SELECT code, minutes_late, recorded_by, recorded_role, recorded_at
+                 FROM marks WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
             )
             .map_err(db_err)?;
         let day = day(date);
         let mut out = Vec::new();
-        for &pupil in pupils {
+        for &pupil in pupils.iter().filter(|p| ours.contains(p)) {
             let found = stmt
-                .query_row(params![pupil, day, session.as_str(), school], |r| {
+                .query_row(params![pupil, day, session.as_str()], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, Option<u32>>(1)?,

@@ -54,24 +54,36 @@ pub(crate) fn update(
             "SELECT line FROM register_lines WHERE pupil_id = ?1 AND academic_year = ?2",
         )
         .map_err(db_err)?;
-    let mut write = conn
+    // An existing line is updated in place (its key unchanged, so no delete and reinsert and no
+    // second check of the pupil); a pupil's first line of a year is inserted.
+    let mut insert = conn
         .prepare_cached(
-            "INSERT OR REPLACE INTO register_lines (pupil_id, academic_year, line) VALUES (?1, ?2, ?3)",
+            "INSERT INTO register_lines (pupil_id, academic_year, line) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(db_err)?;
+    let mut update = conn
+        .prepare_cached(
+            "UPDATE register_lines SET line = ?3 WHERE pupil_id = ?1 AND academic_year = ?2",
         )
         .map_err(db_err)?;
     for ((pupil, year), slots) in touched {
-        let mut line: Vec<u8> = read
+        let found: Option<Vec<u8>> = read
             .query_row(params![pupil, year], |r| r.get(0))
             .optional()
-            .map_err(db_err)?
-            .unwrap_or_default();
+            .map_err(db_err)?;
+        let exists = found.is_some();
+        let mut line = found.unwrap_or_default();
         line.resize(SLOTS, 0);
         for (slot, byte) in slots {
             if let Some(b) = line.get_mut(slot) {
                 *b = byte;
             }
         }
-        write.execute(params![pupil, year, line]).map_err(db_err)?;
+        if exists {
+            update.execute(params![pupil, year, line]).map_err(db_err)?;
+        } else {
+            insert.execute(params![pupil, year, line]).map_err(db_err)?;
+        }
     }
     Ok(())
 }
