@@ -241,6 +241,7 @@ pub fn plan_mark_changes(
     if !errors.is_empty() {
         return Err(AppError::Input(errors));
     }
+    // In the order registers are kept (date, session, pupil), so that writing appends.
     changes.sort_by_key(|c| match c {
         MarkChange::New {
             pupil,
@@ -253,7 +254,7 @@ pub fn plan_mark_changes(
             date,
             session,
             ..
-        } => (*pupil, *date, *session),
+        } => (*date, *session, *pupil),
     });
     Ok(changes)
 }

@@ -30,6 +30,7 @@ mod people;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_basis_generation.sql")),
+    (3, include_str!("../migrations/0003_marks_by_session.sql")),
 ];
 
 pub struct SqliteStore {
@@ -248,7 +249,8 @@ impl SqliteStore {
             .prepare_cached(
                 "SELECT m.pupil_id, m.date, m.session, m.code
                  FROM pupils p JOIN marks m ON m.pupil_id = p.id
-                 WHERE p.school_id = ?1 AND m.date BETWEEN ?2 AND ?3",
+                 WHERE p.school_id = ?1 AND m.date BETWEEN ?2 AND ?3
+                 ORDER BY m.pupil_id, m.date, m.session",
             )
             .map_err(db_err)?;
         let mut rows = stmt.query(params![school, from, to]).map_err(db_err)?;
