@@ -331,6 +331,18 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// Runs several reads as one read transaction: one snapshot, and the log locked once
+    /// instead of once per statement.
+    fn reading<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return f(&self.conn);
+        }
+        let tx = self.conn.transaction().map_err(db_err)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db_err)?;
+        Ok(out)
+    }
+
     /// Every pupil of a school's admission register, by UPN.
     fn all_pupils(&self, school: SchoolId) -> Result<Arc<Vec<StoredPupil>>> {
         self.basis(
@@ -723,37 +735,38 @@ impl Store for SqliteStore {
         // rather than joined row by row.
         let ours: std::collections::HashSet<PupilId> =
             self.all_pupils(school)?.iter().map(|p| p.id).collect();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT code, minutes_late, recorded_by, recorded_role, recorded_at
-                 FROM marks WHERE pupil_id = ?1 AND date = ?2 AND session = ?3",
-            )
-            .map_err(db_err)?;
         let day = day(date);
-        let mut out = Vec::new();
-        for &pupil in pupils.iter().filter(|p| ours.contains(p)) {
-            let found = stmt
-                .query_row(params![pupil, day, session.as_str()], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<u32>>(1)?,
-                        Self::read_recorded(r, 2)?,
-                    ))
-                })
-                .optional()
+        self.reading(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT code, minutes_late, recorded_by, recorded_role, recorded_at
+                     FROM marks WHERE date = ?1 AND session = ?2 AND pupil_id = ?3",
+                )
                 .map_err(db_err)?;
-            if let Some((code, minutes, rec)) = found {
-                out.push(StoredMark {
-                    pupil,
-                    date,
-                    session,
-                    entry: entry(&code, minutes)?,
-                    recorded: recorded(rec)?,
-                });
+            let mut out = Vec::new();
+            for &pupil in pupils.iter().filter(|p| ours.contains(p)) {
+                let found = stmt
+                    .query_row(params![day, session.as_str(), pupil], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Option<u32>>(1)?,
+                            Self::read_recorded(r, 2)?,
+                        ))
+                    })
+                    .optional()
+                    .map_err(db_err)?;
+                if let Some((code, minutes, rec)) = found {
+                    out.push(StoredMark {
+                        pupil,
+                        date,
+                        session,
+                        entry: entry(&code, minutes)?,
+                        recorded: recorded(rec)?,
+                    });
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
@@ -972,11 +985,14 @@ impl Store for SqliteStore {
     }
 
     fn user_by_name(&mut self, username: &str) -> Result<Option<User>> {
-        Ok(people::users(&self.conn, people::UserFilter::Name(username))?.pop())
+        let mut found =
+            self.reading(|conn| people::users(conn, people::UserFilter::Name(username)))?;
+        Ok(found.pop())
     }
 
     fn user(&mut self, id: UserId) -> Result<Option<User>> {
-        Ok(people::users(&self.conn, people::UserFilter::Id(id))?.pop())
+        let mut found = self.reading(|conn| people::users(conn, people::UserFilter::Id(id)))?;
+        Ok(found.pop())
     }
 
     fn create_session(&mut self, session: &SignInSession) -> Result<()> {

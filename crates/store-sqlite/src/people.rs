@@ -186,20 +186,20 @@ pub(crate) fn create_session(conn: &Connection, s: &SignInSession) -> Result<()>
 
 pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<SignInSession>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions
              WHERE token_hash = ?1",
-            [token_hash],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
         )
+        .map_err(db_err)?
+        .query_row([token_hash], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
         .optional()
         .map_err(db_err)?;
     row.map(|(user, csrf_token, created, seen, expires)| {
