@@ -49,8 +49,8 @@ use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
 use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session, SessionSet};
 use rollcall_store::{
-    AbsenceReport, Contact, DateRange, MarkChange, PupilId, PupilMarkFact, PupilsSaved, Result,
-    School, SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
+    AbsenceReport, Contact, DateRange, MarkChange, MarkGroup, PupilId, PupilMarkFact, PupilsSaved,
+    Result, School, SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
     StoredAmendment, StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
 };
 
@@ -532,6 +532,10 @@ impl Store for PostgresStore {
         progress: rollcall_store::Progress<'_>,
     ) -> Result<()> {
         marks::apply(&mut self.client, school, changes, progress)
+    }
+
+    fn apply_mark_groups(&mut self, groups: &[MarkGroup<'_>]) -> Result<Vec<Result<()>>> {
+        marks::deadlock_is_conflict(marks::apply_groups(&mut self.client, groups))
     }
 
     fn save_policy(

@@ -11,8 +11,8 @@ use postgres::{Client, Transaction};
 use rollcall_core::marks::{MarkEntry, Recorded};
 use rollcall_core::{Date, Session};
 use rollcall_store::{
-    DateRange, MarkChange, Progress, PupilId, PupilMarkFact, Result, SchoolId, StoreError,
-    StoredAmendment, StoredMark,
+    DateRange, MarkChange, MarkGroup, Progress, PupilId, PupilMarkFact, Result, SchoolId,
+    StoreError, StoredAmendment, StoredMark,
 };
 
 use crate::rows::{self, col};
@@ -185,6 +185,31 @@ fn apply_all(
         progress(done);
     }
     Ok(())
+}
+
+/// Several registers in one transaction, each inside a savepoint: one refused is rolled back to
+/// its savepoint and the others are committed together (one commit, one flush of the log).
+pub(crate) fn apply_groups(
+    client: &mut Client,
+    groups: &[MarkGroup<'_>],
+) -> Result<Vec<Result<()>>> {
+    let mut tx = client.transaction().map_err(db)?;
+    let mut outcomes = Vec::with_capacity(groups.len());
+    for group in groups {
+        let mut savepoint = tx.savepoint("mark_group").map_err(db)?;
+        match apply_in(&mut savepoint, group.school, group.changes, &mut |_| {}) {
+            Ok(_) => {
+                savepoint.commit().map_err(db)?;
+                outcomes.push(Ok(()));
+            }
+            Err(e) => {
+                savepoint.rollback().map_err(db)?;
+                outcomes.push(deadlock_is_conflict(Err(e)));
+            }
+        }
+    }
+    tx.commit().map_err(db)?;
+    Ok(outcomes)
 }
 
 /// Reports a deadlock between writers of the same marks as the [`StoreError::Conflict`] it is.

@@ -13,7 +13,8 @@ use rollcall_core::{
     YearGroup,
 };
 use rollcall_store::{
-    DateRange, MarkChange, PupilId, PupilsSaved, SchoolDetails, SchoolId, Store, StoreError,
+    DateRange, MarkChange, MarkGroup, PupilId, PupilsSaved, SchoolDetails, SchoolId, Store,
+    StoreError,
 };
 use rollcall_store_postgres::PostgresStore;
 
@@ -1043,5 +1044,57 @@ fn a_register_reads_only_its_form_and_session() {
             .unwrap()
             .is_empty(),
         "another school's read sees nothing"
+    );
+}
+
+/// Registers submitted together are written in one transaction, but each stands or falls alone.
+#[test]
+fn groups_of_changes_stand_or_fall_alone() {
+    let mut store = store();
+    let id = school(&mut store, "Oak Academy", "100001");
+    let p = add_pupils(&mut store, id, 0..3);
+    store
+        .apply_marks(
+            id,
+            &[new(p[0], "2024-09-04", Session::Am, "/")],
+            &mut no_progress(),
+        )
+        .unwrap();
+    let first = [new(p[1], "2024-09-04", Session::Am, "/")];
+    // A new mark, then a second mark for a session that already has one: refused as a whole.
+    let refused = [
+        new(p[2], "2024-09-04", Session::Am, "/"),
+        new(p[0], "2024-09-04", Session::Am, "N"),
+    ];
+    let third = [new(p[2], "2024-09-04", Session::Pm, "\\")];
+    let stray = [new(p[2] + 1000, "2024-09-05", Session::Am, "/")];
+    let group = |changes| MarkGroup {
+        school: id,
+        changes,
+    };
+    let outcomes = store
+        .apply_mark_groups(&[group(&first), group(&refused), group(&third), group(&stray)])
+        .unwrap();
+    assert!(outcomes[0].is_ok());
+    assert!(
+        matches!(outcomes[1], Err(StoreError::Conflict(_))),
+        "{:?}",
+        outcomes[1]
+    );
+    assert!(outcomes[2].is_ok());
+    assert!(outcomes[3].is_err());
+    let written: Vec<_> = store
+        .marks(id, DateRange::all())
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.pupil, m.session, m.entry.code.text().to_owned()))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            (p[0], Session::Am, "/".to_owned()),
+            (p[1], Session::Am, "/".to_owned()),
+            (p[2], Session::Pm, "\\".to_owned()),
+        ]
     );
 }

@@ -674,3 +674,76 @@ fn kept_pupils_and_calendars_follow_every_change() {
         .unwrap();
     assert_eq!(generation(&other), before);
 }
+
+/// A database made before marks were kept by session, with marks in it, is brought up to date
+/// with every mark, its figures and its protection intact.
+#[test]
+fn a_database_of_the_first_schema_keeps_every_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql"))
+            .unwrap();
+        let upn = |n: &str| Upn::with_check_letter(n).unwrap().to_string();
+        let sql = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, '2025-09-01T00:00:00Z');
+             INSERT INTO schools (id, urn, name, am_opens, am_closes, pm_opens, pm_closes)
+                 VALUES (1, '1', 'A', '08:50', '09:20', '13:30', '13:45');
+             INSERT INTO half_terms (school_id, name, start_date, end_date)
+                 VALUES (1, 'Spring 2', '2025-02-24', '2025-04-04');
+             INSERT INTO pupils (id, school_id, upn, surname, forename, dob, year_group, admission_date)
+                 VALUES (1, 1, 'A822400124001', 'S', 'F', '2012-10-01', '7', '2024-09-02'),
+                        (2, 1, 'B822400124002', 'T', 'G', '2012-11-01', '7', '2024-09-02');
+             INSERT INTO marks VALUES
+                 (2, '2025-03-03', 'AM', '/', NULL, 'tutor', 'form tutor', '2025-03-03T08:51:00Z'),
+                 (1, '2025-03-03', 'PM', 'L', 7, 'tutor', 'form tutor', '2025-03-03T13:37:00Z'),
+                 (1, '2025-03-03', 'AM', 'N', NULL, 'tutor', 'form tutor', '2025-03-03T08:52:00Z'),
+                 (1, '2025-02-28', 'AM', '/', NULL, 'tutor', 'form tutor', '2025-02-28T08:52:00Z');"
+            .replace("A822400124001", &upn("822400124001"))
+            .replace("B822400124002", &upn("822400124002"));
+        conn.execute_batch(&sql).unwrap();
+    }
+    let mut store = SqliteStore::open(&path).unwrap();
+    let marks: Vec<_> = store
+        .marks(1, DateRange::all())
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            (
+                m.pupil,
+                m.date.to_string(),
+                m.session,
+                m.entry.code.text().to_owned(),
+                m.entry.minutes_late,
+            )
+        })
+        .collect();
+    // By pupil, date and session, as always.
+    assert_eq!(
+        marks,
+        [
+            (1, "2025-02-28".into(), Session::Am, "/".into(), None),
+            (1, "2025-03-03".into(), Session::Am, "N".into(), None),
+            (1, "2025-03-03".into(), Session::Pm, "L".into(), Some(7)),
+            (2, "2025-03-03".into(), Session::Am, "/".into(), None),
+        ]
+    );
+    let session = store
+        .session_marks(1, &[1, 2], parse_date("2025-03-03").unwrap(), Session::Am)
+        .unwrap();
+    assert_eq!(session.len(), 2);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let err = conn
+        .execute("DELETE FROM marks", [])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("never"), "{err}");
+    let version: i64 = conn
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(version, 3);
+}
