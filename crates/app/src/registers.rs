@@ -676,7 +676,7 @@ pub fn plan_for(
         )));
     }
     if submission.version.trim() != reg.version {
-        let (message, changed) = explain_conflict(&reg, &submission.marks);
+        let (message, changed) = explain_conflict(reg, &submission.marks);
         return Err(RegisterError::Conflict { message, changed });
     }
     let recorded = recorded_now(actor, now);
@@ -700,7 +700,7 @@ pub fn plan_for(
             ));
             continue;
         }
-        let entry = match wanted_entry(&reg, row, input) {
+        let entry = match wanted_entry(reg, row, input) {
             Ok(Some(e)) => e,
             Ok(None) => continue,
             Err(m) => {
