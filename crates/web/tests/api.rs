@@ -279,3 +279,59 @@ async fn a_register_is_taken_through_the_api_and_never_silently_overwritten() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Registers submitted at the same moment are written together, and still each stands alone:
+/// of two people taking the same register from the same version, one is written whole and the
+/// other refused whole; a third register submitted meanwhile is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn registers_submitted_at_the_same_moment_never_overwrite_each_other() {
+    let app = TestApp::at("2025-07-08T08:55:00");
+    let tutor = app.sign_in("tutor7a").await;
+    let officer = app.sign_in("attendance").await;
+    let head = app.sign_in("head").await;
+    let path_7a = format!("/api/v1/registers/7A/{TODAY}/AM");
+    let path_7b = format!("/api/v1/registers/7B/{TODAY}/AM");
+    let reg_7a = json(&app.get(Some(&tutor), &path_7a).await);
+    let reg_7b = json(&app.get(Some(&head), &path_7b).await);
+    let all = |reg: &Value, code: &str| {
+        let marks: Vec<Value> = reg["pupils"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| serde_json::json!({"upn": p["upn"], "code": code}))
+            .collect();
+        serde_json::json!({"version": reg["version"], "marks": marks})
+    };
+    let (present, absent, other) = (all(&reg_7a, "/"), all(&reg_7a, "N"), all(&reg_7b, "/"));
+    let (a, b, c) = tokio::join!(
+        post_json(&app, &tutor, &path_7a, &present, Some(&tutor.csrf)),
+        post_json(&app, &officer, &path_7a, &absent, Some(&officer.csrf)),
+        post_json(&app, &head, &path_7b, &other, Some(&head.csrf)),
+    );
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let statuses = [a.status, b.status];
+    assert!(
+        statuses.contains(&StatusCode::OK) && statuses.contains(&StatusCode::CONFLICT),
+        "{statuses:?}: {} / {}",
+        a.body,
+        b.body
+    );
+    let winner = if a.status == StatusCode::OK { "/" } else { "N" };
+    let after = json(&app.get(Some(&tutor), &path_7a).await);
+    let codes: Vec<&str> = after["pupils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        codes.iter().all(|c| *c == winner),
+        "one submission whole, nothing of the other: {codes:?}"
+    );
+    let after_7b = json(&app.get(Some(&head), &path_7b).await);
+    assert!(after_7b["pupils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["code"] == "/"));
+}
