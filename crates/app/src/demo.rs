@@ -198,6 +198,7 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
                 forms,
                 children,
                 password: DEMO_PASSWORD.into(),
+                inactive: false,
             },
         )?;
         out.push(DemoSignIn {

@@ -39,10 +39,14 @@ pub struct NewUser {
     pub forms: Vec<String>,
     /// UPNs of a parent's children.
     pub children: Vec<String>,
+    /// The new password; empty keeps an existing user's password (a new user needs one).
     pub password: String,
+    /// The user may no longer sign in; they stay on the list, with everything they recorded.
+    pub inactive: bool,
 }
 
-/// Checks and saves a user (adding, or changing the user with the same name).
+/// Checks and saves a user (adding, or changing the user with the same name), and ends the
+/// user's sessions.
 pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
     let bad = |m: String| AppError::Usage(m);
     let username = new.username.trim();
@@ -57,11 +61,21 @@ pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
         )));
     }
     let role = new.role.ok_or_else(|| bad("a user needs a role".into()))?;
-    if new.password.chars().count() < MIN_PASSWORD {
-        return Err(bad(format!(
-            "the password is too short: use at least {MIN_PASSWORD} characters"
-        )));
-    }
+    let existing = store.user_by_name(username)?;
+    let password_hash = match (&existing, new.password.is_empty()) {
+        (Some(user), true) => user.user.password_hash.clone(),
+        (None, true) => {
+            return Err(bad(format!(
+                "a new user needs a password of at least {MIN_PASSWORD} characters"
+            )))
+        }
+        (_, false) if new.password.chars().count() < MIN_PASSWORD => {
+            return Err(bad(format!(
+                "the password is too short: use at least {MIN_PASSWORD} characters"
+            )))
+        }
+        (_, false) => hash_password(&new.password)?,
+    };
     match role {
         Role::HeadOfYear if new.year_groups.is_empty() => {
             return Err(bad("a head of year needs at least one year group".into()))
@@ -109,11 +123,12 @@ pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
             .filter(|f| !f.is_empty())
             .collect(),
         children,
-        password_hash: hash_password(&new.password)?,
-        active: true,
+        password_hash,
+        active: !new.inactive,
     };
     let id = store.save_user(&draft)?;
-    // A changed password or role takes effect at once: the user signs in again.
+    // A changed password, role or reach, or a deactivation, takes effect at once: the user signs
+    // in again (or, deactivated, cannot).
     store.end_user_sessions(id)?;
     Ok(id)
 }

@@ -150,7 +150,8 @@ struct ServeArgs {
 
 #[derive(Subcommand)]
 enum UserWhat {
-    /// Add a user, or change the user with that user name. The password is read from standard input.
+    /// Add a user, or change the user with that user name. The password is read from standard
+    /// input; an empty line keeps a changed user's password.
     Add {
         #[arg(long)]
         username: String,
@@ -169,6 +170,9 @@ enum UserWhat {
         /// A parent's child, by UPN (repeat for several).
         #[arg(long = "child", value_name = "UPN")]
         children: Vec<String>,
+        /// The user may no longer sign in (their sessions end; what they recorded stays).
+        #[arg(long)]
+        deactivate: bool,
     },
     /// List the users.
     List,
@@ -457,6 +461,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     year_groups,
                     forms,
                     children,
+                    deactivate,
                 } => {
                     let role: rollcall_core::Role = role.parse().map_err(AppError::Usage)?;
                     let school_id = match role {
@@ -491,6 +496,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                         forms,
                         children,
                         password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                        inactive: deactivate,
                     };
                     rollcall_app::users::save_user(store.as_mut(), &new)?;
                     eprintln!("saved user {} ({})", new.username, role.title());

@@ -53,6 +53,8 @@ struct UserForm {
     year_groups: String,
     forms: String,
     children: String,
+    /// `inactive` for a user who may no longer sign in; anything else is active.
+    status: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,6 +120,7 @@ fn form_of(u: &User, upns: &HashMap<i64, String>) -> UserForm {
                 .iter()
                 .map(|id| upns.get(id).cloned().unwrap_or_else(|| format!("#{id}"))),
         ),
+        status: if d.active { "active" } else { "inactive" }.to_owned(),
     }
 }
 
@@ -149,6 +152,7 @@ async fn save(
         year_groups: field("year_groups"),
         forms: field("forms"),
         children: field("children"),
+        status: field("status"),
     };
     let password = field("password");
     let checked = check(&form);
@@ -160,6 +164,22 @@ async fn save(
             state
                 .with_store(move |store| {
                     let school = school_of(store, &who)?;
+                    let inactive = new.status == "inactive";
+                    // A school's administrator changes the school's own users: a name taken by
+                    // another school's user, or by a trust-wide one, is refused.
+                    if let Some(existing) = store.user_by_name(&new.username)? {
+                        if existing.user.school != Some(school.id) {
+                            return Ok(Err(format!(
+                                "the user name {} is taken by a user of another school or of the whole trust: choose another",
+                                new.username
+                            )));
+                        }
+                        if existing.id == who.user.id && (inactive || role != Some(Role::Administrator)) {
+                            return Ok(Err(
+                                "you cannot deactivate your own account or take away your own administrator role: ask another administrator".into(),
+                            ));
+                        }
+                    }
                     let user = NewUser {
                         username: new.username.clone(),
                         display_name: new.display_name.clone(),
@@ -169,6 +189,7 @@ async fn save(
                         forms: items(&new.forms),
                         children: items(&new.children),
                         password,
+                        inactive,
                     };
                     match save_user(store, &user) {
                         Ok(_) => Ok(Ok(())),
@@ -269,7 +290,7 @@ fn page(
             }
         }
         h2 #user-form { "Add or change a user" }
-        p { "Saving a user name that already exists changes that user. Every save sets a new password." }
+        p { "Saving a user name that already exists changes that user, and the user signs in again." }
         @if let Some(e) = error { p.error role="alert" #form-error { (e) } }
         form method="post" action="/admin/users" aria-describedby=[error.map(|_| "form-error")] {
             input type="hidden" name="csrf" value=(p.csrf());
@@ -293,9 +314,14 @@ fn page(
             label for="children" { "Children's UPNs (parent)" }
             input #children name="children" type="text" value=(form.children) aria-describedby="children-hint";
             p #children-hint { small { "The UPN of each child on the admission register, separated by commas." } }
+            label for="status" { "Status" }
+            select #status name="status" {
+                option value="active" selected[form.status != "inactive"] { "Active: may sign in" }
+                option value="inactive" selected[form.status == "inactive"] { "Deactivated: may not sign in" }
+            }
             label for="password" { "Password" }
-            input #password name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD) required aria-describedby="password-hint";
-            p #password-hint { small { "At least " (MIN_PASSWORD) " characters. Give it to the user in person." } }
+            input #password name="password" type="password" autocomplete="new-password" minlength=(MIN_PASSWORD) aria-describedby="password-hint";
+            p #password-hint { small { "At least " (MIN_PASSWORD) " characters, given to the user in person. Leave it empty to keep a user's password; a new user needs one." } }
             p { button type="submit" { "Save user" } }
         }
     };

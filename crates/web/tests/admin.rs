@@ -201,3 +201,152 @@ async fn only_administrators_manage_users() {
         .await
         .is_err());
 }
+
+/// A user is deactivated and brought back without a new password: deactivated, their session ends
+/// and they cannot sign in; changes that leave the password empty keep it.
+#[tokio::test]
+async fn the_administrator_deactivates_a_user_and_keeps_passwords() {
+    let app = TestApp::new();
+    let admin = app.sign_in("admin").await;
+    let tutor = app.sign_in("tutor7a").await;
+    assert_eq!(
+        app.get(Some(&tutor), "/registers").await.status,
+        StatusCode::OK
+    );
+    let form = app.get(Some(&admin), "/admin/users?edit=tutor7a").await;
+    assert!(
+        form.body.contains(r#"<option value="active" selected>"#),
+        "{}",
+        form.body
+    );
+
+    let fields = |status: &'static str| {
+        [
+            ("username", "tutor7a"),
+            ("display_name", "Jo Smith"),
+            ("role", "form_tutor"),
+            ("forms", "7A"),
+            ("status", status),
+            ("password", ""),
+        ]
+    };
+    let saved = app
+        .post(Some(&admin), "/admin/users", &fields("inactive"))
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let list = app.get(Some(&admin), "/admin/users?edit=tutor7a").await;
+    assert!(list.body.contains(r#"<option value="inactive" selected>"#));
+    // Their session has ended, and they cannot sign in again.
+    assert_eq!(
+        app.get(Some(&tutor), "/registers")
+            .await
+            .location
+            .as_deref(),
+        Some("/sign-in")
+    );
+    assert!(app
+        .try_sign_in("tutor7a", rollcall_app::demo::DEMO_PASSWORD)
+        .await
+        .is_err());
+
+    // Active again, with the password they had.
+    let saved = app
+        .post(Some(&admin), "/admin/users", &fields("active"))
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(app
+        .try_sign_in("tutor7a", rollcall_app::demo::DEMO_PASSWORD)
+        .await
+        .is_ok());
+
+    // A new user still needs a password.
+    let r = app
+        .post(
+            Some(&admin),
+            "/admin/users",
+            &[("username", "nopassword"), ("role", "governor")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("a new user needs a password"), "{}", r.body);
+
+    // The administrator cannot lock themselves out.
+    for (role, status) in [("administrator", "inactive"), ("headteacher", "active")] {
+        let r = app
+            .post(
+                Some(&admin),
+                "/admin/users",
+                &[("username", "admin"), ("role", role), ("status", status)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{role} {status}");
+        assert!(r.body.contains("your own account"), "{}", r.body);
+    }
+    assert_eq!(
+        app.get(Some(&admin), "/admin/users").await.status,
+        StatusCode::OK
+    );
+}
+
+/// A school's administrator cannot take over a user of another school, or a trust-wide user,
+/// by saving their user name.
+#[tokio::test]
+async fn another_schools_users_are_not_the_administrators_to_change() {
+    let app = TestApp::new();
+    {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let ours = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let calendar = store.calendar(ours.id).unwrap();
+        let times = ours.register_times.unwrap();
+        let other = store
+            .import_calendar(
+                &rollcall_store::SchoolDetails {
+                    name: "Southfield School".into(),
+                    urn: Some("999999".into()),
+                    la: None,
+                    estab: None,
+                },
+                &times,
+                &calendar,
+            )
+            .unwrap();
+        for (name, school) in [("southhead", Some(other)), ("trustadmin", None)] {
+            rollcall_app::users::save_user(
+                store.as_mut(),
+                &rollcall_app::users::NewUser {
+                    username: name.into(),
+                    role: Some(rollcall_core::Role::Headteacher),
+                    school,
+                    password: "their own long password".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+    }
+    let admin = app.sign_in("admin").await;
+    for name in ["southhead", "trustadmin"] {
+        let r = app
+            .post(
+                Some(&admin),
+                "/admin/users",
+                &[
+                    ("username", name),
+                    ("role", "administrator"),
+                    ("password", "taken over password"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(
+            r.body.contains("is taken by a user of another school"),
+            "{}",
+            r.body
+        );
+        assert!(app.try_sign_in(name, "taken over password").await.is_err());
+        assert!(app
+            .try_sign_in(name, "their own long password")
+            .await
+            .is_ok());
+    }
+}

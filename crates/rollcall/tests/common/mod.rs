@@ -63,6 +63,25 @@ impl Db {
         finish(cmd.output().expect("run rollcall"))
     }
 
+    /// Runs `rollcall --db URL ARGS…` with `input` on its standard input.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .arg("--db")
+            .arg(&self.url)
+            .args(args)
+            .env_remove("ROLLCALL_DB")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run rollcall");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).expect("write stdin");
+        }
+        finish(child.wait_with_output().expect("wait for rollcall"))
+    }
+
     /// Runs a command that must succeed, and returns its standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let r = self.run(args);
