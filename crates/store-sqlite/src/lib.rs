@@ -145,6 +145,9 @@ impl SqliteStore {
     fn configure(conn: Connection, shared: Arc<Shared>) -> Result<SqliteStore> {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db_err)?;
+        // WAL: readers never wait for the writer. Reads go through mmap (no copy per page); a
+        // savepoint's journal stays in memory; the cache (16 MB, filled only as pages are
+        // touched) holds a burst of registers' pages on the writer's connection.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;

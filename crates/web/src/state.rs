@@ -153,7 +153,14 @@ fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>) {
                     changes: &job.changes,
                 })
                 .collect();
-            match writer.apply_mark_groups(&groups) {
+            // A writer that panicked answers its batch with an error and starts afresh, rather
+            // than leaving every later register without a writer.
+            let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                writer.apply_mark_groups(&groups)
+            }))
+            .unwrap_or_else(|_| Err(StoreError::Database("the register writer failed".into())));
+            drop(groups);
+            match written {
                 Ok(outcomes) => {
                     for (job, outcome) in batch.into_iter().zip(outcomes) {
                         let _ = job.done.send(outcome);
