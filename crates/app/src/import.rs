@@ -223,7 +223,7 @@ pub fn plan_mark_changes(
                     "this row changes the mark '{}' recorded by {} on {} to '{}'; a changed mark needs a reason",
                     current.code,
                     by.by,
-                    by.at.format("%Y-%m-%d %H:%M"),
+                    rollcall_core::dates::school_time(by.at).format("%Y-%m-%d %H:%M"),
                     entry.code
                 ))),
                 Some(reason) => changes.push(MarkChange::Amend {

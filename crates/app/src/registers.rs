@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
-use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, NaiveTime};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::{MarkEntry, Recorded};
 use rollcall_core::{
@@ -286,12 +286,8 @@ pub fn parse_session(text: &str) -> Result<Session> {
 
 /// The entry in the audit trail for a change made now by `actor`.
 pub fn recorded_now(actor: &Actor, now: NaiveDateTime) -> Recorded {
-    // The clock reads the school's local time; the register keeps instants.
-    let at: DateTime<Utc> = chrono::Local
-        .from_local_datetime(&now)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&now));
+    // The clock reads school time in England; the register keeps instants.
+    let at = rollcall_core::dates::instant_of_school_time(now);
     Recorded {
         by: actor.name.clone(),
         role: actor.role.clone(),
@@ -567,7 +563,7 @@ fn explain_conflict(reg: &Register, marks: &[MarkInput]) -> (String, Vec<Upn>) {
                 m.recorded.role,
                 m.entry.code,
                 full_name(&row.pupil),
-                m.recorded.at.with_timezone(&chrono::Local).format("%H:%M")
+                rollcall_core::dates::school_time(m.recorded.at).format("%H:%M")
             ));
         }
     }

@@ -97,6 +97,36 @@ pub fn week_start(date: Date) -> Date {
     date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()))
 }
 
+/// Schools in England keep England's time (GMT, and BST in summer), whatever the zone of the
+/// machine Rollcall runs on: registers open and close by it, and it is the time people read.
+pub const SCHOOL_TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::London;
+
+/// An instant as school time in England.
+pub fn school_time(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    at.with_timezone(&SCHOOL_TIME_ZONE).naive_local()
+}
+
+/// The instant of a school time in England. The hour the clocks go back happens twice: the first
+/// is taken. The hour they go forward never happens: a time in it is read as the hour after.
+pub fn instant_of_school_time(local: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    match SCHOOL_TIME_ZONE.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.with_timezone(&chrono::Utc)
+        }
+        chrono::LocalResult::None => {
+            let later = local + chrono::Duration::hours(1);
+            SCHOOL_TIME_ZONE
+                .from_local_datetime(&later)
+                .earliest()
+                .map_or_else(
+                    || chrono::Utc.from_utc_datetime(&local),
+                    |t| t.with_timezone(&chrono::Utc),
+                )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +154,34 @@ mod tests {
         assert_eq!(academic_year(d("2024-09-01")), 2024);
         assert_eq!(week_start(d("2025-03-09")), d("2025-03-03"));
         assert!(!is_weekday(d("2025-03-08")));
+    }
+
+    #[test]
+    fn school_time_is_englands_in_winter_and_summer() {
+        use chrono::{NaiveDateTime, TimeZone, Utc};
+        let local = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let utc = |s: &str| Utc.from_utc_datetime(&local(s));
+        // GMT in winter, BST (an hour ahead) in summer.
+        assert_eq!(
+            school_time(utc("2025-01-13 08:50")),
+            local("2025-01-13 08:50")
+        );
+        assert_eq!(
+            school_time(utc("2025-07-08 07:50")),
+            local("2025-07-08 08:50")
+        );
+        for s in ["2025-01-13 08:50", "2025-07-08 08:50", "2024-10-27 12:00"] {
+            assert_eq!(school_time(instant_of_school_time(local(s))), local(s));
+        }
+        // 26 October 2025: 01:30 happens twice (BST, then GMT); the first is taken.
+        assert_eq!(
+            instant_of_school_time(local("2025-10-26 01:30")),
+            utc("2025-10-26 00:30")
+        );
+        // 30 March 2025: 01:30 never happens; it is read as 02:30 BST.
+        assert_eq!(
+            instant_of_school_time(local("2025-03-30 01:30")),
+            utc("2025-03-30 01:30")
+        );
     }
 }

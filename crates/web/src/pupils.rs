@@ -345,7 +345,7 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
                                 td { (a.reason) }
                                 td { (a.recorded.by) " (" (a.recorded.role) ")" br;
                                      small { "first recorded by " (a.original_recorded.by) " (" (a.original_recorded.role) ")" } }
-                                td { (a.recorded.at.format("%-d %b %Y %H:%M UTC")) }
+                                td { (rollcall_core::dates::school_time(a.recorded.at).format("%-d %b %Y %H:%M")) }
                             }
                         }
                     }

@@ -716,7 +716,7 @@ fn register_table(
                             @if let Some(m) = &row.mark {
                                 @if let Some(t) = reg.arrival_time(&m.entry) { " arrived " (format_time(t)) }
                                 br;
-                                small { (m.recorded.by) ", " (m.recorded.at.with_timezone(&chrono::Local).format("%H:%M")) }
+                                small { (m.recorded.by) ", " (rollcall_core::dates::school_time(m.recorded.at).format("%H:%M")) }
                             }
                         }
                     }

@@ -8,12 +8,18 @@ use rollcall_store::{MarkChange, MarkGroup, SchoolId, Store, StoreError};
 use crate::auth::SignInLimiter;
 use crate::error::WebError;
 
-/// The school's clock: registers open and close by it.
+/// School time in England now.
+fn school_now() -> chrono::NaiveDateTime {
+    rollcall_core::dates::school_time(chrono::Utc::now())
+}
+
+/// The school's clock, in school time in England whatever the machine's zone: registers open and
+/// close by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
-    /// The machine's local time.
+    /// School time in England now.
     System,
-    /// The machine's local time moved by a fixed amount (the demo runs on a school day of its year).
+    /// School time moved by a fixed amount (the demo runs on a school day of its year).
     Offset(chrono::Duration),
     /// A time that never moves (tests).
     Fixed(chrono::NaiveDateTime),
@@ -22,14 +28,14 @@ pub enum Clock {
 impl Clock {
     /// A clock that reads `start` now and runs on from there.
     pub fn starting_at(start: chrono::NaiveDateTime) -> Clock {
-        Clock::Offset(start - chrono::Local::now().naive_local())
+        Clock::Offset(start - school_now())
     }
 
     /// The local date and time at the school.
     pub fn now(&self) -> chrono::NaiveDateTime {
         match self {
-            Clock::System => chrono::Local::now().naive_local(),
-            Clock::Offset(d) => chrono::Local::now().naive_local() + *d,
+            Clock::System => school_now(),
+            Clock::Offset(d) => school_now() + *d,
             Clock::Fixed(t) => *t,
         }
     }

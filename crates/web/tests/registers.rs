@@ -358,9 +358,15 @@ async fn after_the_register_closed_a_change_needs_a_reason_and_is_kept_as_an_ame
     assert_eq!(a.recorded.by, "Jo Smith");
     assert_eq!(a.recorded.role, "form tutor");
     assert_eq!(
-        a.recorded.at.with_timezone(&chrono::Local).naive_local(),
+        rollcall_core::dates::school_time(a.recorded.at),
         chrono::NaiveDateTime::parse_from_str("2025-07-08T10:30:00", "%Y-%m-%dT%H:%M:%S").unwrap(),
         "the school's clock"
+    );
+    // 10:30 in England in July is 09:30 UTC, whatever the zone of the machine.
+    assert_eq!(
+        a.recorded.at,
+        chrono::DateTime::parse_from_rfc3339("2025-07-08T09:30:00Z").unwrap(),
+        "kept as an instant"
     );
 }
 
