@@ -1284,9 +1284,8 @@ pub fn record_call(
         )));
     }
     let stored: HashMap<(Date, Session), StoredMark> = store
-        .marks(school, DateRange::between(call.first.0, call.last.0))?
+        .pupil_marks(school, p.id, DateRange::between(call.first.0, call.last.0))?
         .into_iter()
-        .filter(|m| m.pupil == p.id)
         .map(|m| ((m.date, m.session), m))
         .collect();
     let recorded = recorded_now(actor, now);

@@ -521,6 +521,15 @@ impl Store for PostgresStore {
         marks::marks(&mut self.client, school, range)
     }
 
+    fn pupil_marks(
+        &mut self,
+        school: SchoolId,
+        pupil: PupilId,
+        range: DateRange,
+    ) -> Result<Vec<StoredMark>> {
+        marks::pupil_marks(&mut self.client, school, pupil, range)
+    }
+
     fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>> {
         marks::mark_facts(&mut self.client, school, range)
     }

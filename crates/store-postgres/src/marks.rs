@@ -54,6 +54,39 @@ pub(crate) fn marks(
     Ok(marks)
 }
 
+pub(crate) fn pupil_marks(
+    client: &mut Client,
+    school: SchoolId,
+    pupil: PupilId,
+    range: DateRange,
+) -> Result<Vec<StoredMark>> {
+    let (from, to) = date_bounds(range);
+    let mut tx = client.transaction().map_err(db)?;
+    require_school(&mut tx, school)?;
+    let found = tx
+        .query(
+            "SELECT m.date, m.session, m.code, m.minutes_late, \
+                    m.recorded_by, m.recorded_role, m.recorded_at \
+             FROM marks m JOIN pupils p ON p.id = m.pupil_id \
+             WHERE m.pupil_id = $1 AND p.school_id = $2 AND m.date BETWEEN $3 AND $4 \
+             ORDER BY m.date, m.session",
+            &[&pupil, &school, &from, &to],
+        )
+        .map_err(db)?;
+    let mut marks = Vec::with_capacity(found.len());
+    for row in &found {
+        marks.push(StoredMark {
+            pupil,
+            date: col(row, 0)?,
+            session: rows::session(col(row, 1)?)?,
+            entry: rows::entry(row, 2, 3)?,
+            recorded: rows::recorded(row, 4)?,
+        });
+    }
+    tx.commit().map_err(db)?;
+    Ok(marks)
+}
+
 pub(crate) fn mark_facts(
     client: &mut Client,
     school: SchoolId,

@@ -1097,4 +1097,10 @@ fn groups_of_changes_stand_or_fall_alone() {
             (p[2], Session::Pm, "\\".to_owned()),
         ]
     );
+    // One pupil's marks, the same as in the school's.
+    let all = store.marks(id, DateRange::all()).unwrap();
+    assert_eq!(
+        store.pupil_marks(id, p[2], DateRange::all()).unwrap(),
+        all[2..3]
+    );
 }

@@ -880,6 +880,49 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    /// One pass over the range in register order, which is already by date and session.
+    fn pupil_marks(
+        &mut self,
+        school: SchoolId,
+        pupil: PupilId,
+        range: DateRange,
+    ) -> Result<Vec<StoredMark>> {
+        let (from, to) = range_params(range);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.date, m.session, m.code, m.minutes_late,
+                        m.recorded_by, m.recorded_role, m.recorded_at
+                 FROM marks m JOIN pupils p ON p.id = m.pupil_id
+                 WHERE m.pupil_id = ?1 AND p.school_id = ?2 AND m.date BETWEEN ?3 AND ?4
+                 ORDER BY m.date, m.session",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![pupil, school, from, to], |r| {
+                Ok((
+                    date_col(r, 0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<u32>>(3)?,
+                    Self::read_recorded(r, 4)?,
+                ))
+            })
+            .map_err(db_err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (date, session, code, minutes_late, rec) = row.map_err(db_err)?;
+            out.push(StoredMark {
+                pupil,
+                date,
+                session: session_of(&session)?,
+                entry: entry(&code, minutes_late)?,
+                recorded: recorded(rec)?,
+            });
+        }
+        Ok(out)
+    }
+
     fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>> {
         lines::facts(&self.conn, school, range)
     }

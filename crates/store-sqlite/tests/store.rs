@@ -602,6 +602,26 @@ fn groups_of_changes_stand_or_fall_alone() {
             ("2025-03-06".to_string(), Session::Pm),
         ]
     );
+    // One pupil's marks are the same, in order; none through another school.
+    let all = store.marks(school, DateRange::all()).unwrap();
+    assert_eq!(
+        store.pupil_marks(school, pupil, DateRange::all()).unwrap(),
+        all
+    );
+    assert_eq!(
+        store
+            .pupil_marks(
+                school,
+                pupil,
+                DateRange::between(d("2025-03-04"), d("2025-03-04"))
+            )
+            .unwrap(),
+        all[1..2]
+    );
+    assert!(store
+        .pupil_marks(school + 1, pupil, DateRange::all())
+        .unwrap()
+        .is_empty());
     // The register lines hold the same, with nothing of the refused group.
     let lines = store.mark_facts(school, DateRange::all()).unwrap();
     let rows = store

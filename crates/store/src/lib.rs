@@ -239,6 +239,19 @@ pub trait Store: Send {
     /// Every mark of the school's pupils in the range, with who recorded it.
     fn marks(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<StoredMark>>;
 
+    /// One pupil's marks in the range, by date and session, with who recorded them; none for a
+    /// pupil of another school.
+    fn pupil_marks(
+        &mut self,
+        school: SchoolId,
+        pupil: PupilId,
+        range: DateRange,
+    ) -> Result<Vec<StoredMark>> {
+        let mut marks = self.marks(school, range)?;
+        marks.retain(|m| m.pupil == pupil);
+        Ok(marks)
+    }
+
     /// The marks of the school's pupils in the range, lean, for statistics.
     fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>>;
 
