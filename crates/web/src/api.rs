@@ -434,14 +434,9 @@ async fn pupil_marks(
     };
     let id = pupil.id;
     let marks = state
-        .with_store(move |store| {
-            Ok(store
-                .marks(school, range)?
-                .into_iter()
-                .filter(|m| m.pupil == id)
-                .collect::<Vec<_>>())
-        })
+        .with_store(move |store| Ok(store.pupil_marks(school, id, range)?))
         .await?;
+    let parent = p.role() == Role::Parent;
     let list: Vec<Value> = marks
         .iter()
         .map(|m| {
@@ -451,7 +446,8 @@ async fn pupil_marks(
                 "code": m.entry.code.text(),
                 "category": m.entry.code.category().as_str(),
                 "minutes_late": m.entry.minutes_late,
-                "recorded_by": m.recorded.by,
+                // Staff are named to staff; a parent sees their role.
+                "recorded_by": (!parent).then_some(&m.recorded.by),
                 "recorded_role": m.recorded.role,
                 "recorded_at": rollcall_store::format_timestamp(&m.recorded.at),
             })

@@ -21,6 +21,7 @@ use rollcall_rules::Rule;
 use rollcall_store::{School, Store};
 
 use crate::access::{Reach, RouteRule};
+use crate::admin::capitalise;
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::layout;
@@ -298,29 +299,38 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
         (legend())
         (grid(rec))
 
-        h2 #alerts { "Alerts this year" }
-        @if rec.alerts.is_empty() {
-            p { "No alerts this academic year." }
-        } @else {
-            table {
-                thead { tr {
-                    th scope="col" { "Date" }
-                    th scope="col" { "Alert" }
-                    th scope="col" { "What was found" }
-                } }
-                tbody {
-                    @for f in &rec.alerts {
-                        tr {
-                            td {
-                                (day_text(f.date))
-                                @if let Some(s) = f.session { " " (s) }
+        // Parents see the register and its changes. Alerts are the school's casework, and
+        // contacts are other people's details (in a separated family, the other parent's).
+        @if parent {
+            h2 #contacts { "Contact details" }
+            p { "To check or change the contact details the school holds for " (pupil.forename) ", please contact the school office." }
+        }
+        @if !parent {
+            h2 #alerts { "Alerts this year" }
+            @if rec.alerts.is_empty() {
+                p { "No alerts this academic year." }
+            } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "Date" }
+                        th scope="col" { "Alert" }
+                        th scope="col" { "What was found" }
+                    } }
+                    tbody {
+                        @for f in &rec.alerts {
+                            tr {
+                                td {
+                                    (day_text(f.date))
+                                    @if let Some(s) = f.session { " " (s) }
+                                }
+                                td { (rule_title(f.rule)) }
+                                td { (f.evidence.summary) }
                             }
-                            td { (rule_title(f.rule)) }
-                            td { (f.evidence.summary) }
                         }
                     }
                 }
             }
+
         }
 
         h2 #amendments { "Changes to the register" }
@@ -343,8 +353,14 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
                                 td { (code_chip(a.original.code.base(), a.original.code.text(), None)) }
                                 td { (code_chip(a.amended.code.base(), a.amended.code.text(), None)) }
                                 td { (a.reason) }
-                                td { (a.recorded.by) " (" (a.recorded.role) ")" br;
-                                     small { "first recorded by " (a.original_recorded.by) " (" (a.original_recorded.role) ")" } }
+                                @if parent {
+                                    // Staff are named to staff; a parent sees their role.
+                                    td { (capitalise(&a.recorded.role)) br;
+                                         small { "first recorded by the " (a.original_recorded.role) } }
+                                } @else {
+                                    td { (a.recorded.by) " (" (a.recorded.role) ")" br;
+                                         small { "first recorded by " (a.original_recorded.by) " (" (a.original_recorded.role) ")" } }
+                                }
                                 td { (rollcall_core::dates::school_time(a.recorded.at).format("%-d %b %Y %H:%M")) }
                             }
                         }
@@ -352,28 +368,30 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
             }
         }
 
-        h2 #contacts { "Contacts" }
-        @if rec.contacts.is_empty() {
-            p { "No contacts recorded." }
-        } @else {
-            table {
-                thead { tr {
-                    th scope="col" { "Order" }
-                    th scope="col" { "Name" }
-                    th scope="col" { "Relationship" }
-                    th scope="col" { "Phone" }
-                    th scope="col" { "Email" }
-                    th scope="col" { "Parental responsibility" }
-                } }
-                tbody {
-                    @for c in &rec.contacts {
-                        tr {
-                            td.num { (c.priority) }
-                            th scope="row" { (c.name) }
-                            td { (c.relationship) }
-                            td { @if let Some(ph) = &c.phone { a href=(format!("tel:{}", ph.replace(' ', ""))) { (ph) } } }
-                            td { @if let Some(e) = &c.email { a href=(format!("mailto:{e}")) { (e) } } }
-                            td { (if c.parental_responsibility { "Yes" } else { "No" }) }
+        @if !parent {
+            h2 #contacts { "Contacts" }
+            @if rec.contacts.is_empty() {
+                p { "No contacts recorded." }
+            } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "Order" }
+                        th scope="col" { "Name" }
+                        th scope="col" { "Relationship" }
+                        th scope="col" { "Phone" }
+                        th scope="col" { "Email" }
+                        th scope="col" { "Parental responsibility" }
+                    } }
+                    tbody {
+                        @for c in &rec.contacts {
+                            tr {
+                                td.num { (c.priority) }
+                                th scope="row" { (c.name) }
+                                td { (c.relationship) }
+                                td { @if let Some(ph) = &c.phone { a href=(format!("tel:{}", ph.replace(' ', ""))) { (ph) } } }
+                                td { @if let Some(e) = &c.email { a href=(format!("mailto:{e}")) { (e) } } }
+                                td { (if c.parental_responsibility { "Yes" } else { "No" }) }
+                            }
                         }
                     }
                 }

@@ -85,10 +85,60 @@ async fn a_parent_sees_their_child_and_no_other_pupil() {
     assert!(page.body.contains(&name(&d.child.pupil)));
     assert!(page.body.contains(&format!("href=\"/pupils/{upn}\"")));
 
+    // A mark of the child changed by the office.
+    {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let mark = store
+            .pupil_marks(school.id, d.child.id, rollcall_store::DateRange::all())
+            .unwrap()
+            .into_iter()
+            .find(|m| m.entry.code.text() != "I")
+            .unwrap();
+        let amend = rollcall_store::MarkChange::Amend {
+            pupil: d.child.id,
+            date: mark.date,
+            session: mark.session,
+            expected: mark.entry.clone(),
+            entry: rollcall_core::marks::MarkEntry {
+                code: rollcall_core::Code::parse_stored("I").unwrap(),
+                minutes_late: None,
+            },
+            reason: "Mother phoned".into(),
+            recorded: rollcall_core::marks::Recorded {
+                by: "Pat Green".into(),
+                role: "office".into(),
+                at: chrono::Utc::now(),
+            },
+        };
+        store.apply_marks(school.id, &[amend], &mut |_| {}).unwrap();
+    }
+
     let record = app.get(Some(&s), &format!("/pupils/{upn}")).await;
     assert_eq!(record.status, StatusCode::OK, "{}", record.body);
     assert!(record.body.contains(&upn) && record.body.contains(&name(&d.child.pupil)));
-    assert!(record.body.contains("Register this year") && record.body.contains("Contacts"));
+    assert!(record.body.contains("Register this year") && record.body.contains("Mother phoned"));
+    // The register and its changes, but not the school's casework, other people's contact
+    // details, or staff names.
+    for hidden in ["Alerts this year", ">Contacts<", "Pat Green"] {
+        assert!(!record.body.contains(hidden), "{hidden}");
+    }
+    assert!(record.body.contains("Office") && record.body.contains("contact the school office"));
+    let head = app.sign_in("head").await;
+    let staff_view = app.get(Some(&head), &format!("/pupils/{upn}")).await;
+    for shown in ["Alerts this year", ">Contacts<", "Pat Green"] {
+        assert!(staff_view.body.contains(shown), "{shown}");
+    }
+    let marks = app
+        .get(Some(&s), &format!("/api/v1/pupils/{upn}/marks"))
+        .await;
+    assert_eq!(marks.status, StatusCode::OK);
+    let marks: serde_json::Value = serde_json::from_str(&marks.body).unwrap();
+    assert!(marks["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["recorded_by"].is_null() && m["recorded_role"].is_string()));
 
     // Another pupil, on the register or not, is refused alike: the answer does not say which.
     let other = d.pupils.iter().find(|p| p.id != d.child.id).unwrap();
