@@ -775,15 +775,16 @@ impl Store for SqliteStore {
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
         let shared = Arc::clone(&self.shared);
         let _one_writer = lock(&shared.writer);
-        let existing: std::collections::HashMap<Upn, StoredPupil> = self
-            .pupils(school)?
-            .into_iter()
-            .map(|p| (p.pupil.upn.clone(), p))
-            .collect();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
+        // Read inside the transaction: no other program can change them before they are written.
+        let existing: std::collections::HashMap<Upn, StoredPupil> =
+            Self::query_pupils(&tx, "school_id = ?1 AND ?2 IS NULL", school, None)?
+                .into_iter()
+                .map(|p| (p.pupil.upn.clone(), p))
+                .collect();
         let mut saved = PupilsSaved::default();
         {
             let mut insert = tx
