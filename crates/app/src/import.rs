@@ -101,7 +101,8 @@ pub fn import_marks(
     let file = read_marks(&name, open_file(path)?).map_err(AppError::Input)?;
     let total = file.rows.len();
     progress("checking", 0, total);
-    let changes = plan_mark_changes(store, school.id, &name, &file.rows, actor)?;
+    let mut warnings = file.warnings;
+    let changes = plan_mark_changes(store, school.id, &name, &file.rows, actor, &mut warnings)?;
     let (new, amended) = changes.iter().fold((0, 0), |(n, a), c| match c {
         MarkChange::New { .. } => (n + 1, a),
         MarkChange::Amend { .. } => (n, a + 1),
@@ -115,18 +116,20 @@ pub fn import_marks(
             "marks: {new} added, {amended} amended, {} unchanged",
             total - new - amended
         ),
-        warnings: file.warnings,
+        warnings,
     })
 }
 
 /// Checks every row against the admission register, the calendar and the marks already stored,
-/// and turns the file into changes. Any problem refuses the whole file.
+/// and turns the file into changes. Any problem refuses the whole file; what is accepted but
+/// doubtful is added to `warnings`.
 pub fn plan_mark_changes(
     store: &mut dyn Store,
     school: SchoolId,
     file: &str,
     rows: &[MarkRow],
     actor: &Actor,
+    warnings: &mut Vec<InputError>,
 ) -> Result<Vec<MarkChange>> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -200,6 +203,11 @@ pub fn plan_mark_changes(
                 Ok(()) => {}
             }
         }
+        if let Some(why) = x_of_compulsory_school_age(&row.code, pupil, row.date) {
+            // Accepted, as files often carry history from another system, but the session
+            // is then not a possible one: said plainly.
+            warnings.push(err("code", why));
+        }
         let key = (pupil_id, row.date, row.session);
         if let Some(first) = seen.insert(key, row.line) {
             errors.push(err("session", format!("line {first} already gives a mark for {} {} {}; each pupil and session must appear once", row.upn, row.date, row.session)));
@@ -257,4 +265,22 @@ pub fn plan_mark_changes(
         } => (*date, *session, *pupil),
     });
     Ok(changes)
+}
+
+/// Why `X` does not fit this pupil on this date, when they are of compulsory school age then.
+pub fn x_of_compulsory_school_age(
+    code: &rollcall_core::Code,
+    pupil: &rollcall_core::Pupil,
+    date: Date,
+) -> Option<String> {
+    if code.base() != BaseCode::X {
+        return None;
+    }
+    let (start, end) = pupil.compulsory_school_age();
+    (start..=end).contains(&date).then(|| {
+        format!(
+            "'{}' is for a pupil not of compulsory school age, but this pupil is of compulsory school age on {date} ({start} to {end}); the session is not counted as possible",
+            code.text()
+        )
+    })
 }

@@ -519,6 +519,22 @@ fn wanted_entry(
                 "{name}: # records a planned closure; closures are kept in the school calendar"
             ))
         }
+        // A new X for a pupil of compulsory school age would take the session out of their
+        // possible sessions: refused here, where it is typed (an X already held stays).
+        BaseCode::X
+            if row
+                .mark
+                .as_ref()
+                .is_none_or(|m| m.entry.code.base() != base) =>
+        {
+            let (start, end) = row.pupil.compulsory_school_age();
+            if (start..=end).contains(&reg.date) {
+                return Err(format!(
+                    "{name}: X is for a pupil not of compulsory school age, and {} is of compulsory school age until {end}; choose the code for why they are not here",
+                    row.pupil.forename
+                ));
+            }
+        }
         _ => {}
     }
     let code = if matches!(base, BaseCode::PresentAm | BaseCode::PresentPm) {
@@ -1525,6 +1541,21 @@ mod tests {
         .unwrap()
         .remove(&id)
         .map(|m| m.entry)
+    }
+
+    /// X takes a session out of a pupil's possible sessions, so it is refused for a pupil of
+    /// compulsory school age (every pupil of year 7).
+    #[test]
+    fn x_is_refused_for_a_pupil_of_compulsory_school_age() {
+        let mut s = school();
+        let upn = s.upns[0].clone();
+        let err = take(&mut s, vec![input(&upn, "X", "")], "", "2025-07-08 08:45").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("X is for a pupil not of compulsory school age"),
+            "{err}"
+        );
+        assert_eq!(mark_of(&mut s, &upn, Session::Am), None);
     }
 
     #[test]

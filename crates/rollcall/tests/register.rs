@@ -635,7 +635,32 @@ fn pupils_update_and_compulsory_school_age(backend: Backend) {
     assert_eq!(rows.len(), 1);
 }
 
+/// `X` for a pupil of compulsory school age is imported with a warning that says why it is
+/// doubtful; for a pupil below that age it is simply imported.
+fn x_and_compulsory_school_age(backend: Backend) {
+    let db = school(backend, 1);
+    let young = pupil_row(2)
+        .replace("2011-10-", "2020-06-")
+        .replace(",8,8A,", ",R,RA,");
+    db.import_ok("pupils", "young.csv", &format!("{PUPILS_HEADER}{young}"));
+    let marks = format!(
+        "{MARKS_HEADER}{},2025-03-03,AM,X,,\n{},2025-03-03,AM,X,,\n",
+        upn(1),
+        upn(2)
+    );
+    let stderr = db.import_ok("marks", "x.csv", &marks);
+    assert!(
+        stderr.contains("line 2")
+            && stderr.contains("this pupil is of compulsory school age on 2025-03-03"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 3"), "{stderr}");
+    let rows = db.json(&["marks", "--from", "2025-03-03", "--to", "2025-03-03"]);
+    assert_eq!(rows.len(), 2, "both imported");
+}
+
 both!(
+    x_and_compulsory_school_age,
     statistics_worked_examples,
     every_code_of_codes_md,
     codes_by_date_and_sub_codes,
