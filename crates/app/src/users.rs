@@ -108,10 +108,11 @@ pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
     }
     let draft = UserDraft {
         username: username.to_owned(),
-        display_name: if new.display_name.trim().is_empty() {
-            username.to_owned()
-        } else {
-            new.display_name.trim().to_owned()
+        // No name given keeps a changed user's name; a new user is shown by their user name.
+        display_name: match (new.display_name.trim(), &existing) {
+            ("", Some(user)) => user.user.display_name.clone(),
+            ("", None) => username.to_owned(),
+            (name, _) => name.to_owned(),
         },
         role,
         school: new.school,

@@ -158,7 +158,7 @@ enum UserWhat {
         /// The role: administrator, headteacher, attendance_officer, head_of_year, form_tutor, office, governor or parent.
         #[arg(long)]
         role: String,
-        /// The name shown to people.
+        /// The name shown to people (a changed user keeps theirs when none is given).
         #[arg(long, default_value = "")]
         name: String,
         /// A head of year's year group (repeat for several).

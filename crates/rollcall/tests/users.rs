@@ -64,7 +64,7 @@ fn users(backend: Backend) {
     assert!(r.ok, "{}", r.stderr);
     assert!(db
         .ok(&["user", "list"])
-        .contains("alice,alice,attendance_officer,false"));
+        .contains("alice,Alice Head,attendance_officer,false"));
     let mut store = rollcall_app::open_store(&db.url).unwrap();
     let alice = store.user_by_name("alice").unwrap().unwrap();
     assert!(!alice.user.active);
