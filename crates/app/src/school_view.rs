@@ -811,7 +811,11 @@ pub struct Month {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GovernorFigures {
     pub year: Period,
+    /// Every pupil on roll: the school's own figure.
     pub whole: Guarded,
+    /// Pupils aged 5 to 15 on the 31 August before the year: the cohort national figures cover,
+    /// to set beside them.
+    pub national_cohort: Guarded,
     pub breakdowns: Vec<Breakdown>,
     pub months: Vec<Month>,
     /// The phase to compare with nationally: secondary when every pupil is in years 7 to 14,
@@ -936,6 +940,18 @@ pub fn governor_figures(
             .map(|(_, g)| *g)
             .unwrap_or_default(),
     );
+    let academic = rollcall_core::dates::academic_year(year.from);
+    let cohort: Vec<_> = stats
+        .iter()
+        .filter(|(p, _)| p.in_national_cohort(academic))
+        .cloned()
+        .collect();
+    let national_cohort = Guarded::of(
+        group_stats(&cohort, &[])
+            .first()
+            .map(|(_, g)| *g)
+            .unwrap_or_default(),
+    );
     let breakdowns = GOVERNOR_FIELDS
         .iter()
         .map(|&field| Breakdown {
@@ -957,6 +973,7 @@ pub fn governor_figures(
     Ok(GovernorFigures {
         year,
         whole,
+        national_cohort,
         breakdowns,
         months,
         phase,

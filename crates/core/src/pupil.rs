@@ -238,6 +238,19 @@ impl Pupil {
     pub fn compulsory_school_age(&self) -> (Date, Date) {
         compulsory_school_age(self.dob)
     }
+
+    /// Whether the pupil is in the cohort of national statistics for the academic year starting
+    /// in September of `year`: aged 5 to 15 on the 31 August before it (statistics.md).
+    pub fn in_national_cohort(&self, year: i32) -> bool {
+        in_national_cohort(self.dob, year)
+    }
+}
+
+/// Whether a child born on `dob` is aged 5 to 15 on 31 August of `year`, the day before the
+/// academic year starting that September: the cohort of national attendance statistics.
+pub fn in_national_cohort(dob: Date, year: i32) -> bool {
+    Date::from_ymd_opt(year, 8, 31)
+        .is_some_and(|day| birthday(dob, 5) <= day && birthday(dob, 16) > day)
 }
 
 /// The first and last day of compulsory school age for a child born on `dob` (statistics.md).
@@ -339,5 +352,15 @@ mod tests {
         assert_eq!(compulsory_school_age(d("2019-12-31")).0, d("2024-12-31"));
         // Born on 29 February: turns five on 1 March in a common year.
         assert_eq!(compulsory_school_age(d("2020-02-29")).0, d("2025-03-31"));
+    }
+
+    #[test]
+    fn the_national_cohort_is_aged_5_to_15_on_the_31_august_before_the_year() {
+        let d = |s| crate::parse_date(s).unwrap();
+        // 2024/25: aged 5 to 15 on 31 August 2024.
+        assert!(in_national_cohort(d("2019-08-31"), 2024), "5 that day");
+        assert!(!in_national_cohort(d("2019-09-01"), 2024), "4 that day");
+        assert!(in_national_cohort(d("2008-09-01"), 2024), "15 that day");
+        assert!(!in_national_cohort(d("2008-08-31"), 2024), "16 that day");
     }
 }

@@ -822,7 +822,8 @@ async fn governors_page(State(state): State<AppState>, p: Principal) -> Result<M
         table {
             caption {
                 "Attendance is present and approved educational activity as a share of possible sessions. "
-                "The school's figures cover every pupil on roll. England's figures are for "
+                "The school's own figures cover every pupil on roll. National figures cover pupils aged 5 to 15 on the 31 August before the year, "
+                "so the school's figures for that cohort are shown beside them. England's figures are for "
                 strong { "2025/26" } ", a different year from the school's " (year_name)
                 ": they show the national level for context, not a like-for-like comparison. "
                 "The national file gives no severe absence rate."
@@ -836,13 +837,18 @@ async fn governors_page(State(state): State<AppState>, p: Principal) -> Result<M
             } }
             tbody {
                 tr {
-                    th scope="row" { "This school" }
+                    th scope="row" { "This school, every pupil on roll" }
                     td { (year_name) " to date" }
                     (guarded_cells(&figures.whole, false))
                 }
+                tr {
+                    th scope="row" { "This school, pupils aged 5 to 15 (the national cohort)" }
+                    td { (year_name) " to date" }
+                    (guarded_cells(&figures.national_cohort, false))
+                }
                 @for n in &national {
                     tr {
-                        th scope="row" { "England, " (n.phase) }
+                        th scope="row" { "England, " (n.phase) ", pupils aged 5 to 15" }
                         td { (n.time_period) }
                         td.num { (pct(n.attendance_pct())) }
                         td.num { (n.pa_pct) "%" }
