@@ -394,8 +394,8 @@ pub fn register(
             r.pupil.upn.clone(),
         )
     };
-    rows.sort_by_key(order);
-    not_expected.sort_by_key(|(r, _)| order(r));
+    rows.sort_by_cached_key(order);
+    not_expected.sort_by_cached_key(|(r, _)| order(r));
     if rows.is_empty() {
         let why = match not_expected.first() {
             Some((_, why)) => {

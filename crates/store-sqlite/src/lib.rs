@@ -36,6 +36,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
 pub struct SqliteStore {
     conn: Connection,
     shared: Arc<Shared>,
+    /// Inside a read-only snapshot ([`Store::begin_read`]): what is kept in memory may be used.
+    snapshot: bool,
 }
 
 /// What every connection of this process to one database file shares.
@@ -157,7 +159,11 @@ impl SqliteStore {
              PRAGMA cache_size = -16384;",
         )
         .map_err(db_err)?;
-        let mut store = SqliteStore { conn, shared };
+        let mut store = SqliteStore {
+            conn,
+            shared,
+            snapshot: false,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -299,14 +305,14 @@ impl SqliteStore {
     /// generation says it is current; otherwise read, and kept. The generation is read before
     /// the data, so what is kept is never older than the generation it is kept under. A
     /// connection inside a transaction may see its own changes, not yet committed: it reads
-    /// without the cache.
+    /// without the cache, unless the transaction is a read-only snapshot.
     fn basis<T: Clone>(
         &self,
         get: impl Fn(&Basis) -> Option<T>,
         read: impl FnOnce(&Connection) -> Result<T>,
         keep: impl FnOnce(&mut Basis, T),
     ) -> Result<T> {
-        if !self.conn.is_autocommit() {
+        if !self.conn.is_autocommit() && !self.snapshot {
             return read(&self.conn);
         }
         let generation: i64 = self
@@ -580,6 +586,27 @@ impl Store for SqliteStore {
         "SQLite"
     }
 
+    fn begin_read(&mut self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            self.conn
+                .prepare_cached("BEGIN")
+                .and_then(|mut s| s.execute([]))
+                .map_err(db_err)?;
+            self.snapshot = true;
+        }
+        Ok(())
+    }
+
+    fn end_read(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.snapshot) && !self.conn.is_autocommit() {
+            self.conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]))
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     fn leave_housekeeping_to_background(&mut self) -> Result<()> {
         self.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0;")
@@ -736,8 +763,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredMark>> {
         // Only the school's own pupils: checked against its admission register (kept in memory)
         // rather than joined row by row.
-        let ours: std::collections::HashSet<PupilId> =
-            self.all_pupils(school)?.iter().map(|p| p.id).collect();
+        let asked: std::collections::HashSet<PupilId> = pupils.iter().copied().collect();
+        let ours: std::collections::HashSet<PupilId> = self
+            .all_pupils(school)?
+            .iter()
+            .map(|p| p.id)
+            .filter(|id| asked.contains(id))
+            .collect();
         let day = day(date);
         self.reading(|conn| {
             let mut stmt = conn

@@ -263,6 +263,17 @@ pub trait Store: Send {
         progress: Progress<'_>,
     ) -> Result<()>;
 
+    /// Starts a read-only snapshot: the reads until [`Store::end_read`] see one state of the
+    /// database and take its locks once, not once each. Nothing may be written inside one.
+    fn begin_read(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Ends the snapshot begun by [`Store::begin_read`].
+    fn end_read(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Applies several independent sets of changes, each all or none, and returns the outcome of
     /// each in order: one set refused (a conflict, a pupil not on roll) leaves the others to be
     /// written. A backend may write them in one transaction, which is what makes many registers

@@ -193,7 +193,7 @@ async fn get_register(
     let now = state.settings().clock.now();
     let who = p.clone();
     state
-        .with_store(move |store| {
+        .with_store_reading(move |store| {
             let school = who.school(&store.schools()?)?;
             let reg = registers::register(store, school, &form, date, session, now)
                 .map_err(register_error)?;
@@ -233,7 +233,7 @@ async fn post_register(
     let now = state.settings().clock.now();
     let who = p.clone();
     let mut plan = state
-        .with_store(move |store| {
+        .with_store_reading(move |store| {
             let school = who.school(&store.schools()?)?;
             may_take_form(&who, store, school, &form)?;
             let submission = RegisterSubmission {

@@ -880,7 +880,7 @@ async fn take(
     let (sub, action) = submission(&body);
     let (who, form2, sub2) = (p.clone(), form.clone(), sub.clone());
     let step = state
-        .with_store(move |store| {
+        .with_store_reading(move |store| {
             let (p, form, sub) = (who, form2, sub2);
             let school = school_of(&p, store)?;
             require_form(&p, store, school, &form)?;
@@ -930,7 +930,7 @@ async fn take(
         }
         Err(e) => {
             state
-                .with_store(move |store| {
+                .with_store_reading(move |store| {
                     refused(&p, store, school, &form, date, session, &sub, e, now)
                 })
                 .await

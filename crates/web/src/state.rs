@@ -263,6 +263,22 @@ impl AppState {
         &self.0.limiter
     }
 
+    /// [`AppState::with_store`] for work that only reads: one snapshot of the database, its
+    /// locks taken once (see [`Store::begin_read`]).
+    pub async fn with_store_reading<T, F>(&self, f: F) -> Result<T, WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, WebError> + Send + 'static,
+    {
+        self.with_store(move |store| {
+            store.begin_read()?;
+            let out = f(store);
+            store.end_read()?;
+            out
+        })
+        .await
+    }
+
     /// Runs `f` with a database connection on a thread where blocking is allowed.
     pub async fn with_store<T, F>(&self, f: F) -> Result<T, WebError>
     where
