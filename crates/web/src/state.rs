@@ -1,7 +1,8 @@
 //! What every request shares: a pool of database connections and the settings.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rollcall_store::{MarkChange, MarkGroup, SchoolId, Store, StoreError};
 
@@ -103,8 +104,37 @@ struct Inner {
     workers: tokio::sync::Semaphore,
     /// Registers to write, to the thread that writes them together.
     marks: mpsc::Sender<MarkJob>,
+    activity: Arc<Activity>,
     settings: Settings,
     limiter: Mutex<SignInLimiter>,
+}
+
+/// When registers were last written, so that housekeeping keeps out of a burst of them.
+struct Activity {
+    start: Instant,
+    /// Milliseconds from `start` to the end of the last batch of registers.
+    last: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+        }
+    }
+
+    fn note(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(ms, Ordering::Relaxed);
+    }
+
+    /// How long since registers were last written.
+    fn quiet_for(&self) -> Duration {
+        self.start
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.last.load(Ordering::Relaxed)))
+    }
 }
 
 /// A register's changes waiting to be written, and where to say how it went.
@@ -121,7 +151,7 @@ const MAX_GROUP: usize = 256;
 /// commit): sixty tutors submitting at the same moment cost one commit instead of sixty commits
 /// in a queue. Each register still stands or falls alone ([`Store::apply_mark_groups`]). The
 /// thread ends when the application is dropped.
-fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>) {
+fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>, activity: Arc<Activity>) {
     std::thread::spawn(move || {
         let mut store: Option<Box<dyn Store>> = None;
         while let Ok(first) = jobs.recv() {
@@ -166,6 +196,7 @@ fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>) {
             }))
             .unwrap_or_else(|_| Err(StoreError::Database("the register writer failed".into())));
             drop(groups);
+            activity.note();
             match written {
                 Ok(outcomes) => {
                     for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -195,14 +226,16 @@ impl AppState {
     pub fn new(pool: StorePool, settings: Settings) -> AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let (marks, jobs) = mpsc::channel();
+        let activity = Arc::new(Activity::new());
         let inner = Arc::new(Inner {
             pool,
             workers: tokio::sync::Semaphore::new(cores),
             marks,
+            activity: Arc::clone(&activity),
             settings,
             limiter: Mutex::new(SignInLimiter::default()),
         });
-        spawn_mark_writer(Arc::downgrade(&inner), jobs);
+        spawn_mark_writer(Arc::downgrade(&inner), jobs, activity);
         AppState(inner)
     }
 
@@ -243,10 +276,20 @@ impl AppState {
         pool.give_back(first);
         let state = AppState::new(pool, settings);
         let weak = Arc::downgrade(&state.0);
+        let activity = Arc::clone(&state.0.activity);
         std::thread::spawn(move || {
-            // Until the application is dropped.
+            // Every half second, but not while registers are being written (a checkpoint copies
+            // pages and flushes them to disk, which would slow a burst of registers at 8:50),
+            // unless it has waited ten seconds. Until the application is dropped.
+            let mut last = Instant::now();
             while weak.upgrade().is_some() {
-                std::thread::sleep(Duration::from_millis(500));
+                std::thread::sleep(Duration::from_millis(100));
+                let due = last.elapsed() >= Duration::from_millis(500);
+                let quiet = activity.quiet_for() >= Duration::from_millis(300);
+                if !due || (!quiet && last.elapsed() < Duration::from_secs(10)) {
+                    continue;
+                }
+                last = Instant::now();
                 if let Err(e) = keeper.housekeeping() {
                     eprintln!("warning: database housekeeping failed: {e}");
                 }
