@@ -586,6 +586,10 @@ impl Store for SqliteStore {
         "SQLite"
     }
 
+    fn reads_are_local(&self) -> bool {
+        true
+    }
+
     fn begin_read(&mut self) -> Result<()> {
         if self.conn.is_autocommit() {
             self.conn

@@ -263,6 +263,12 @@ pub trait Store: Send {
         progress: Progress<'_>,
     ) -> Result<()>;
 
+    /// Whether a short read is answered from this machine's memory and disk, quickly enough to
+    /// run where blocking is not expected (an embedded database), rather than over a network.
+    fn reads_are_local(&self) -> bool {
+        false
+    }
+
     /// Starts a read-only snapshot: the reads until [`Store::end_read`] see one state of the
     /// database and take its locks once, not once each. Nothing may be written inside one.
     fn begin_read(&mut self) -> Result<()> {

@@ -149,27 +149,49 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Princip
     };
     let hash = token_hash(&token);
     let idle = chrono::Duration::from_std(state.settings().idle_timeout).unwrap_or_default();
-    state
-        .with_store(move |store| {
-            let Some(session) = store.session(&hash)? else {
-                return Ok(None);
+    let now = Utc::now();
+    // Reading the session and its user is short; writing (ending a session, noting activity at
+    // most once a minute) may wait for the writer, so it goes to a blocking thread.
+    let key = hash.clone();
+    let found = state
+        .with_store_short_read(move |store| {
+            let Some(session) = store.session(&key)? else {
+                return Ok(Found::Nothing);
             };
-            let now = Utc::now();
             if now >= session.expires_at || now - session.last_seen_at >= idle {
-                store.end_session(&hash)?;
-                return Ok(None);
+                return Ok(Found::Ended);
             }
             let Some(user) = store.user(session.user)?.filter(|u| u.user.active) else {
-                store.end_session(&hash)?;
-                return Ok(None);
+                return Ok(Found::Ended);
             };
-            // Note activity at most once a minute: each note is a write.
-            if now - session.last_seen_at > chrono::Duration::seconds(60) {
-                store.touch_session(&hash, now)?;
-            }
-            Ok(Some(Principal { user, session }))
+            Ok(Found::Active(Box::new(Principal { user, session })))
         })
-        .await
+        .await?;
+    match found {
+        Found::Nothing => Ok(None),
+        Found::Ended => {
+            state
+                .with_store(move |store| Ok(store.end_session(&hash)?))
+                .await?;
+            Ok(None)
+        }
+        Found::Active(p) => {
+            if now - p.session.last_seen_at > chrono::Duration::seconds(60) {
+                state
+                    .with_store(move |store| Ok(store.touch_session(&hash, now)?))
+                    .await?;
+            }
+            Ok(Some(*p))
+        }
+    }
+}
+
+/// What a session cookie leads to.
+enum Found {
+    Nothing,
+    /// A session that has expired, or whose user may no longer sign in: to be ended.
+    Ended,
+    Active(Box<Principal>),
 }
 
 /// Resolves the user, checks CSRF tokens on changes, and adds security headers.

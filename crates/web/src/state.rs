@@ -89,6 +89,11 @@ impl StorePool {
         }
     }
 
+    /// A connection already open, if one is idle.
+    fn take_idle(&self) -> Option<Box<dyn Store>> {
+        self.idle.lock().ok().and_then(|mut v| v.pop())
+    }
+
     fn give_back(&self, store: Box<dyn Store>) {
         if let Ok(mut v) = self.idle.lock() {
             if v.len() < 32 {
@@ -304,6 +309,27 @@ impl AppState {
 
     pub(crate) fn limiter(&self) -> &Mutex<SignInLimiter> {
         &self.0.limiter
+    }
+
+    /// Runs a short read on the calling thread when the database answers locally (SQLite) and a
+    /// connection is open and idle, saving the hand-off to a blocking thread; otherwise as
+    /// [`AppState::with_store`]. `f` must
+    /// only read, and only a little: it may run on the async runtime's own thread.
+    pub async fn with_store_short_read<T, F>(&self, f: F) -> Result<T, WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, WebError> + Send + 'static,
+    {
+        // Only on a connection already open: opening one is not short.
+        if let Some(mut store) = self.0.pool.take_idle() {
+            if store.reads_are_local() {
+                let out = f(store.as_mut());
+                self.0.pool.give_back(store);
+                return out;
+            }
+            self.0.pool.give_back(store);
+        }
+        self.with_store(f).await
     }
 
     /// [`AppState::with_store`] for work that only reads: one snapshot of the database, its
