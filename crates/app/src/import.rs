@@ -276,8 +276,8 @@ pub fn x_of_compulsory_school_age(
     if code.base() != BaseCode::X {
         return None;
     }
-    let (start, end) = pupil.compulsory_school_age();
-    (start..=end).contains(&date).then(|| {
+    pupil.of_compulsory_school_age_on(date).then(|| {
+        let (start, end) = pupil.compulsory_school_age();
         format!(
             "'{}' is for a pupil not of compulsory school age, but this pupil is of compulsory school age on {date} ({start} to {end}); the session is not counted as possible",
             code.text()

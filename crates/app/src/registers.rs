@@ -525,15 +525,14 @@ fn wanted_entry(
             if row
                 .mark
                 .as_ref()
-                .is_none_or(|m| m.entry.code.base() != base) =>
+                .is_none_or(|m| m.entry.code.base() != base)
+                && row.pupil.of_compulsory_school_age_on(reg.date) =>
         {
-            let (start, end) = row.pupil.compulsory_school_age();
-            if (start..=end).contains(&reg.date) {
-                return Err(format!(
-                    "{name}: X is for a pupil not of compulsory school age, and {} is of compulsory school age until {end}; choose the code for why they are not here",
-                    row.pupil.forename
-                ));
-            }
+            let (_, end) = row.pupil.compulsory_school_age();
+            return Err(format!(
+                "{name}: X is for a pupil not of compulsory school age, and {} is of compulsory school age until {end}; choose the code for why they are not here",
+                row.pupil.forename
+            ));
         }
         _ => {}
     }
@@ -614,11 +613,7 @@ pub fn take_register(
     now: NaiveDateTime,
 ) -> Result<TakeOutcome> {
     let plan = plan_register(store, school, form, date, session, submission, actor, now)?;
-    let written = if plan.changes.is_empty() {
-        Ok(())
-    } else {
-        store.apply_marks(school, &plan.changes, &mut |_| {})
-    };
+    let written = write(store, school, &plan.changes);
     plan.finish(written)
 }
 
@@ -636,11 +631,7 @@ pub struct RegisterPlan {
 impl RegisterPlan {
     /// The outcome, once the store has written [`RegisterPlan::changes`] (or refused them).
     pub fn finish(self, written: std::result::Result<(), StoreError>) -> Result<TakeOutcome> {
-        match written {
-            Ok(()) => Ok(self.outcome),
-            Err(StoreError::Conflict(_)) => Err(concurrent_change()),
-            Err(e) => Err(e.into()),
-        }
+        written_as_register(written).map(|()| self.outcome)
     }
 }
 
@@ -785,10 +776,24 @@ pub fn plan_for(
 
 /// Writes changes, turning a conflict in the store into the register's own message.
 fn apply(store: &mut dyn Store, school: SchoolId, changes: &[MarkChange]) -> Result<()> {
+    written_as_register(write(store, school, changes))
+}
+
+/// Writes changes, if there are any, as the store says.
+fn write(
+    store: &mut dyn Store,
+    school: SchoolId,
+    changes: &[MarkChange],
+) -> std::result::Result<(), StoreError> {
     if changes.is_empty() {
         return Ok(());
     }
-    match store.apply_marks(school, changes, &mut |_| {}) {
+    store.apply_marks(school, changes, &mut |_| {})
+}
+
+/// The store's answer to a write, with a conflict in the register's own words.
+fn written_as_register(written: std::result::Result<(), StoreError>) -> Result<()> {
+    match written {
         Err(StoreError::Conflict(_)) => Err(concurrent_change()),
         other => Ok(other?),
     }

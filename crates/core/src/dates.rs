@@ -79,12 +79,17 @@ pub fn academic_year(date: Date) -> i32 {
 
 /// The first day of the academic year starting in September of `year`.
 pub fn academic_year_start(year: i32) -> Date {
-    Date::from_ymd_opt(year, 9, 1).expect("1 September exists in every year")
+    // Every year has a 1 September; beyond the dates chrono can hold, the last one it can.
+    Date::from_ymd_opt(year, 9, 1).unwrap_or(if year < 0 { Date::MIN } else { Date::MAX })
 }
 
 /// The last day of the academic year starting in September of `year`.
 pub fn academic_year_end(year: i32) -> Date {
-    Date::from_ymd_opt(year + 1, 8, 31).expect("31 August exists in every year")
+    Date::from_ymd_opt(year.saturating_add(1), 8, 31).unwrap_or(if year < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
 }
 
 /// True on Monday to Friday.

@@ -239,6 +239,12 @@ impl Pupil {
         compulsory_school_age(self.dob)
     }
 
+    /// Whether the pupil is of compulsory school age on `date`.
+    pub fn of_compulsory_school_age_on(&self, date: Date) -> bool {
+        let (start, end) = self.compulsory_school_age();
+        (start..=end).contains(&date)
+    }
+
     /// Whether the pupil is in the cohort of national statistics for the academic year starting
     /// in September of `year`: aged 5 to 15 on the 31 August before it (statistics.md).
     pub fn in_national_cohort(&self, year: i32) -> bool {

@@ -510,6 +510,24 @@ impl SqliteStore {
     }
 }
 
+/// A mark from its stored columns.
+fn stored_mark(
+    pupil: PupilId,
+    date: Date,
+    session: &str,
+    code: &str,
+    minutes_late: Option<u32>,
+    rec: (String, String, String),
+) -> Result<StoredMark> {
+    Ok(StoredMark {
+        pupil,
+        date,
+        session: session_of(session)?,
+        entry: entry(code, minutes_late)?,
+        recorded: recorded(rec)?,
+    })
+}
+
 pub(crate) fn recorded((by, role, at): (String, String, String)) -> Result<Recorded> {
     Ok(Recorded {
         by,
@@ -906,13 +924,14 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (pupil, date, session, code, minutes_late, rec) = row.map_err(db_err)?;
-            out.push(StoredMark {
+            out.push(stored_mark(
                 pupil,
                 date,
-                session: session_of(&session)?,
-                entry: entry(&code, minutes_late)?,
-                recorded: recorded(rec)?,
-            });
+                &session,
+                &code,
+                minutes_late,
+                rec,
+            )?);
         }
         Ok(out)
     }
@@ -949,13 +968,14 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (date, session, code, minutes_late, rec) = row.map_err(db_err)?;
-            out.push(StoredMark {
+            out.push(stored_mark(
                 pupil,
                 date,
-                session: session_of(&session)?,
-                entry: entry(&code, minutes_late)?,
-                recorded: recorded(rec)?,
-            });
+                &session,
+                &code,
+                minutes_late,
+                rec,
+            )?);
         }
         Ok(out)
     }

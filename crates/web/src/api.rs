@@ -268,13 +268,9 @@ async fn post_register(
         })
         .await?;
     // Written together with any other register submitted at the same moment.
-    let written = if plan.changes.is_empty() {
-        Ok(())
-    } else {
-        state
-            .write_marks(plan.school, std::mem::take(&mut plan.changes))
-            .await?
-    };
+    let written = state
+        .write_marks(plan.school, std::mem::take(&mut plan.changes))
+        .await?;
     let out = plan.finish(written).map_err(register_error)?;
     Ok(Json(json!({
         "new": out.new,

@@ -910,13 +910,9 @@ async fn take(
         Err(page) => return Ok(page),
     };
     // Written together with any other register submitted at the same moment.
-    let written = if plan.changes.is_empty() {
-        Ok(())
-    } else {
-        state
-            .write_marks(plan.school, std::mem::take(&mut plan.changes))
-            .await?
-    };
+    let written = state
+        .write_marks(plan.school, std::mem::take(&mut plan.changes))
+        .await?;
     let school = plan.school;
     match plan.finish(written) {
         Ok(out) => {

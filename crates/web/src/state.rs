@@ -174,12 +174,7 @@ fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>, activity
                 match inner.pool.take() {
                     Ok(s) => store = Some(s),
                     Err(e) => {
-                        let message = e.to_string();
-                        for job in batch {
-                            let _ = job
-                                .done
-                                .send(Err(StoreError::Database(message.clone().into())));
-                        }
+                        fail_all(batch, &e.to_string());
                         continue;
                     }
                 }
@@ -211,17 +206,21 @@ fn spawn_mark_writer(inner: Weak<Inner>, jobs: mpsc::Receiver<MarkJob>, activity
                 Err(e) => {
                     // Nothing was written. The connection may be broken: the next batch opens
                     // another.
-                    let message = e.to_string();
-                    for job in batch {
-                        let _ = job
-                            .done
-                            .send(Err(StoreError::Database(message.clone().into())));
-                    }
+                    fail_all(batch, &e.to_string());
                     store = None;
                 }
             }
         }
     });
+}
+
+/// Answers every register of a batch with the same error: none of them was written.
+fn fail_all(batch: Vec<MarkJob>, message: &str) {
+    for job in batch {
+        let _ = job
+            .done
+            .send(Err(StoreError::Database(message.to_owned().into())));
+    }
 }
 
 #[derive(Clone)]
@@ -244,13 +243,16 @@ impl AppState {
         AppState(inner)
     }
 
-    /// Writes a register's changes, together with any other registers being written at the same
-    /// moment. The store's refusal (a conflict, a pupil not on roll) is this register's alone.
+    /// Writes a register's changes (if any), together with any other registers being written at
+    /// the same moment. The store's refusal (a conflict, a pupil not on roll) is this register's alone.
     pub async fn write_marks(
         &self,
         school: SchoolId,
         changes: Vec<MarkChange>,
     ) -> Result<Result<(), StoreError>, WebError> {
+        if changes.is_empty() {
+            return Ok(Ok(()));
+        }
         let (done, outcome) = tokio::sync::oneshot::channel();
         let job = MarkJob {
             school,
