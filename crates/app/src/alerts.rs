@@ -7,7 +7,7 @@ use chrono::Utc;
 use rollcall_core::marks::{MarkFact, Recorded};
 use rollcall_core::Date;
 use rollcall_rules::{evaluate, Finding, Policy, PupilRecord, Rule};
-use rollcall_store::{DateRange, School, SchoolId, Store, StoredPolicy};
+use rollcall_store::{DateRange, PupilId, School, SchoolId, Store, StoredPolicy};
 use serde_json::json;
 
 use crate::error::{AppError, Result};
@@ -100,7 +100,7 @@ pub fn save_policy(
     }
     let recorded = Recorded {
         by: actor.name.clone(),
-        role: actor.role.clone(),
+        role: actor.role.title().to_owned(),
         at: Utc::now(),
     };
     Ok(store.save_policy(school.map(|s| s.id), &text, &recorded)?)
@@ -145,7 +145,7 @@ pub fn alerts(
         },
     )?;
     facts.sort_unstable_by_key(|f| (f.pupil, f.fact.date, f.fact.session));
-    let mut by_pupil: HashMap<i64, Vec<MarkFact>> = HashMap::new();
+    let mut by_pupil: HashMap<PupilId, Vec<MarkFact>> = HashMap::new();
     for f in facts {
         by_pupil.entry(f.pupil).or_default().push(f.fact);
     }

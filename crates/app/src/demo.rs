@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use rollcall_core::Role;
 use rollcall_demo::{generate, DemoOptions};
 use rollcall_store::Store;
 
@@ -35,14 +36,8 @@ pub fn build_demo(
     let mut outcomes = vec![import_calendar(store, &dir.join("calendar.toml"))?];
     let school = resolve_school(store, Some("140123"))?;
     outcomes.push(import_pupils(store, &school, &dir.join("pupils.csv"))?);
-    let office = Actor {
-        name: "Demo office".into(),
-        role: "office".into(),
-    };
-    let officer = Actor {
-        name: "Demo attendance officer".into(),
-        role: "attendance officer".into(),
-    };
+    let office = Actor::command_line("Demo office", Role::Office);
+    let officer = Actor::command_line("Demo attendance officer", Role::AttendanceOfficer);
     for (name, text, actor) in [
         ("marks.csv", &demo.marks_csv, &office),
         ("amendments.csv", &demo.amendments_csv, &officer),

@@ -156,7 +156,7 @@ pub fn plan_mark_changes(
 
     let recorded = Recorded {
         by: actor.name.clone(),
-        role: actor.role.clone(),
+        role: actor.role.title().to_owned(),
         at: Utc::now(),
     };
     let mut errors = Vec::new();

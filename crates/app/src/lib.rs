@@ -5,6 +5,7 @@
 //! figures in `rollcall-core` over marks loaded from the store ([`reports`]); it builds the demo
 //! school ([`demo`]). It knows CSV, TOML and JSON; it knows nothing of HTTP or the terminal.
 
+pub mod access;
 pub mod alerts;
 pub mod calling;
 pub mod demo;
@@ -19,13 +20,7 @@ pub mod school_view;
 pub mod table;
 pub mod users;
 
+pub use access::{Actor, Reach};
 pub use error::{AppError, InputError};
 pub use open::open_store;
 pub use school::resolve_school;
-
-/// Who is making a change, for the register's audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub name: String,
-    pub role: String,
-}

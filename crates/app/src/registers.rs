@@ -286,13 +286,7 @@ pub fn parse_session(text: &str) -> Result<Session> {
 
 /// The entry in the audit trail for a change made now by `actor`.
 pub fn recorded_now(actor: &Actor, now: NaiveDateTime) -> Recorded {
-    // The clock reads school time in England; the register keeps instants.
-    let at = rollcall_core::dates::instant_of_school_time(now);
-    Recorded {
-        by: actor.name.clone(),
-        role: actor.role.clone(),
-        at,
-    }
+    actor.recorded_at(now)
 }
 
 /// A short, stable hash (64-bit FNV-1a) of the register's marks, as hex.
@@ -1405,7 +1399,7 @@ fn first_reason(calendar: &Calendar, pupil: &Pupil, sessions: &[(Date, Session)]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rollcall_core::HalfTerm;
+    use rollcall_core::{HalfTerm, Role};
     use rollcall_store::SchoolDetails;
 
     fn d(s: &str) -> Date {
@@ -1488,10 +1482,7 @@ mod tests {
     }
 
     fn tutor() -> Actor {
-        Actor {
-            name: "Jo Smith".into(),
-            role: "form tutor".into(),
-        }
+        Actor::command_line("Jo Smith", Role::FormTutor)
     }
 
     fn input(upn: &str, code: &str, arrival: &str) -> MarkInput {
@@ -1782,10 +1773,7 @@ mod tests {
     fn late_sign_in_gives_l_or_u_and_replaces_only_n() {
         let mut s = school();
         let (a, b) = (s.upns[0].clone(), s.upns[1].clone());
-        let office = Actor {
-            name: "Pat Green".into(),
-            role: "office".into(),
-        };
+        let office = Actor::command_line("Pat Green", Role::Office);
         let date = d("2025-07-08");
         let now = at("2025-07-08 10:00");
         let l = sign_in_late(s.store.as_mut(), s.id, &a, date, t("09:05"), &office, now).unwrap();
@@ -1897,10 +1885,7 @@ mod tests {
     fn a_call_marks_each_school_session_and_leaves_present_marks() {
         let mut s = school();
         let a = s.upns[0].clone();
-        let office = Actor {
-            name: "Pat Green".into(),
-            role: "office".into(),
-        };
+        let office = Actor::command_line("Pat Green", Role::Office);
         let now = at("2025-07-08 08:30");
         take(&mut s, vec![input(&a, "/", "")], "", "2025-07-08 08:45").unwrap();
         let call = CallReport {

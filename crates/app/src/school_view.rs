@@ -19,7 +19,7 @@ use rollcall_core::{
 };
 use rollcall_rules::{Finding, Rule};
 use rollcall_store::{
-    Contact, DateRange, PupilMarkFact, School, Store, StoredAmendment, StoredPupil,
+    Contact, DateRange, PupilId, PupilMarkFact, School, Store, StoredAmendment, StoredPupil,
 };
 
 use crate::alerts::{alerts, AlertQuery};
@@ -306,12 +306,12 @@ fn settle_today(
     if open.is_empty() || !period.contains(today) {
         return;
     }
-    let marked: std::collections::HashSet<(i64, Session)> = facts
+    let marked: std::collections::HashSet<(PupilId, Session)> = facts
         .iter()
         .filter(|f| f.fact.date == today)
         .map(|f| (f.pupil, f.fact.session))
         .collect();
-    let ids: HashMap<&str, i64> = pupils
+    let ids: HashMap<&str, PupilId> = pupils
         .iter()
         .map(|p| (p.pupil.upn.as_str(), p.id))
         .collect();
@@ -516,7 +516,7 @@ pub fn overview(
     settle_today(&calendar, school, now, &pupils, &all, week, &mut week_stats);
 
     // Today: each pupil's mark for each session, if the session is one of theirs.
-    let todays: HashMap<(i64, Session), BaseCode> = all
+    let todays: HashMap<(PupilId, Session), BaseCode> = all
         .iter()
         .filter(|f| f.fact.date == today)
         .map(|f| ((f.pupil, f.fact.session), f.fact.code))

@@ -20,6 +20,7 @@ use rollcall_app::alerts::{alerts, AlertQuery};
 use rollcall_app::import::{import_calendar, import_marks, import_pupils};
 use rollcall_app::reports::{compute_pupil_stats, pupil_stats};
 use rollcall_app::{open_store, resolve_school, Actor};
+use rollcall_core::Role;
 use rollcall_store::{DateRange, Store};
 
 const RUNS: usize = 7;
@@ -139,10 +140,7 @@ fn main() {
     let rows = demo.marks_csv.lines().count() - 1;
     println!("Demo school: 1,000 pupils, {rows} marks (seed 2024)\n");
 
-    let actor = Actor {
-        name: "bench".into(),
-        role: "bench".into(),
-    };
+    let actor = Actor::command_line("bench", Role::Administrator);
     let mut ours = Vec::new();
     let mut peer = Vec::new();
     for run in 0..RUNS {

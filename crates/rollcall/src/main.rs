@@ -17,7 +17,7 @@ use rollcall_app::reports::{
 };
 use rollcall_app::table::{Format, Table};
 use rollcall_app::{open_store, resolve_school, Actor, AppError};
-use rollcall_core::{parse_date, Date};
+use rollcall_core::{parse_date, Date, Role};
 use rollcall_rules::Rule;
 
 #[derive(Parser)]
@@ -129,9 +129,9 @@ enum ImportWhat {
         /// Who is recording these marks, for the audit trail.
         #[arg(long, default_value = "rollcall import", value_name = "NAME")]
         recorded_by: String,
-        /// Their role.
-        #[arg(long, default_value = "administrator", value_name = "ROLE")]
-        role: String,
+        /// Their role (administrator, headteacher, attendance_officer, head_of_year, form_tutor or office).
+        #[arg(long, default_value = "administrator", value_name = "ROLE", value_parser = role_arg)]
+        role: Role,
     },
 }
 
@@ -189,9 +189,9 @@ enum PolicyWhat {
         /// Who is saving it, for the record.
         #[arg(long, default_value = "rollcall policy", value_name = "NAME")]
         recorded_by: String,
-        /// Their role.
-        #[arg(long, default_value = "administrator", value_name = "ROLE")]
-        role: String,
+        /// Their role (administrator, headteacher, attendance_officer, head_of_year, form_tutor or office).
+        #[arg(long, default_value = "administrator", value_name = "ROLE", value_parser = role_arg)]
+        role: Role,
     },
     /// Show the policy in force and the files that make it.
     Show,
@@ -258,6 +258,10 @@ fn date_arg(s: &str) -> Result<Date, String> {
     parse_date(s).ok_or_else(|| format!("'{s}' is not a date; expected YYYY-MM-DD"))
 }
 
+fn role_arg(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
 fn rule_arg(s: &str) -> Result<Rule, String> {
     Rule::from_name(s).ok_or_else(|| {
         let names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
@@ -313,10 +317,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     role,
                 } => {
                     let s = resolve_school(store.as_mut(), school)?;
-                    let actor = Actor {
-                        name: recorded_by,
-                        role,
-                    };
+                    let actor = Actor::command_line(recorded_by, role);
                     let mut bar = Progress::new();
                     let outcome = import_marks(
                         store.as_mut(),
@@ -421,10 +422,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     } else {
                         Some(resolve_school(store.as_mut(), school)?)
                     };
-                    let actor = Actor {
-                        name: recorded_by,
-                        role,
-                    };
+                    let actor = Actor::command_line(recorded_by, role);
                     let version = save_policy(store.as_mut(), s.as_ref(), &file, &actor)?;
                     let whose = s.map_or_else(
                         || "the defaults for every school".to_owned(),

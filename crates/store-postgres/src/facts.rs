@@ -10,7 +10,7 @@ use std::io::{self, BufRead, Read};
 
 use rollcall_core::marks::MarkFact;
 use rollcall_core::{BaseCode, Date, Session};
-use rollcall_store::{stored_code, PupilMarkFact, Result, StoreError};
+use rollcall_store::{stored_code, PupilId, PupilMarkFact, Result, StoreError};
 
 use chrono::Datelike;
 
@@ -124,7 +124,7 @@ pub(crate) fn read(input: impl BufRead) -> Result<Vec<PupilMarkFact>> {
             COLUMNS => {}
             n => return Err(corrupt(&format!("a row of {n} columns, not {COLUMNS}"))),
         }
-        let pupil = i64::from_be_bytes(r.field("pupil_id")?);
+        let pupil = PupilId(i64::from_be_bytes(r.field("pupil_id")?));
         let days = i32::from_be_bytes(r.field("date")?);
         let date = epoch
             .checked_add(days)
@@ -185,7 +185,7 @@ mod tests {
             facts,
             [
                 PupilMarkFact {
-                    pupil: 7,
+                    pupil: PupilId(7),
                     fact: MarkFact {
                         date: d("2000-01-01"),
                         session: Session::Am,
@@ -193,7 +193,7 @@ mod tests {
                     }
                 },
                 PupilMarkFact {
-                    pupil: 8,
+                    pupil: PupilId(8),
                     fact: MarkFact {
                         date: d("2024-09-04"),
                         session: Session::Pm,
@@ -201,7 +201,7 @@ mod tests {
                     }
                 },
                 PupilMarkFact {
-                    pupil: 9,
+                    pupil: PupilId(9),
                     fact: MarkFact {
                         date: d("1999-12-31"),
                         session: Session::Pm,

@@ -497,14 +497,15 @@ impl Store for PostgresStore {
             match existing.get_mut(pupil.upn.as_str()) {
                 Some((_, stored)) if stored == pupil => saved.unchanged += 1,
                 Some((id, stored)) => {
-                    write_pupil(&mut tx, &update, *id, pupil)?;
+                    write_pupil(&mut tx, &update, id.get(), pupil)?;
                     *stored = pupil.clone();
                     saved.updated += 1;
                 }
                 None => {
-                    let row = write_pupil(&mut tx, &insert, school, pupil)?.ok_or_else(|| {
-                        StoreError::Corrupt("the new pupil's id did not come back".into())
-                    })?;
+                    let row =
+                        write_pupil(&mut tx, &insert, school.get(), pupil)?.ok_or_else(|| {
+                            StoreError::Corrupt("the new pupil's id did not come back".into())
+                        })?;
                     existing.insert(
                         pupil.upn.as_str().to_owned(),
                         (col(&row, 0)?, pupil.clone()),

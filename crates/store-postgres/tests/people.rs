@@ -9,7 +9,7 @@ use rollcall_core::marks::{MarkEntry, Recorded};
 use rollcall_core::{Calendar, HalfTerm, Pupil, RegisterTimes, Role, Sen, Session, Sex, YearGroup};
 use rollcall_store::{
     AbsenceReport, Contact, DateRange, MarkChange, PupilId, SchoolDetails, SchoolId, SignInSession,
-    Store, StoreError, StoredAbsenceReport, UserDraft,
+    Store, StoreError, StoredAbsenceReport, UserDraft, UserId,
 };
 use rollcall_store_postgres::PostgresStore;
 
@@ -164,7 +164,7 @@ fn a_user_and_their_reach_round_trip_sorted() {
     assert_eq!(store.users(None).unwrap(), std::slice::from_ref(&read));
     assert_eq!(store.users(Some(id)).unwrap(), [read]);
 
-    assert_eq!(store.user(user_id + 1000).unwrap(), None);
+    assert_eq!(store.user(UserId(user_id.0 + 1000)).unwrap(), None);
     assert_eq!(store.user_by_name("nobody").unwrap(), None);
     assert_eq!(store.user_by_name("ms.hea").unwrap(), None);
 
@@ -225,11 +225,15 @@ fn user_names_are_unique_in_any_case_and_saving_again_updates_everything() {
 
     // A user of an unknown school, or with an unknown child, is refused and not saved.
     let err = store
-        .save_user(&draft("ghost", Role::Office, Some(oak + elm + 100)))
+        .save_user(&draft(
+            "ghost",
+            Role::Office,
+            Some(SchoolId(oak.0 + elm.0 + 100)),
+        ))
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     let mut orphan = draft("JSMITH", Role::Parent, Some(oak));
-    orphan.children = vec![p[0], 999_999];
+    orphan.children = vec![p[0], PupilId(999_999)];
     let err = store.save_user(&orphan).unwrap_err();
     let StoreError::NotFound(message) = err else {
         panic!("{err}")
@@ -295,7 +299,7 @@ fn a_schools_users_include_trust_wide_ones_and_no_other_schools() {
         ["Elm-Head", "oak-head", "Oak-Office", "trust-officer"]
     );
     assert!(matches!(
-        store.users(Some(oak + elm + 100)),
+        store.users(Some(SchoolId(oak.0 + elm.0 + 100))),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -327,7 +331,7 @@ fn what_the_store_did_not_write_is_reported_as_corrupt() {
     ));
 }
 
-fn sign_in(token_hash: &str, user: i64) -> SignInSession {
+fn sign_in(token_hash: &str, user: UserId) -> SignInSession {
     SignInSession {
         token_hash: token_hash.into(),
         user,
@@ -376,7 +380,7 @@ fn sessions_are_created_read_touched_and_ended() {
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.create_session(&sign_in("hash-four", user + 100)),
+        store.create_session(&sign_in("hash-four", UserId(user.0 + 100))),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -492,12 +496,15 @@ fn contacts_are_replaced_per_pupil_and_read_in_priority_order() {
     // Reading through another school sees nothing of this one's pupils.
     assert!(store.contacts(elm, p[0]).unwrap().is_empty());
     assert!(matches!(
-        store.save_contacts(oak + elm + 100, &[]),
+        store.save_contacts(SchoolId(oak.0 + elm.0 + 100), &[]),
         Err(StoreError::NotFound(_))
     ));
 
     // Contacts of a pupil nobody has are none.
-    assert!(store.contacts(elm, other + 100).unwrap().is_empty());
+    assert!(store
+        .contacts(elm, PupilId(other.0 + 100))
+        .unwrap()
+        .is_empty());
 }
 
 fn report(pupil: PupilId, first: &str, last: &str, code: &str) -> AbsenceReport {
@@ -634,7 +641,7 @@ fn an_absence_report_and_its_marks_are_written_together_or_not_at_all() {
         "nothing written for the other school"
     );
     assert!(matches!(
-        store.record_absence(oak + elm + 100, &ill, &[]),
+        store.record_absence(SchoolId(oak.0 + elm.0 + 100), &ill, &[]),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -711,7 +718,7 @@ fn absence_reports_are_those_that_overlap_the_range() {
         1
     );
     assert!(matches!(
-        store.absence_reports(oak + elm + 100, DateRange::all()),
+        store.absence_reports(SchoolId(oak.0 + elm.0 + 100), DateRange::all()),
         Err(StoreError::NotFound(_))
     ));
 

@@ -292,7 +292,7 @@ fn import_calendar_creates_then_updates_a_school_and_merges_calendars() {
     assert_eq!(store.calendar(id).unwrap(), calendar);
 
     assert!(matches!(
-        store.calendar(id + small_id + 100),
+        store.calendar(SchoolId(id.0 + small_id.0 + 100)),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -359,7 +359,7 @@ fn save_pupils_counts_added_updated_and_unchanged() {
         }
     );
     assert!(matches!(
-        store.save_pupils(id + 1, &pupils),
+        store.save_pupils(SchoolId(id.0 + 1), &pupils),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -812,7 +812,7 @@ fn schools_do_not_see_each_others_pupils_or_marks() {
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     assert_eq!(store.mark_facts(elm, DateRange::all()).unwrap().len(), 5);
     assert!(matches!(
-        store.mark_facts(oak + elm + 1, DateRange::all()),
+        store.mark_facts(SchoolId(oak.0 + elm.0 + 1), DateRange::all()),
         Err(StoreError::NotFound(_))
     ));
 }
@@ -1067,7 +1067,7 @@ fn groups_of_changes_stand_or_fall_alone() {
         new(p[0], "2024-09-04", Session::Am, "N"),
     ];
     let third = [new(p[2], "2024-09-04", Session::Pm, "\\")];
-    let stray = [new(p[2] + 1000, "2024-09-05", Session::Am, "/")];
+    let stray = [new(PupilId(p[2].0 + 1000), "2024-09-05", Session::Am, "/")];
     let group = |changes| MarkGroup {
         school: id,
         changes,

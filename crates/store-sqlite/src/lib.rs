@@ -267,7 +267,7 @@ impl SqliteStore {
         // Rows come by pupil and date, each date twice: remember the last one read.
         let mut last_date: ([u8; 10], Date) = ([0; 10], Date::default());
         while let Some(r) = rows.next().map_err(db_err)? {
-            let pupil: i64 = r.get(0).map_err(db_err)?;
+            let pupil: PupilId = r.get(0).map_err(db_err)?;
             let date = text_col(r, 1)?;
             let date = match <[u8; 10]>::try_from(date.as_bytes()) {
                 Ok(bytes) if bytes == last_date.0 => last_date.1,
@@ -426,7 +426,7 @@ impl SqliteStore {
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
         type Raw = (
-            i64,
+            PupilId,
             String,
             String,
             String,
@@ -700,7 +700,7 @@ impl Store for SqliteStore {
                     ],
                 )
                 .map_err(db_err)?;
-                tx.last_insert_rowid()
+                SchoolId(tx.last_insert_rowid())
             }
         };
         let merged = Self::read_calendar(&tx, id)?
@@ -912,7 +912,7 @@ impl Store for SqliteStore {
         let rows = stmt
             .query_map(params![school, from, to], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
+                    r.get::<_, PupilId>(0)?,
                     date_col(r, 1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
@@ -1057,7 +1057,7 @@ impl Store for SqliteStore {
                  WHERE school_id IS ?1 ORDER BY version",
             )
             .map_err(db_err)?;
-        type Raw = (i64, Option<i64>, String, (String, String, String));
+        type Raw = (i64, Option<SchoolId>, String, (String, String, String));
         let rows = stmt
             .query_map(params![school], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, Self::read_recorded(r, 3)?))
@@ -1193,7 +1193,11 @@ impl Store for SqliteStore {
         people::absence_reports(&self.conn, school, &from, &to)
     }
 
-    fn amendments(&mut self, school: SchoolId, pupil: Option<i64>) -> Result<Vec<StoredAmendment>> {
+    fn amendments(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredAmendment>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -1206,7 +1210,7 @@ impl Store for SqliteStore {
             )
             .map_err(db_err)?;
         type Raw = (
-            i64,
+            PupilId,
             Date,
             String,
             String,

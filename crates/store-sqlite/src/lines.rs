@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rollcall_core::dates::{academic_year, academic_year_start};
 use rollcall_core::marks::MarkFact;
 use rollcall_core::{BaseCode, Date, Session};
-use rollcall_store::{DateRange, PupilMarkFact, Result, SchoolId, StoreError};
+use rollcall_store::{DateRange, PupilId, PupilMarkFact, Result, SchoolId, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::db_err;
@@ -39,9 +39,9 @@ fn code_byte(code: BaseCode) -> u8 {
 /// Writes the given marks into their pupils' lines.
 pub(crate) fn update(
     conn: &Connection,
-    marks: impl Iterator<Item = (i64, Date, Session, BaseCode)>,
+    marks: impl Iterator<Item = (PupilId, Date, Session, BaseCode)>,
 ) -> Result<()> {
-    let mut touched: BTreeMap<(i64, i32), Vec<(usize, u8)>> = BTreeMap::new();
+    let mut touched: BTreeMap<(PupilId, i32), Vec<(usize, u8)>> = BTreeMap::new();
     for (pupil, date, session, code) in marks {
         let (year, slot) = slot(date, session);
         touched
@@ -109,7 +109,7 @@ pub(crate) fn facts(
         .map_err(db_err)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next().map_err(db_err)? {
-        let pupil: i64 = r.get(0).map_err(db_err)?;
+        let pupil: PupilId = r.get(0).map_err(db_err)?;
         let year: i32 = r.get(1).map_err(db_err)?;
         let line = r
             .get_ref(2)

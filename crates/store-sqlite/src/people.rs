@@ -65,7 +65,7 @@ pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserI
                 ],
             )
             .map_err(db_err)?;
-            tx.last_insert_rowid()
+            UserId(tx.last_insert_rowid())
         }
     };
     for g in &user.year_groups {
@@ -96,16 +96,24 @@ pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserI
 pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<User>> {
     let (condition, value): (&str, rusqlite::types::Value) = match filter {
         UserFilter::School(None) => ("1 = 1 OR ?1 IS NULL", rusqlite::types::Value::Null),
-        UserFilter::School(Some(s)) => ("school_id = ?1 OR school_id IS NULL", s.into()),
+        UserFilter::School(Some(s)) => ("school_id = ?1 OR school_id IS NULL", s.get().into()),
         UserFilter::Name(n) => ("username = ?1 COLLATE NOCASE", n.to_owned().into()),
-        UserFilter::Id(id) => ("id = ?1", id.into()),
+        UserFilter::Id(id) => ("id = ?1", id.get().into()),
     };
     let sql = format!(
         "SELECT id, username, display_name, role, school_id, password_hash, active FROM users
          WHERE {condition} ORDER BY username COLLATE NOCASE"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
-    type Raw = (i64, String, String, String, Option<i64>, String, bool);
+    type Raw = (
+        UserId,
+        String,
+        String,
+        String,
+        Option<SchoolId>,
+        String,
+        bool,
+    );
     let rows = stmt
         .query_map([value], |r| {
             Ok((
@@ -145,9 +153,9 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
             )
             .map_err(db_err)?;
         let children = stmt
-            .query_map([id], |r| r.get::<_, i64>(0))
+            .query_map([id], |r| r.get::<_, PupilId>(0))
             .map_err(db_err)?
-            .collect::<rusqlite::Result<Vec<i64>>>()
+            .collect::<rusqlite::Result<Vec<PupilId>>>()
             .map_err(db_err)?;
         out.push(User {
             id,
@@ -193,7 +201,7 @@ pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<Sign
         .map_err(db_err)?
         .query_row([token_hash], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<_, UserId>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
@@ -334,7 +342,7 @@ pub(crate) fn absence_reports(
         .map_err(db_err)?;
     type Raw = (
         i64,
-        i64,
+        PupilId,
         String,
         String,
         String,

@@ -7,14 +7,16 @@ use rollcall_core::{
     parse_date, BaseCode, Calendar, Code, HalfTerm, Pupil, RegisterTimes, Sen, Session, Upn,
     YearGroup,
 };
-use rollcall_store::{DateRange, MarkChange, MarkGroup, SchoolDetails, Store, StoreError};
+use rollcall_store::{
+    DateRange, MarkChange, MarkGroup, PupilId, SchoolDetails, SchoolId, Store, StoreError,
+};
 use rollcall_store_sqlite::SqliteStore;
 
 fn t(s: &str) -> NaiveTime {
     NaiveTime::parse_from_str(s, "%H:%M").unwrap()
 }
 
-fn setup() -> (SqliteStore, i64, i64, tempfile::TempDir) {
+fn setup() -> (SqliteStore, SchoolId, PupilId, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
     let times = RegisterTimes::new(t("08:50"), t("09:20"), t("13:30"), t("13:45")).unwrap();
@@ -117,7 +119,7 @@ fn a_stale_amendment_refuses_the_whole_batch() {
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     // A pupil of another school is not found.
     let stray = MarkChange::New {
-        pupil: pupil + 100,
+        pupil: PupilId(pupil.0 + 100),
         date: d("2025-03-05"),
         session: Session::Am,
         entry: entry(BaseCode::N),
@@ -245,7 +247,11 @@ fn register_lines_match_the_marks() {
     );
 }
 
-fn draft(name: &str, role: rollcall_core::Role, school: Option<i64>) -> rollcall_store::UserDraft {
+fn draft(
+    name: &str,
+    role: rollcall_core::Role,
+    school: Option<SchoolId>,
+) -> rollcall_store::UserDraft {
     rollcall_store::UserDraft {
         username: name.into(),
         display_name: format!("{name} display"),
@@ -294,7 +300,7 @@ fn users_are_unique_by_name_in_any_case_and_keep_their_reach() {
         .map(|u| u.user.username)
         .collect();
     assert_eq!(names, ["J.Smith", "trust.head"]);
-    assert_eq!(store.users(Some(school + 1)).unwrap().len(), 1);
+    assert_eq!(store.users(Some(SchoolId(school.0 + 1))).unwrap().len(), 1);
     assert!(store.user_by_name("nobody").unwrap().is_none());
 }
 
@@ -343,7 +349,7 @@ fn an_absence_report_and_its_marks_are_one_transaction() {
         std::slice::from_ref(&contact)
     );
     assert!(matches!(
-        store.save_contacts(school, &[(pupil + 9, vec![contact])]),
+        store.save_contacts(school, &[(PupilId(pupil.0 + 9), vec![contact])]),
         Err(StoreError::NotFound(_))
     ));
 
@@ -424,7 +430,7 @@ fn a_register_reads_only_its_form_and_session() {
         .is_empty());
     assert!(
         store
-            .session_marks(school + 1, &[pupil], d, Session::Pm)
+            .session_marks(SchoolId(school.0 + 1), &[pupil], d, Session::Pm)
             .unwrap()
             .is_empty(),
         "another school's read sees nothing"
@@ -558,7 +564,7 @@ fn groups_of_changes_stand_or_fall_alone() {
     ];
     let third = [new("2025-03-06", Session::Pm)];
     let stray = [MarkChange::New {
-        pupil: pupil + 100,
+        pupil: PupilId(pupil.0 + 100),
         date: d("2025-03-07"),
         session: Session::Am,
         entry: entry(BaseCode::N),
@@ -619,7 +625,7 @@ fn groups_of_changes_stand_or_fall_alone() {
         all[1..2]
     );
     assert!(store
-        .pupil_marks(school + 1, pupil, DateRange::all())
+        .pupil_marks(SchoolId(school.0 + 1), pupil, DateRange::all())
         .unwrap()
         .is_empty());
     // The register lines hold the same, with nothing of the refused group.
@@ -726,7 +732,7 @@ fn a_database_of_the_first_schema_keeps_every_mark() {
     }
     let mut store = SqliteStore::open(&path).unwrap();
     let marks: Vec<_> = store
-        .marks(1, DateRange::all())
+        .marks(SchoolId(1), DateRange::all())
         .unwrap()
         .into_iter()
         .map(|m| {
@@ -743,14 +749,43 @@ fn a_database_of_the_first_schema_keeps_every_mark() {
     assert_eq!(
         marks,
         [
-            (1, "2025-02-28".into(), Session::Am, "/".into(), None),
-            (1, "2025-03-03".into(), Session::Am, "N".into(), None),
-            (1, "2025-03-03".into(), Session::Pm, "L".into(), Some(7)),
-            (2, "2025-03-03".into(), Session::Am, "/".into(), None),
+            (
+                PupilId(1),
+                "2025-02-28".into(),
+                Session::Am,
+                "/".into(),
+                None
+            ),
+            (
+                PupilId(1),
+                "2025-03-03".into(),
+                Session::Am,
+                "N".into(),
+                None
+            ),
+            (
+                PupilId(1),
+                "2025-03-03".into(),
+                Session::Pm,
+                "L".into(),
+                Some(7)
+            ),
+            (
+                PupilId(2),
+                "2025-03-03".into(),
+                Session::Am,
+                "/".into(),
+                None
+            ),
         ]
     );
     let session = store
-        .session_marks(1, &[1, 2], parse_date("2025-03-03").unwrap(), Session::Am)
+        .session_marks(
+            SchoolId(1),
+            &[PupilId(1), PupilId(2)],
+            parse_date("2025-03-03").unwrap(),
+            Session::Am,
+        )
         .unwrap();
     assert_eq!(session.len(), 2);
     drop(store);

@@ -32,6 +32,7 @@
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
 
+pub mod ids;
 pub mod people;
 
 use chrono::{DateTime, Utc};
@@ -39,12 +40,8 @@ use rollcall_core::codes::Code;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
 
-pub use people::{
-    AbsenceReport, Contact, SignInSession, StoredAbsenceReport, User, UserDraft, UserId,
-};
-
-pub type SchoolId = i64;
-pub type PupilId = i64;
+pub use ids::{PupilId, SchoolId, UserId};
+pub use people::{AbsenceReport, Contact, SignInSession, StoredAbsenceReport, User, UserDraft};
 
 /// How a school is named in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,9 +4,7 @@ use chrono::{DateTime, Utc};
 use rollcall_core::marks::Recorded;
 use rollcall_core::{Code, Date, Role, Session, YearGroup};
 
-use crate::{PupilId, SchoolId};
-
-pub type UserId = i64;
+use crate::{PupilId, SchoolId, UserId};
 
 /// A user as saved: who they are, their role and their reach.
 #[derive(Debug, Clone, PartialEq, Eq)]

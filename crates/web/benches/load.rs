@@ -239,10 +239,7 @@ fn main() {
                         })
                         .collect(),
                 };
-                let actor = Actor {
-                    name: name.clone(),
-                    role: "form tutor".into(),
-                };
+                let actor = Actor::command_line(name.clone(), Role::FormTutor);
                 let start = Instant::now();
                 registers::take_register(
                     store.as_mut(),

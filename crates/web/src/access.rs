@@ -8,6 +8,7 @@
 //! | parent | their own children |
 //! | governor | none: figures only, never a name or UPN |
 
+pub use rollcall_app::Reach;
 use rollcall_core::{Pupil, Role};
 use rollcall_store::{PupilId, SchoolId};
 
@@ -31,30 +32,10 @@ pub const FIGURES: &[Role] = &[
     Role::Governor,
 ];
 
-/// The pupils a user reaches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// Every pupil of the school.
-    School,
-    YearGroups(Vec<rollcall_core::YearGroup>),
-    Forms(Vec<String>),
-    Children(Vec<PupilId>),
-    /// No pupil at all.
-    Nobody,
-}
-
 impl Principal {
     pub fn reach(&self) -> Reach {
         let u = &self.user.user;
-        match u.role {
-            Role::Administrator | Role::Headteacher | Role::AttendanceOfficer | Role::Office => {
-                Reach::School
-            }
-            Role::HeadOfYear => Reach::YearGroups(u.year_groups.clone()),
-            Role::FormTutor => Reach::Forms(u.forms.clone()),
-            Role::Parent => Reach::Children(u.children.clone()),
-            Role::Governor => Reach::Nobody,
-        }
+        Reach::of(u.role, &u.year_groups, &u.forms, &u.children)
     }
 
     /// Whether the user may see this pupil of their school.

@@ -15,7 +15,7 @@ use maud::{html, Markup};
 use rollcall_app::users::{save_user, NewUser, MIN_PASSWORD};
 use rollcall_app::AppError;
 use rollcall_core::{Role, YearGroup};
-use rollcall_store::User;
+use rollcall_store::{PupilId, User};
 use serde::Deserialize;
 
 use crate::access::RouteRule;
@@ -69,7 +69,7 @@ struct ListQuery {
 async fn load(
     state: &AppState,
     p: &Principal,
-) -> Result<(Vec<User>, HashMap<i64, String>), WebError> {
+) -> Result<(Vec<User>, HashMap<PupilId, String>), WebError> {
     let who = p.clone();
     state
         .with_store(move |store| {
@@ -83,7 +83,7 @@ async fn load(
                 .pupils(school.id)?
                 .into_iter()
                 .map(|s| (s.id, s.pupil.upn.to_string()))
-                .collect();
+                .collect::<HashMap<_, _>>();
             Ok((users, upns))
         })
         .await
@@ -107,7 +107,7 @@ async fn list(State(state): State<AppState>, p: Principal, uri: Uri) -> Result<M
     Ok(page(&p, &users, &upns, &form, notice.as_deref(), None))
 }
 
-fn form_of(u: &User, upns: &HashMap<i64, String>) -> UserForm {
+fn form_of(u: &User, upns: &HashMap<PupilId, String>) -> UserForm {
     let d = &u.user;
     UserForm {
         username: d.username.clone(),
@@ -235,7 +235,7 @@ fn check(form: &UserForm) -> Result<(Option<Role>, Vec<YearGroup>), String> {
     Ok((role, year_groups))
 }
 
-fn reach_text(u: &User, upns: &HashMap<i64, String>) -> String {
+fn reach_text(u: &User, upns: &HashMap<PupilId, String>) -> String {
     let d = &u.user;
     match d.role {
         Role::HeadOfYear => format!(
@@ -260,7 +260,7 @@ fn reach_text(u: &User, upns: &HashMap<i64, String>) -> String {
 fn page(
     p: &Principal,
     users: &[User],
-    upns: &HashMap<i64, String>,
+    upns: &HashMap<PupilId, String>,
     form: &UserForm,
     notice: Option<&str>,
     error: Option<&str>,

@@ -13,7 +13,7 @@ use rollcall_app::reports::{group_stats, pupil_stats, GroupField};
 use rollcall_app::Actor;
 use rollcall_core::dates::{academic_year, academic_year_start};
 use rollcall_core::{parse_date, Counts, Date, Role};
-use rollcall_store::{DateRange, StoredPupil};
+use rollcall_store::{DateRange, SchoolId, StoredPupil};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -129,7 +129,7 @@ fn may_take(p: &Principal, reg: &Register) -> Result<(), WebError> {
 fn may_take_form(
     p: &Principal,
     store: &mut dyn rollcall_store::Store,
-    school: i64,
+    school: SchoolId,
     form: &str,
 ) -> Result<(), WebError> {
     p.require(REGISTER_TAKERS)?;
@@ -250,10 +250,7 @@ async fn post_register(
                     })
                     .collect(),
             };
-            let actor = Actor {
-                name: who.user.user.display_name.clone(),
-                role: who.role().title().to_owned(),
-            };
+            let actor = Actor::of_user(&who.user);
             registers::plan_register(
                 store,
                 school,
@@ -337,7 +334,10 @@ fn today(state: &AppState) -> Date {
 }
 
 /// The pupils of the user's school the user reaches.
-async fn reached(state: &AppState, p: &Principal) -> Result<(i64, Vec<StoredPupil>), WebError> {
+async fn reached(
+    state: &AppState,
+    p: &Principal,
+) -> Result<(SchoolId, Vec<StoredPupil>), WebError> {
     let p = p.clone();
     state
         .with_store(move |store| {
@@ -363,7 +363,7 @@ async fn one_pupil(
     state: &AppState,
     p: &Principal,
     upn: &str,
-) -> Result<(i64, StoredPupil), WebError> {
+) -> Result<(SchoolId, StoredPupil), WebError> {
     p.require(PUPIL_READERS)?;
     let (school, pupils) = reached(state, p).await?;
     let pupil = pupils
@@ -392,7 +392,7 @@ async fn pupil(
         })
         .await?;
     let mut body = pupil_json(&pupil);
-    body["id"] = json!(id);
+    body["id"] = json!(id.get());
     body["year_to_date"] = json!({
         "from": from.to_string(),
         "to": day.to_string(),

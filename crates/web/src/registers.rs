@@ -67,10 +67,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The person making a change, as the register's audit trail names them.
 pub(crate) fn actor(p: &Principal) -> Actor {
-    Actor {
-        name: p.user.user.display_name.clone(),
-        role: p.role().title().to_owned(),
-    }
+    Actor::of_user(&p.user)
 }
 
 /// The school the user acts on.

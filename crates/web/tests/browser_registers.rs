@@ -5,11 +5,11 @@ mod common;
 
 use common::*;
 use rollcall_core::Session;
-use rollcall_store::DateRange;
+use rollcall_store::{DateRange, PupilId};
 use serde_json::json;
 
 /// The pupils of 7A on roll today, in register order: (id, UPN, surname).
-fn seven_a(app: &TestApp) -> Vec<(i64, String, String)> {
+fn seven_a(app: &TestApp) -> Vec<(PupilId, String, String)> {
     let today = rollcall_core::parse_date(TODAY).unwrap();
     let mut store = rollcall_app::open_store(&app.url).unwrap();
     let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
@@ -32,7 +32,7 @@ fn seven_a(app: &TestApp) -> Vec<(i64, String, String)> {
 }
 
 /// Today's morning mark of a pupil: code and minutes late.
-fn am_mark(app: &TestApp, pupil: i64) -> Option<(String, Option<u32>)> {
+fn am_mark(app: &TestApp, pupil: PupilId) -> Option<(String, Option<u32>)> {
     let today = rollcall_core::parse_date(TODAY).unwrap();
     let mut store = rollcall_app::open_store(&app.url).unwrap();
     let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();

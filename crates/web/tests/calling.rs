@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use common::*;
 use rollcall_app::registers::{self, CallReport, MarkInput, RegisterSubmission};
 use rollcall_app::Actor;
-use rollcall_core::{parse_date, Session};
+use rollcall_core::{parse_date, Role, Session};
 
 #[tokio::test]
 async fn the_calling_list_names_who_to_ring_and_drops_them_once_a_reason_is_known() {
@@ -36,10 +36,7 @@ async fn the_calling_list_names_who_to_ring_and_drops_them_once_a_reason_is_know
             })
             .collect(),
     };
-    let actor = Actor {
-        name: "Jo Smith".into(),
-        role: "form tutor".into(),
-    };
+    let actor = Actor::command_line("Jo Smith", Role::FormTutor);
     registers::take_register(
         store.as_mut(),
         school,
