@@ -11,7 +11,95 @@
 use chrono::NaiveDateTime;
 use rollcall_core::marks::Recorded;
 use rollcall_core::{Pupil, Role, YearGroup};
-use rollcall_store::{PupilId, SchoolId, User, UserId};
+use rollcall_store::{PupilId, School, SchoolId, User, UserId};
+
+use crate::error::Refusal;
+
+/// What a use case needs of the role of the person asking. A role a permission does not admit is
+/// refused before anything is read; reach over pupils is checked after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Anyone signed in: their own account.
+    Account,
+    /// Take and correct registers (a tutor their forms', a head of year their year groups').
+    TakeRegisters,
+    /// The office's desk: which registers are not yet taken, and who should take them.
+    OfficeDesk,
+    /// Follow up absence: sign in late arrivals, record parents' calls, the first-day calling list.
+    FollowUp,
+    /// Read the record of a pupil in reach: their register, figures and changes.
+    ReadPupils,
+    /// A parent's own children and their figures.
+    OwnChildren,
+    /// The attendance overview and lists of pupils.
+    Overview,
+    /// The governors' figures: never a pupil's name.
+    GovernorFigures,
+    /// Figures by group through the API.
+    GroupFigures,
+    /// Alerts: the statutory and policy triggers, with their evidence.
+    Alerts,
+    /// Add and change users.
+    ManageUsers,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 11] = [
+        Permission::Account,
+        Permission::TakeRegisters,
+        Permission::OfficeDesk,
+        Permission::FollowUp,
+        Permission::ReadPupils,
+        Permission::OwnChildren,
+        Permission::Overview,
+        Permission::GovernorFigures,
+        Permission::GroupFigures,
+        Permission::Alerts,
+        Permission::ManageUsers,
+    ];
+
+    /// The roles the permission admits.
+    pub const fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Permission::Account => &Role::ALL,
+            Permission::TakeRegisters => &[
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                FormTutor,
+                Office,
+            ],
+            Permission::OfficeDesk => &[Headteacher, AttendanceOfficer, Office],
+            Permission::FollowUp => &[Headteacher, AttendanceOfficer, HeadOfYear, Office],
+            Permission::ReadPupils => &[
+                Administrator,
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                FormTutor,
+                Office,
+                Parent,
+            ],
+            Permission::OwnChildren => &[Parent],
+            Permission::Overview => &[Administrator, Headteacher, AttendanceOfficer, HeadOfYear],
+            Permission::GovernorFigures => &[Administrator, Headteacher, Governor],
+            Permission::GroupFigures => &[
+                Administrator,
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                Governor,
+            ],
+            Permission::Alerts => &[Headteacher, AttendanceOfficer, HeadOfYear],
+            Permission::ManageUsers => &[Administrator],
+        }
+    }
+
+    pub fn admits(self, role: Role) -> bool {
+        self.roles().contains(&role)
+    }
+}
 
 /// The pupils a user reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +171,45 @@ impl Actor {
         }
     }
 
+    /// Refuses unless the actor's role has the permission.
+    pub fn require(&self, permission: Permission) -> Result<(), Refusal> {
+        if permission.admits(self.role) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden)
+        }
+    }
+
+    /// The school the actor acts on: their own, or for trust-wide staff the database's only
+    /// school.
+    pub fn school_in(&self, schools: &[School]) -> Result<SchoolId, Refusal> {
+        match (self.school, schools) {
+            (Some(s), _) => Ok(s),
+            (None, [only]) => Ok(only.id),
+            (None, _) => Err(Refusal::invalid(
+                "choose a school: this account reaches several",
+            )),
+        }
+    }
+
+    /// Whether the actor takes the registers of `form`, whose pupils on roll that day are of
+    /// `year_groups`: a tutor their own forms, a head of year the forms all of whose pupils are
+    /// in their year groups, the office and senior staff any. The one rule for every page, API
+    /// call and list of registers.
+    pub fn takes_registers_of(&self, form: &str, year_groups: &[YearGroup]) -> bool {
+        if !Permission::TakeRegisters.admits(self.role) {
+            return false;
+        }
+        match &self.reach {
+            Reach::School => true,
+            Reach::Forms(forms) => forms.iter().any(|f| f == form),
+            Reach::YearGroups(groups) => {
+                !year_groups.is_empty() && year_groups.iter().all(|y| groups.contains(y))
+            }
+            Reach::Children(_) | Reach::Nobody => false,
+        }
+    }
+
     /// Whether the actor reaches this pupil of their school.
     pub fn reaches(&self, id: PupilId, pupil: &Pupil) -> bool {
         match &self.reach {
@@ -101,5 +228,150 @@ impl Actor {
             role: self.role.title().to_owned(),
             at: rollcall_core::dates::instant_of_school_time(now),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_core::Role::*;
+
+    fn actor(role: Role, reach: Reach) -> Actor {
+        Actor {
+            user: Some(UserId(1)),
+            name: "Sam".into(),
+            role,
+            school: Some(SchoolId(1)),
+            reach,
+        }
+    }
+
+    /// Who may do what, as a table: each row is a permission and the roles it admits.
+    #[test]
+    fn permissions_as_a_table() {
+        let table: &[(Permission, &[Role])] = &[
+            (Permission::Account, &Role::ALL),
+            (
+                Permission::TakeRegisters,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    FormTutor,
+                    Office,
+                ],
+            ),
+            (
+                Permission::OfficeDesk,
+                &[Headteacher, AttendanceOfficer, Office],
+            ),
+            (
+                Permission::FollowUp,
+                &[Headteacher, AttendanceOfficer, HeadOfYear, Office],
+            ),
+            (
+                Permission::ReadPupils,
+                &[
+                    Administrator,
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    FormTutor,
+                    Office,
+                    Parent,
+                ],
+            ),
+            (Permission::OwnChildren, &[Parent]),
+            (
+                Permission::Overview,
+                &[Administrator, Headteacher, AttendanceOfficer, HeadOfYear],
+            ),
+            (
+                Permission::GovernorFigures,
+                &[Administrator, Headteacher, Governor],
+            ),
+            (
+                Permission::GroupFigures,
+                &[
+                    Administrator,
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Governor,
+                ],
+            ),
+            (
+                Permission::Alerts,
+                &[Headteacher, AttendanceOfficer, HeadOfYear],
+            ),
+            (Permission::ManageUsers, &[Administrator]),
+        ];
+        assert_eq!(table.len(), Permission::ALL.len());
+        for (permission, admitted) in table {
+            for role in Role::ALL {
+                let a = actor(role, Reach::of(role, &[], &[], &[]));
+                assert_eq!(
+                    a.require(*permission).is_ok(),
+                    admitted.contains(&role),
+                    "{permission:?} for {role}"
+                );
+            }
+        }
+    }
+
+    /// Whose registers each reach takes, as a table.
+    #[test]
+    fn who_takes_which_register() {
+        let y9: YearGroup = "9".parse().unwrap();
+        let y10: YearGroup = "10".parse().unwrap();
+        let tutor = actor(FormTutor, Reach::Forms(vec!["9A".into()]));
+        let hoy = actor(HeadOfYear, Reach::YearGroups(vec![y9]));
+        let office = actor(Office, Reach::School);
+        let governor = actor(Governor, Reach::Nobody);
+        let admin = actor(Administrator, Reach::School);
+        let parent = actor(Parent, Reach::Children(vec![PupilId(3)]));
+        let rows: &[(&Actor, &str, &[YearGroup], bool)] = &[
+            (&tutor, "9A", &[y9], true),
+            (&tutor, "9B", &[y9], false),
+            (&hoy, "9B", &[y9], true),
+            // A form with a pupil of another year is not wholly the head of year's.
+            (&hoy, "9C", &[y9, y10], false),
+            (&hoy, "10A", &[y10], false),
+            // A form with nobody on roll that day is nobody's by year group.
+            (&hoy, "9D", &[], false),
+            (&office, "10A", &[y10], true),
+            (&governor, "9A", &[y9], false),
+            // Administrators manage the school; they do not take registers.
+            (&admin, "9A", &[y9], false),
+            (&parent, "9A", &[y9], false),
+        ];
+        for (who, form, years, takes) in rows {
+            assert_eq!(
+                who.takes_registers_of(form, years),
+                *takes,
+                "{} and {form}",
+                who.role
+            );
+        }
+    }
+
+    #[test]
+    fn the_school_acted_on() {
+        let school = |id| School {
+            id: SchoolId(id),
+            details: rollcall_store::SchoolDetails {
+                name: format!("School {id}"),
+                urn: None,
+                la: None,
+                estab: None,
+            },
+            register_times: None,
+        };
+        let mut trust = actor(Headteacher, Reach::School);
+        trust.school = None;
+        assert_eq!(trust.school_in(&[school(4)]).unwrap(), SchoolId(4));
+        assert!(trust.school_in(&[school(4), school(5)]).is_err());
+        let own = actor(Headteacher, Reach::School);
+        assert_eq!(own.school_in(&[school(4), school(5)]).unwrap(), SchoolId(1));
     }
 }

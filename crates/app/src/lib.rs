@@ -8,6 +8,7 @@
 pub mod access;
 pub mod alerts;
 pub mod calling;
+pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod import;
@@ -17,10 +18,12 @@ pub mod registers;
 pub mod reports;
 pub mod school;
 pub mod school_view;
+pub mod service;
 pub mod table;
 pub mod users;
 
 pub use access::{Actor, Reach};
-pub use error::{AppError, InputError};
+pub use error::{AppError, InputError, Problem, Refusal};
 pub use open::open_store;
 pub use school::resolve_school;
+pub use service::{App, Clock};

@@ -18,25 +18,26 @@ use rollcall_core::{Role, YearGroup};
 use rollcall_store::{PupilId, User};
 use serde::Deserialize;
 
-use crate::access::RouteRule;
-use crate::auth::{url_pairs, Principal};
-use crate::error::WebError;
-use crate::layout;
+use crate::common::format::capitalise;
+use crate::common::forms::url_pairs;
+use crate::common::page;
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
 use crate::pupils::school_of;
-use crate::state::AppState;
-
-const ADMINS: &[Role] = &[Role::Administrator];
+use rollcall_app::access::Permission;
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
         method: "GET",
         path: "/admin/users",
-        roles: ADMINS,
+        permission: Permission::ManageUsers,
     },
     RouteRule {
         method: "POST",
         path: "/admin/users",
-        roles: ADMINS,
+        permission: Permission::ManageUsers,
     },
 ];
 
@@ -90,8 +91,8 @@ async fn load(
 }
 
 async fn list(State(state): State<AppState>, p: Principal, uri: Uri) -> Result<Markup, WebError> {
-    p.require(ADMINS)?;
-    let q: ListQuery = crate::overview::query_of(&uri)?;
+    p.require(Permission::ManageUsers)?;
+    let q: ListQuery = crate::common::forms::query_of(&uri)?;
     let (users, upns) = load(&state, &p).await?;
     let form = q
         .edit
@@ -104,7 +105,14 @@ async fn list(State(state): State<AppState>, p: Principal, uri: Uri) -> Result<M
         .map(|u| form_of(u, &upns))
         .unwrap_or_default();
     let notice = q.saved.map(|name| format!("Saved the user {name}."));
-    Ok(page(&p, &users, &upns, &form, notice.as_deref(), None))
+    Ok(users_page(
+        &p,
+        &users,
+        &upns,
+        &form,
+        notice.as_deref(),
+        None,
+    ))
 }
 
 fn form_of(u: &User, upns: &HashMap<PupilId, String>) -> UserForm {
@@ -142,7 +150,7 @@ async fn save(
     p: Principal,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    p.require(ADMINS)?;
+    p.require(Permission::ManageUsers)?;
     let fields: HashMap<String, String> = url_pairs(&body).collect();
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let form = UserForm {
@@ -174,7 +182,7 @@ async fn save(
                                 new.username
                             )));
                         }
-                        if existing.id == who.user.id && (inactive || role != Some(Role::Administrator)) {
+                        if Some(existing.id) == who.actor.user && (inactive || role != Some(Role::Administrator)) {
                             return Ok(Err(
                                 "you cannot deactivate your own account or take away your own administrator role: ask another administrator".into(),
                             ));
@@ -213,7 +221,7 @@ async fn save(
         .into_response()),
         Err(message) => {
             let (users, upns) = load(&state, &p).await?;
-            let page = page(&p, &users, &upns, &form, None, Some(&message));
+            let page = users_page(&p, &users, &upns, &form, None, Some(&message));
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }
@@ -257,7 +265,7 @@ fn reach_text(u: &User, upns: &HashMap<PupilId, String>) -> String {
     }
 }
 
-fn page(
+fn users_page(
     p: &Principal,
     users: &[User],
     upns: &HashMap<PupilId, String>,
@@ -325,13 +333,5 @@ fn page(
             p { button type="submit" { "Save user" } }
         }
     };
-    layout::page("Users", Some(p), body)
-}
-
-pub(crate) fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+    page("Users", Some(p), body)
 }

@@ -10,76 +10,49 @@ use rollcall_app::registers::{
     self, MarkInput, Register, RegisterError, RegisterSubmission, Window,
 };
 use rollcall_app::reports::{group_stats, pupil_stats, GroupField};
-use rollcall_app::Actor;
 use rollcall_core::dates::{academic_year, academic_year_start};
 use rollcall_core::{parse_date, Counts, Date, Role};
 use rollcall_store::{DateRange, SchoolId, StoredPupil};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::access::{Reach, RouteRule, FIGURES};
-use crate::auth::Principal;
-use crate::error::WebError;
-use crate::state::AppState;
-
-const EVERYONE: &[Role] = &[
-    Role::Administrator,
-    Role::Headteacher,
-    Role::AttendanceOfficer,
-    Role::HeadOfYear,
-    Role::FormTutor,
-    Role::Office,
-    Role::Governor,
-    Role::Parent,
-];
-const PUPIL_READERS: &[Role] = &[
-    Role::Administrator,
-    Role::Headteacher,
-    Role::AttendanceOfficer,
-    Role::HeadOfYear,
-    Role::FormTutor,
-    Role::Office,
-    Role::Parent,
-];
-const ALERT_READERS: &[Role] = &[Role::Headteacher, Role::AttendanceOfficer, Role::HeadOfYear];
-const REGISTER_TAKERS: &[Role] = &[
-    Role::Headteacher,
-    Role::AttendanceOfficer,
-    Role::HeadOfYear,
-    Role::FormTutor,
-    Role::Office,
-];
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
+use rollcall_app::access::Permission;
+use rollcall_app::Reach;
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
         method: "GET",
         path: "/api/v1/me",
-        roles: EVERYONE,
+        permission: Permission::Account,
     },
     RouteRule {
         method: "GET",
         path: "/api/v1/pupils",
-        roles: PUPIL_READERS,
+        permission: Permission::ReadPupils,
     },
     RouteRule {
         method: "GET",
         path: "/api/v1/pupils/{upn}",
-        roles: PUPIL_READERS,
+        permission: Permission::ReadPupils,
     },
     RouteRule {
         method: "GET",
         path: "/api/v1/pupils/{upn}/marks",
-        roles: PUPIL_READERS,
+        permission: Permission::ReadPupils,
     },
     RouteRule {
         method: "GET",
         path: "/api/v1/figures",
-        roles: FIGURES,
+        permission: Permission::GroupFigures,
     },
     RouteRule {
         method: "GET",
         path: "/api/v1/alerts",
-        roles: ALERT_READERS,
+        permission: Permission::Alerts,
     },
 ];
 
@@ -110,7 +83,7 @@ fn register_error(e: RegisterError) -> WebError {
 /// Refuses unless the user takes this register: a tutor their forms, a head of year the forms of
 /// their year groups, the office and senior staff any.
 fn may_take(p: &Principal, reg: &Register) -> Result<(), WebError> {
-    p.require(REGISTER_TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let ok = match p.reach() {
         Reach::School => true,
         Reach::Forms(f) => f.contains(&reg.form),
@@ -132,7 +105,7 @@ fn may_take_form(
     school: SchoolId,
     form: &str,
 ) -> Result<(), WebError> {
-    p.require(REGISTER_TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let ok = match p.reach() {
         Reach::School => true,
         Reach::Forms(f) => f.iter().any(|f| f == form),
@@ -188,7 +161,7 @@ async fn get_register(
     p: Principal,
     Path((form, date, session)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, WebError> {
-    p.require(REGISTER_TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let (date, session) = register_params(&date, &session)?;
     let now = state.settings().clock.now();
     let who = p.clone();
@@ -226,7 +199,7 @@ async fn post_register(
     Path((form, date, session)): Path<(String, String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, WebError> {
-    p.require(REGISTER_TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let (date, session) = register_params(&date, &session)?;
     let body: RegisterBody = serde_json::from_slice(&body)
         .map_err(|e| WebError::BadRequest(format!("the body is not a register: {e}; expected {{\"version\", \"reason\", \"marks\": [{{\"upn\", \"code\", \"arrival\"}}]}}")))?;
@@ -250,7 +223,7 @@ async fn post_register(
                     })
                     .collect(),
             };
-            let actor = Actor::of_user(&who.user);
+            let actor = who.actor.clone();
             registers::plan_register(
                 store,
                 school,
@@ -290,11 +263,10 @@ fn reach_json(p: &Principal) -> Value {
 }
 
 async fn me(p: Principal) -> Json<Value> {
-    let u = &p.user.user;
     Json(json!({
-        "username": u.username,
-        "name": u.display_name,
-        "role": u.role.name(),
+        "username": p.username,
+        "name": p.actor.name,
+        "role": p.role().name(),
         "reach": reach_json(&p),
         "csrf_token": p.csrf(),
     }))
@@ -353,7 +325,7 @@ async fn reached(
 }
 
 async fn pupils(State(state): State<AppState>, p: Principal) -> Result<Json<Value>, WebError> {
-    p.require(PUPIL_READERS)?;
+    p.require(Permission::ReadPupils)?;
     let (_, pupils) = reached(&state, &p).await?;
     Ok(Json(Value::Array(pupils.iter().map(pupil_json).collect())))
 }
@@ -364,7 +336,7 @@ async fn one_pupil(
     p: &Principal,
     upn: &str,
 ) -> Result<(SchoolId, StoredPupil), WebError> {
-    p.require(PUPIL_READERS)?;
+    p.require(Permission::ReadPupils)?;
     let (school, pupils) = reached(state, p).await?;
     let pupil = pupils
         .into_iter()
@@ -467,7 +439,7 @@ async fn figures(
     p: Principal,
     Query(q): Query<FigureQuery>,
 ) -> Result<Json<Value>, WebError> {
-    p.require(FIGURES)?;
+    p.require(Permission::GroupFigures)?;
     let day = today(&state);
     let from = date_param("from", q.from.as_ref())?
         .unwrap_or_else(|| academic_year_start(academic_year(day)));
@@ -545,7 +517,7 @@ async fn list_alerts(
     p: Principal,
     Query(q): Query<AlertParams>,
 ) -> Result<Json<Value>, WebError> {
-    p.require(ALERT_READERS)?;
+    p.require(Permission::Alerts)?;
     let as_of = date_param("as_of", q.as_of.as_ref())?.unwrap_or_else(|| today(&state));
     let rule = match &q.rule {
         None => None,
@@ -610,7 +582,7 @@ pub async fn openapi() -> Json<Value> {
     let routes: Vec<(String, Value)> = ACCESS
         .iter()
         .map(|r| {
-            let roles: Vec<&str> = r.roles.iter().map(|x| x.name()).collect();
+            let roles: Vec<&str> = r.roles().iter().map(|x| x.name()).collect();
             (r.path.to_owned(), json!(roles))
         })
         .collect();
@@ -660,7 +632,7 @@ pub async fn openapi() -> Json<Value> {
             "/api/v1/alerts": {"get": with_roles(op("Statutory and policy triggers found up to a date, with their evidence", vec![date("as_of", "default: today"), json!({"name": "rule", "in": "query", "required": false, "schema": {"type": "string"}})], json!({"type": "object"})), "/api/v1/alerts")},
         },
         "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE}},
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": crate::common::session::SESSION_COOKIE}},
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}, "required": ["error", "status"]},
                 "Me": {"type": "object", "properties": {"username": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"}, "reach": {"type": "object"}, "csrf_token": {"type": "string"}}},

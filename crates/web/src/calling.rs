@@ -9,38 +9,33 @@ use maud::{html, Markup};
 use rollcall_app::calling::calling_list;
 use rollcall_app::registers::{full_name, register_times};
 use rollcall_core::calendar::format_time;
-use rollcall_core::{parse_date, Role, Session};
+use rollcall_core::{parse_date, Session};
 
-use crate::access::RouteRule;
-use crate::auth::Principal;
-use crate::error::WebError;
-use crate::layout;
-use crate::registers::{long_date, register_error, school_of, session_name};
-use crate::state::AppState;
-
-const CALLERS: &[Role] = &[
-    Role::Office,
-    Role::AttendanceOfficer,
-    Role::Headteacher,
-    Role::HeadOfYear,
-];
+use crate::common::format::*;
+use crate::common::page;
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
+use crate::registers::{register_error, school_of};
+use rollcall_app::access::Permission;
 
 pub const ACCESS: &[RouteRule] = &[RouteRule {
     method: "GET",
     path: "/office/calling-list",
-    roles: CALLERS,
+    permission: Permission::FollowUp,
 }];
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/office/calling-list", get(page))
+    Router::new().route("/office/calling-list", get(calling_list_page))
 }
 
-async fn page(
+async fn calling_list_page(
     State(state): State<AppState>,
     p: Principal,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
-    p.require(CALLERS)?;
+    p.require(Permission::FollowUp)?;
     let now = state.settings().clock.now();
     let date = match query.get("date").filter(|d| !d.is_empty()) {
         Some(d) => parse_date(d).ok_or_else(|| {
@@ -72,7 +67,7 @@ async fn page(
         Session::Am => "PM",
         Session::Pm => "AM",
     };
-    Ok(layout::page(
+    Ok(page(
         "Calling list",
         Some(&p),
         html! {

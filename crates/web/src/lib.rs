@@ -1,40 +1,59 @@
 //! Rollcall in the browser: server-rendered pages for staff and parents, and a JSON API behind
 //! the same sign-in and roles. The only crate that knows HTTP, HTML and cookies.
 //!
-//! Every request passes [`auth::middleware`], which resolves the signed-in user (if any), checks
-//! the CSRF token of every form and API call that changes something, and adds security headers.
-//! Every handler then asks [`access`] whether the user's role and reach allow what they ask for;
-//! `access::ROUTES` lists each route with the roles it admits, and a test visits every route as
-//! every role to hold the handlers to that table.
+//! The web crate only translates: every page and API call turns a request into a call of one use
+//! case of `rollcall_app` (a method of [`rollcall_app::App`] taking the signed-in
+//! [`Actor`](rollcall_app::Actor)), and its answer or refusal into a response. Who may do what is
+//! decided there, once, for pages and API alike.
+//!
+//! Every request passes [`common::session::middleware`], which resolves the signed-in user (if
+//! any), checks the CSRF token of every form and API call that changes something, and adds
+//! security headers. [`route_table`] lists each route with the permission it needs, and a test
+//! visits every route as every role to hold the handlers to that table.
+//!
+//! Modules: [`common`] is what pages share; each other module is one area of pages (or the API)
+//! and imports only from [`common`], never from another page module.
 
-pub mod access;
+pub mod account;
 pub mod admin;
 pub mod api;
-pub mod auth;
 pub mod calling;
-pub mod error;
-pub mod layout;
+pub mod common;
 pub mod office;
 pub mod overview;
 pub mod pupils;
 pub mod registers;
-pub mod state;
 
 use std::net::SocketAddr;
 
 use axum::routing::get;
 use axum::Router;
 
-pub use error::WebError;
-pub use state::{AppState, Clock, Settings};
+pub use common::{AppState, RouteRule, Settings, WebError};
+pub use rollcall_app::Clock;
+
+/// Every route of the application with the permission it needs.
+pub fn route_table() -> Vec<RouteRule> {
+    [
+        account::ACCESS,
+        registers::ACCESS,
+        office::ACCESS,
+        calling::ACCESS,
+        pupils::ACCESS,
+        overview::ACCESS,
+        admin::ACCESS,
+        api::ACCESS,
+    ]
+    .concat()
+}
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(auth::home))
-        .route("/static/app.css", get(layout::stylesheet))
-        .route("/static/app.js", get(layout::script))
-        .merge(auth::routes())
+        .route("/", get(account::home))
+        .route("/static/app.css", get(common::layout::stylesheet))
+        .route("/static/app.js", get(common::layout::script))
+        .merge(account::routes())
         .merge(registers::routes())
         .merge(office::routes())
         .merge(calling::routes())
@@ -42,10 +61,10 @@ pub fn router(state: AppState) -> Router {
         .merge(overview::routes())
         .merge(admin::routes())
         .merge(api::routes())
-        .fallback(error::not_found)
+        .fallback(common::error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::middleware,
+            common::session::middleware,
         ))
         .with_state(state)
 }

@@ -17,15 +17,15 @@ use rollcall_core::{BaseCode, Category, Code, Date, Role, Session};
 use rollcall_store::{Contact, PupilId, SchoolId, Store, StoredPupil};
 use serde::Deserialize;
 
-use crate::access::{Reach, RouteRule};
-use crate::auth::Principal;
-use crate::error::WebError;
-use crate::layout;
-use crate::registers::{
-    actor, code_badge, long_date, register_error, register_path, school_of, session_name,
-    short_date, short_meaning,
-};
-use crate::state::AppState;
+use crate::common::format::*;
+use crate::common::page;
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
+use crate::registers::{actor, register_error, school_of};
+use rollcall_app::access::Permission;
+use rollcall_app::Reach;
 
 /// The office's own pages.
 pub const OFFICE: &[Role] = &[Role::Office, Role::AttendanceOfficer, Role::Headteacher];
@@ -42,32 +42,32 @@ pub const ACCESS: &[RouteRule] = &[
     RouteRule {
         method: "GET",
         path: "/office",
-        roles: OFFICE,
+        permission: Permission::OfficeDesk,
     },
     RouteRule {
         method: "GET",
         path: "/office/not-taken",
-        roles: OFFICE,
+        permission: Permission::OfficeDesk,
     },
     RouteRule {
         method: "GET",
         path: "/office/late",
-        roles: OFFICE_AND_HEADS_OF_YEAR,
+        permission: Permission::FollowUp,
     },
     RouteRule {
         method: "POST",
         path: "/office/late",
-        roles: OFFICE_AND_HEADS_OF_YEAR,
+        permission: Permission::FollowUp,
     },
     RouteRule {
         method: "GET",
         path: "/office/calls",
-        roles: OFFICE_AND_HEADS_OF_YEAR,
+        permission: Permission::FollowUp,
     },
     RouteRule {
         method: "POST",
         path: "/office/calls",
-        roles: OFFICE_AND_HEADS_OF_YEAR,
+        permission: Permission::FollowUp,
     },
 ];
 
@@ -130,7 +130,7 @@ fn search_form(action: &str, q: &str, label: &str) -> Markup {
 // ---- GET /office ----
 
 async fn home(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
-    p.require(OFFICE)?;
+    p.require(Permission::OfficeDesk)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -160,7 +160,7 @@ async fn home(State(state): State<AppState>, p: Principal) -> Result<Markup, Web
                     p { a href="/office/not-taken" { "Registers not taken, with who should take them" } }
                 }
             };
-            Ok(layout::page("Office", Some(&p), body))
+            Ok(page("Office", Some(&p), body))
         })
         .await
 }
@@ -251,7 +251,7 @@ fn not_taken_tables(sessions: &[&SessionNotTaken], now: NaiveDateTime, brief: bo
 // ---- GET /office/not-taken ----
 
 async fn not_taken(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
-    p.require(OFFICE)?;
+    p.require(Permission::OfficeDesk)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -272,7 +272,7 @@ async fn not_taken(State(state): State<AppState>, p: Principal) -> Result<Markup
                     }
                 }
             };
-            Ok(layout::page("Registers not taken", Some(&p), body))
+            Ok(page("Registers not taken", Some(&p), body))
         })
         .await
 }
@@ -304,7 +304,7 @@ async fn late_page(
     p: Principal,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
-    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    p.require(Permission::FollowUp)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -416,7 +416,7 @@ fn late_markup(p: &Principal, v: &LateView, now: NaiveDateTime) -> Markup {
             }
         }
     };
-    layout::page("Late sign-in", Some(p), body)
+    page("Late sign-in", Some(p), body)
 }
 
 fn late_notice(out: &LateOutcome) -> Markup {
@@ -446,7 +446,7 @@ async fn late(
     p: Principal,
     Form(form): Form<LateForm>,
 ) -> Result<Response, WebError> {
-    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    p.require(Permission::FollowUp)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -604,7 +604,7 @@ async fn calls_page(
     p: Principal,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
-    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    p.require(Permission::FollowUp)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -721,7 +721,7 @@ fn calls_markup(p: &Principal, v: &CallView, now: NaiveDateTime) -> Markup {
             }
         }
     };
-    layout::page("Record a parent's call", Some(p), body)
+    page("Record a parent's call", Some(p), body)
 }
 
 fn call_notice(out: &CallOutcome) -> Markup {
@@ -763,7 +763,7 @@ async fn call(
     p: Principal,
     Form(form): Form<CallForm>,
 ) -> Result<Response, WebError> {
-    p.require(OFFICE_AND_HEADS_OF_YEAR)?;
+    p.require(Permission::FollowUp)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {

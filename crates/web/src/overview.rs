@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::routing::get;
 use axum::Router;
@@ -31,14 +31,16 @@ use rollcall_core::{Percent, Role, Sen, Sex, YearGroup};
 use rollcall_store::{School, StoredPupil};
 use serde::Deserialize;
 
-use crate::access::{Reach, RouteRule};
-use crate::auth::Principal;
-use crate::error::WebError;
-use crate::layout;
-use crate::pupils::{
-    absence_tag, characteristics, date_text, pct, period_text, record_link, school_of,
-};
-use crate::state::AppState;
+use crate::common::format::*;
+use crate::common::forms::query_of;
+use crate::common::page;
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
+use crate::pupils::school_of;
+use rollcall_app::access::Permission;
+use rollcall_app::Reach;
 
 /// Who sees the overview and the lists behind it (a head of year for their year groups).
 pub const OVERVIEW_READERS: &[Role] = &[
@@ -55,22 +57,22 @@ pub const ACCESS: &[RouteRule] = &[
     RouteRule {
         method: "GET",
         path: "/overview",
-        roles: OVERVIEW_READERS,
+        permission: Permission::Overview,
     },
     RouteRule {
         method: "GET",
         path: "/overview/persistent",
-        roles: OVERVIEW_READERS,
+        permission: Permission::Overview,
     },
     RouteRule {
         method: "GET",
         path: "/overview/pupils",
-        roles: OVERVIEW_READERS,
+        permission: Permission::Overview,
     },
     RouteRule {
         method: "GET",
         path: "/governors",
-        roles: GOVERNOR_READERS,
+        permission: Permission::GovernorFigures,
     },
 ];
 
@@ -82,36 +84,18 @@ pub fn routes() -> Router<AppState> {
         .route("/governors", get(governors_page))
 }
 
-/// The query of a request, read only once the role has been checked.
-pub(crate) fn query_of<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, WebError> {
-    Query::<T>::try_from_uri(uri)
-        .map(|Query(q)| q)
-        .map_err(|e| WebError::BadRequest(e.body_text()))
-}
-
 /// A link with a query string.
 fn link(path: &str, pairs: &[(&str, &str)]) -> String {
     let query: Vec<String> = pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", segment(v)))
         .collect();
     if query.is_empty() {
         path.to_owned()
     } else {
         format!("{path}?{}", query.join("&"))
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// "12 (8.33%)": a count of pupils with its rate.
@@ -139,7 +123,7 @@ fn reach_note(p: &Principal) -> Option<String> {
 // GET /overview
 
 async fn overview_page(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
-    p.require(OVERVIEW_READERS)?;
+    p.require(Permission::Overview)?;
     let now = state.settings().clock.now();
     let who = p.clone();
     let (school, ov) = state
@@ -150,7 +134,7 @@ async fn overview_page(State(state): State<AppState>, p: Principal) -> Result<Ma
             Ok((school, ov))
         })
         .await?;
-    Ok(layout::page(
+    Ok(page(
         "Overview",
         Some(&p),
         overview_body(&p, &school, &ov, now),
@@ -470,7 +454,7 @@ async fn persistent_page(
     p: Principal,
     uri: Uri,
 ) -> Result<Markup, WebError> {
-    p.require(OVERVIEW_READERS)?;
+    p.require(Permission::Overview)?;
     let q: ListQuery = query_of(&uri)?;
     let filter = q.filter()?;
     let severe = flag("severe", &q.severe)?.unwrap_or(false);
@@ -532,7 +516,7 @@ async fn persistent_page(
         html! { (summary) (other) },
         &list,
     );
-    Ok(layout::page(title, Some(&p), body))
+    Ok(page(title, Some(&p), body))
 }
 
 fn pairs_ref<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -544,7 +528,7 @@ async fn pupils_page(
     p: Principal,
     uri: Uri,
 ) -> Result<Markup, WebError> {
-    p.require(OVERVIEW_READERS)?;
+    p.require(Permission::Overview)?;
     let q: ListQuery = query_of(&uri)?;
     let filter = q.filter()?;
     let now = state.settings().clock.now();
@@ -612,7 +596,7 @@ async fn pupils_page(
         summary,
         &list,
     );
-    Ok(layout::page(&title, Some(&p), body))
+    Ok(page(&title, Some(&p), body))
 }
 
 fn select_bool(name: &str, label: &str, value: Option<&str>) -> Markup {
@@ -796,7 +780,7 @@ fn list_body(
 // GET /governors
 
 async fn governors_page(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
-    p.require(GOVERNOR_READERS)?;
+    p.require(Permission::GovernorFigures)?;
     let today = state.settings().clock.now().date();
     let who = p.clone();
     let (school, figures) = state
@@ -909,7 +893,7 @@ async fn governors_page(State(state): State<AppState>, p: Principal) -> Result<M
             }
         }
     };
-    Ok(layout::page("Attendance figures", Some(&p), body))
+    Ok(page("Attendance figures", Some(&p), body))
 }
 
 fn month_end(first: rollcall_core::Date) -> rollcall_core::Date {

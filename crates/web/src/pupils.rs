@@ -16,16 +16,17 @@ use chrono::NaiveDateTime;
 use maud::{html, Markup, PreEscaped};
 use rollcall_app::school_view::{pupil_record, year_figures, GridCell, Period, PupilRecord};
 use rollcall_core::stats::Counts;
-use rollcall_core::{BaseCode, Category, Date, Percent, Pupil, Role, Sen, Session};
-use rollcall_rules::Rule;
+use rollcall_core::{BaseCode, Date, Role, Session};
 use rollcall_store::{School, Store};
 
-use crate::access::{Reach, RouteRule};
-use crate::admin::capitalise;
-use crate::auth::Principal;
-use crate::error::WebError;
-use crate::layout;
-use crate::state::AppState;
+use crate::common::format::*;
+use crate::common::page;
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
+use rollcall_app::access::Permission;
+use rollcall_app::Reach;
 
 /// Who may open a pupil's record (each within their reach).
 pub const RECORD_READERS: &[Role] = &[
@@ -42,12 +43,12 @@ pub const ACCESS: &[RouteRule] = &[
     RouteRule {
         method: "GET",
         path: "/pupils/{upn}",
-        roles: RECORD_READERS,
+        permission: Permission::ReadPupils,
     },
     RouteRule {
         method: "GET",
         path: "/children",
-        roles: &[Role::Parent],
+        permission: Permission::OwnChildren,
     },
 ];
 
@@ -70,120 +71,6 @@ pub(crate) fn school_of(store: &mut dyn Store, p: &Principal) -> Result<School, 
         .ok_or(WebError::NotFound)
 }
 
-/// A percentage to two decimal places, or a dash when there is nothing to divide by.
-pub(crate) fn pct(p: Option<Percent>) -> String {
-    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
-}
-
-/// `Tue 8 Jul 2025`.
-pub(crate) fn day_text(date: Date) -> String {
-    date.format("%a %-d %b %Y").to_string()
-}
-
-/// `8 Jul 2025`.
-pub(crate) fn date_text(date: Date) -> String {
-    date.format("%-d %b %Y").to_string()
-}
-
-pub(crate) fn period_text(p: Period) -> String {
-    if p.from == p.to {
-        day_text(p.from)
-    } else {
-        format!("{} to {}", date_text(p.from), date_text(p.to))
-    }
-}
-
-pub(crate) fn full_name(p: &Pupil) -> String {
-    format!("{} {}", p.forename, p.surname)
-}
-
-pub(crate) fn record_link(p: &Pupil) -> String {
-    format!("/pupils/{}", p.upn)
-}
-
-/// The characteristics that matter for attendance, in words.
-pub(crate) fn characteristics(p: &Pupil) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if p.fsm {
-        out.push("Free school meals");
-    }
-    if p.pupil_premium {
-        out.push("Pupil premium");
-    }
-    match p.sen {
-        Sen::N => {}
-        Sen::K => out.push("SEN support"),
-        Sen::E => out.push("EHC plan"),
-    }
-    if p.looked_after {
-        out.push("Looked after");
-    }
-    if p.social_worker {
-        out.push("Social worker");
-    }
-    if p.young_carer {
-        out.push("Young carer");
-    }
-    if p.eal {
-        out.push("EAL");
-    }
-    out
-}
-
-/// "PA" or "SA" when either applies, for lists (the words in a tooltip and for screen readers).
-pub(crate) fn absence_tag(c: &Counts) -> Markup {
-    html! {
-        @if c.severe_absence() {
-            span.pill.sa { abbr title="Severe absence" { "SA" } }
-        } @else if c.persistent_absence() {
-            span.pill.pa { abbr title="Persistent absence" { "PA" } }
-        }
-    }
-}
-
-/// "Severe absence" or "Persistent absence" when either applies (decided on session counts).
-pub(crate) fn absence_pill(c: &Counts) -> Markup {
-    html! {
-        @if c.severe_absence() {
-            span.pill.sa { "Severe absence" }
-        } @else if c.persistent_absence() {
-            span.pill.pa { "Persistent absence" }
-        }
-    }
-}
-
-pub(crate) fn category_class(c: Category) -> &'static str {
-    match c {
-        Category::Present => "c-present",
-        Category::Aea => "c-aea",
-        Category::Authorised => "c-authorised",
-        Category::Unauthorised => "c-unauthorised",
-        Category::NotPossible => "c-not-possible",
-        Category::Administrative => "c-administrative",
-    }
-}
-
-/// A rule's name for people.
-pub(crate) fn rule_title(rule: Rule) -> &'static str {
-    match rule {
-        Rule::PenaltyThreshold => "Penalty notice threshold",
-        Rule::Unauthorised10Days => "10 days' continuous unauthorised absence",
-        Rule::Sickness15Days => "15 days of illness",
-        Rule::UnresolvedN => "Unresolved N",
-        Rule::Deletion20Days => "20 days' unauthorised absence (deletion ground)",
-        Rule::PersistentAbsence => "Persistent absence",
-        Rule::SevereAbsence => "Severe absence",
-        Rule::NewPupil => "New pupil",
-        Rule::DeletedPupil => "Deleted pupil",
-        Rule::PartTimeStart => "Part-time timetable started",
-        Rule::PartTimeStop => "Part-time timetable ended",
-        Rule::RegisterNotTaken => "Register not taken",
-        Rule::LocalPenalty => "School policy: unauthorised absence",
-        Rule::PersistentLateness => "School policy: lateness",
-        Rule::AttendanceBand => "School policy: attendance band",
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // GET /pupils/{upn}
 
@@ -192,7 +79,7 @@ async fn record(
     p: Principal,
     Path(upn): Path<String>,
 ) -> Result<Markup, WebError> {
-    p.require(RECORD_READERS)?;
+    p.require(Permission::ReadPupils)?;
     let now = state.settings().clock.now();
     let who = p.clone();
     let rec = state
@@ -398,7 +285,7 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
             }
         }
     };
-    layout::page(&name, Some(p), body)
+    page(&name, Some(p), body)
 }
 
 /// A mark as a coloured code; `label` is what a screen reader says for it.
@@ -525,7 +412,7 @@ fn grid_cell(date: Date, session: Session, cell: &GridCell) -> Markup {
 // GET /children
 
 async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
-    p.require(&[Role::Parent])?;
+    p.require(Permission::OwnChildren)?;
     let today = state.settings().clock.now().date();
     let who = p.clone();
     let list = state
@@ -571,5 +458,5 @@ async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup,
             p { "Every school day counts. If your child is ill or cannot come to school, please tell the school office on the first morning." }
         }
     };
-    Ok(layout::page("My children", Some(&p), body))
+    Ok(page("My children", Some(&p), body))
 }

@@ -24,11 +24,14 @@ use rollcall_core::calendar::format_time;
 use rollcall_core::{BaseCode, Category, Code, Date, Role, Session, Upn, YearGroup};
 use rollcall_store::{SchoolId, Store, StoredPupil};
 
-use crate::access::{Reach, RouteRule};
-use crate::auth::Principal;
-use crate::error::WebError;
-use crate::layout;
-use crate::state::AppState;
+use crate::common::format::*;
+use crate::common::page;
+use crate::common::AppState;
+use crate::common::Principal;
+use crate::common::RouteRule;
+use crate::common::WebError;
+use rollcall_app::access::Permission;
+use rollcall_app::Reach;
 
 /// Who takes and corrects registers.
 pub const TAKERS: &[Role] = &[
@@ -43,17 +46,17 @@ pub const ACCESS: &[RouteRule] = &[
     RouteRule {
         method: "GET",
         path: "/registers",
-        roles: TAKERS,
+        permission: Permission::TakeRegisters,
     },
     RouteRule {
         method: "GET",
         path: "/registers/{form}/{date}/{session}",
-        roles: TAKERS,
+        permission: Permission::TakeRegisters,
     },
     RouteRule {
         method: "POST",
         path: "/registers/{form}/{date}/{session}",
-        roles: TAKERS,
+        permission: Permission::TakeRegisters,
     },
 ];
 
@@ -67,7 +70,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The person making a change, as the register's audit trail names them.
 pub(crate) fn actor(p: &Principal) -> Actor {
-    Actor::of_user(&p.user)
+    p.actor.clone()
 }
 
 /// The school the user acts on.
@@ -84,116 +87,6 @@ pub(crate) fn register_error(e: RegisterError) -> WebError {
         RegisterError::Conflict { message, .. } => WebError::Conflict(message),
         RegisterError::Store(s) => s.into(),
     }
-}
-
-/// "Tuesday 8 July 2025".
-pub(crate) fn long_date(date: Date) -> String {
-    date.format("%A %-d %B %Y").to_string()
-}
-
-/// "Tue 8 Jul".
-pub(crate) fn short_date(date: Date) -> String {
-    date.format("%a %-d %b").to_string()
-}
-
-pub(crate) fn session_name(session: Session) -> &'static str {
-    match session {
-        Session::Am => "morning (AM)",
-        Session::Pm => "afternoon (PM)",
-    }
-}
-
-pub(crate) fn category_class(category: Category) -> &'static str {
-    match category {
-        Category::Present => "c-present",
-        Category::Aea => "c-aea",
-        Category::Authorised => "c-authorised",
-        Category::Unauthorised => "c-unauthorised",
-        Category::NotPossible => "c-not-possible",
-        Category::Administrative => "c-administrative",
-    }
-}
-
-pub(crate) fn category_title(category: Category) -> &'static str {
-    match category {
-        Category::Present => "Present",
-        Category::Aea => "Approved educational activity",
-        Category::Authorised => "Authorised absence",
-        Category::Unauthorised => "Unauthorised absence",
-        Category::NotPossible => "Not a possible session",
-        Category::Administrative => "Administrative",
-    }
-}
-
-/// A code's meaning in a few words, short enough for a list of codes on a tablet.
-pub(crate) fn short_meaning(code: BaseCode) -> &'static str {
-    match code {
-        BaseCode::PresentAm | BaseCode::PresentPm => "Present",
-        BaseCode::L => "Late (give the arrival time)",
-        BaseCode::K => "Education arranged by the LA",
-        BaseCode::V => "Educational visit or trip",
-        BaseCode::P => "Supervised sporting activity",
-        BaseCode::W => "Work experience",
-        BaseCode::B => "Other approved activity",
-        BaseCode::D => "Dual registered: at other school",
-        BaseCode::C1 => "Leave: performance or employment",
-        BaseCode::M => "Medical or dental appointment",
-        BaseCode::J1 => "Leave: interview",
-        BaseCode::S => "Leave: study leave for exams",
-        BaseCode::C2 => "Leave: part-time timetable",
-        BaseCode::C => "Leave: exceptional circumstances",
-        BaseCode::X => "Not of compulsory school age",
-        BaseCode::T => "Parent travelling for work",
-        BaseCode::R => "Religious observance",
-        BaseCode::I => "Illness",
-        BaseCode::E => "Suspended or excluded",
-        BaseCode::Q => "No access arrangements",
-        BaseCode::Y1 => "Transport not available",
-        BaseCode::Y2 => "Widespread travel disruption",
-        BaseCode::Y3 => "Part of the premises closed",
-        BaseCode::Y4 => "Whole site closed unexpectedly",
-        BaseCode::Y5 => "In criminal justice detention",
-        BaseCode::Y6 => "Public health guidance or law",
-        BaseCode::Y7 => "Other unavoidable cause",
-        BaseCode::G => "Holiday not granted",
-        BaseCode::N => "Absent: reason not yet known",
-        BaseCode::O => "Absent: other or unknown reason",
-        BaseCode::U => "Arrived after the register closed",
-        BaseCode::Z => "Not yet on the admission register",
-        BaseCode::Closed => "Planned closure",
-        BaseCode::H => "Agreed family holiday (old code)",
-        BaseCode::F => "Extended family holiday (old code)",
-        BaseCode::J => "Interview (old code)",
-        BaseCode::Y => "Unable to attend (old code)",
-    }
-}
-
-/// A mark as a coloured code, with its meaning for screen readers and on hover.
-pub(crate) fn code_badge(code: Option<&Code>) -> Markup {
-    match code {
-        Some(c) => html! {
-            span class=(format!("code {}", category_class(c.category()))) title=(c.base().meaning()) {
-                (c.text())
-            }
-        },
-        None => html! { span.code.c-unmarked title="Not marked" { "–" } },
-    }
-}
-
-/// A path segment, percent-encoded.
-pub(crate) fn segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-pub(crate) fn register_path(form: &str, date: Date, session: Session) -> String {
-    format!("/registers/{}/{date}/{session}", segment(form))
 }
 
 /// Whether the user may take the registers of a form whose pupils are `pupils`.
@@ -242,7 +135,7 @@ async fn list(
     p: Principal,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
-    p.require(TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -382,7 +275,7 @@ fn list_page(p: &Principal, all: &SessionRegisters, now: chrono::NaiveDateTime) 
             button.secondary type="submit" { "Show registers" }
         }
     };
-    layout::page(title, Some(p), body)
+    page(title, Some(p), body)
 }
 
 // ---- The register page ----
@@ -655,7 +548,7 @@ fn register_page(
             }
         }
     };
-    layout::page(&title, Some(p), body)
+    page(&title, Some(p), body)
 }
 
 fn register_table(
@@ -754,7 +647,7 @@ async fn show(
     Path((form, date, session)): Path<(String, String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    p.require(TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let now = state.settings().clock.now();
     state
         .with_store(move |store| {
@@ -813,7 +706,7 @@ fn submission(body: &[u8]) -> (RegisterSubmission, String) {
             ..MarkInput::default()
         })
     }
-    for (k, v) in crate::auth::url_pairs(body) {
+    for (k, v) in crate::common::forms::url_pairs(body) {
         if let Some(upn) = k.strip_prefix("mark-") {
             line(&mut lines, upn).code = v;
         } else if let Some(upn) = k.strip_prefix("arrival-") {
@@ -871,7 +764,7 @@ async fn take(
     Path((form, date, session)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    p.require(TAKERS)?;
+    p.require(Permission::TakeRegisters)?;
     let now = state.settings().clock.now();
     let (date, session) = register_key(&date, &session)?;
     let (sub, action) = submission(&body);

@@ -174,7 +174,7 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(r.status, StatusCode::OK);
     let doc = json(&r);
     assert_eq!(doc["openapi"], "3.1.0");
-    for rule in rollcall_web::access::route_table()
+    for rule in rollcall_web::route_table()
         .iter()
         .filter(|r| r.path.starts_with("/api/"))
     {

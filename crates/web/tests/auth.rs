@@ -128,7 +128,8 @@ async fn idle_sessions_end() {
     let app = TestApp::new();
     let s = app.sign_in("office").await;
     // Move the session's last activity back beyond the idle limit.
-    let hash = rollcall_web::auth::token_hash(s.cookie.trim_start_matches("rollcall_session="));
+    let hash =
+        rollcall_app::cases::sessions::token_hash(s.cookie.trim_start_matches("rollcall_session="));
     let url = app.url.clone();
     let mut store = rollcall_app::open_store(&url).unwrap();
     let long_ago = chrono::Utc::now() - chrono::Duration::hours(2);

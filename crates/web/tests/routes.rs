@@ -63,7 +63,7 @@ fn fill(path: &str, role: Role, p: &Places) -> String {
 #[tokio::test]
 async fn every_route_as_every_role() {
     let app = TestApp::new();
-    let table = rollcall_web::access::route_table();
+    let table = rollcall_web::route_table();
     assert!(
         !table.is_empty(),
         "the route table lists the application's routes"
@@ -96,7 +96,7 @@ async fn every_route_as_every_role() {
                 "GET" => app.get(Some(session), &path).await,
                 _ => app.post(Some(session), &path, &[]).await,
             };
-            let allowed = rule.roles.contains(role);
+            let allowed = rule.roles().contains(role);
             let forbidden = reply.status == StatusCode::FORBIDDEN;
             let signed_out = reply.location.as_deref() == Some("/sign-in");
             if signed_out || reply.status == StatusCode::NOT_FOUND || reply.status.is_server_error()

@@ -3,8 +3,7 @@
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use rollcall_app::AppError;
-use rollcall_store::StoreError;
+use rollcall_app::{AppError, Refusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -30,23 +29,23 @@ pub enum WebError {
     Internal(String),
 }
 
-impl From<StoreError> for WebError {
-    fn from(e: StoreError) -> WebError {
+impl From<Refusal> for WebError {
+    /// The one mapping from a use case's refusal to a response, for pages and the API alike.
+    fn from(e: Refusal) -> WebError {
         match e {
-            StoreError::Conflict(m) => WebError::Conflict(m),
-            StoreError::NotFound(_) => WebError::NotFound,
-            other => WebError::Internal(other.to_string()),
+            Refusal::Forbidden => WebError::Forbidden,
+            Refusal::NotFound(_) => WebError::NotFound,
+            Refusal::Invalid(_) => WebError::BadRequest(e.to_string()),
+            Refusal::Conflict { message, .. } => WebError::Conflict(message),
+            Refusal::Store(e) => WebError::Internal(e.to_string()),
+            Refusal::Internal(m) => WebError::Internal(m),
         }
     }
 }
 
 impl From<AppError> for WebError {
     fn from(e: AppError) -> WebError {
-        match e {
-            AppError::Store(s) => s.into(),
-            AppError::Input(_) | AppError::Usage(_) => WebError::BadRequest(e.to_string()),
-            AppError::Io(m) => WebError::Internal(m),
-        }
+        Refusal::from(e).into()
     }
 }
 
@@ -85,7 +84,7 @@ impl IntoResponse for WebError {
         if matches!(self, WebError::SignIn) {
             return (StatusCode::SEE_OTHER, [(header::LOCATION, "/sign-in")]).into_response();
         }
-        let page = crate::layout::message_page(status, &self.to_string());
+        let page = super::layout::message_page(status, &self.to_string());
         (status, page).into_response()
     }
 }

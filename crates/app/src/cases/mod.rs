@@ -1,0 +1,8 @@
+//! The use cases of the pages and the JSON API, one file per area, each an `impl App` block.
+//!
+//! A page and an API call that do the same thing call the same method, and get the same answer
+//! and the same [`Refusal`](crate::Refusal). Each method takes the [`Actor`](crate::Actor) who
+//! asks, checks their permission and reach first, reads and writes through the store, and returns
+//! a typed result: the web crate only translates HTTP to these calls and back.
+
+pub mod sessions;

@@ -1,0 +1,228 @@
+//! Formatting for people: dates, sessions, codes, figures and paths, the same on every page.
+
+use maud::{html, Markup};
+use rollcall_app::school_view::Period;
+use rollcall_core::stats::Counts;
+use rollcall_core::{BaseCode, Category, Code, Date, Percent, Pupil, Sen, Session};
+use rollcall_rules::Rule;
+
+/// "Tuesday 8 July 2025".
+pub fn long_date(date: Date) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// "Tue 8 Jul".
+pub fn short_date(date: Date) -> String {
+    date.format("%a %-d %b").to_string()
+}
+
+pub fn session_name(session: Session) -> &'static str {
+    match session {
+        Session::Am => "morning (AM)",
+        Session::Pm => "afternoon (PM)",
+    }
+}
+
+pub fn category_class(category: Category) -> &'static str {
+    match category {
+        Category::Present => "c-present",
+        Category::Aea => "c-aea",
+        Category::Authorised => "c-authorised",
+        Category::Unauthorised => "c-unauthorised",
+        Category::NotPossible => "c-not-possible",
+        Category::Administrative => "c-administrative",
+    }
+}
+
+pub fn category_title(category: Category) -> &'static str {
+    match category {
+        Category::Present => "Present",
+        Category::Aea => "Approved educational activity",
+        Category::Authorised => "Authorised absence",
+        Category::Unauthorised => "Unauthorised absence",
+        Category::NotPossible => "Not a possible session",
+        Category::Administrative => "Administrative",
+    }
+}
+
+/// A code's meaning in a few words, short enough for a list of codes on a tablet.
+pub fn short_meaning(code: BaseCode) -> &'static str {
+    match code {
+        BaseCode::PresentAm | BaseCode::PresentPm => "Present",
+        BaseCode::L => "Late (give the arrival time)",
+        BaseCode::K => "Education arranged by the LA",
+        BaseCode::V => "Educational visit or trip",
+        BaseCode::P => "Supervised sporting activity",
+        BaseCode::W => "Work experience",
+        BaseCode::B => "Other approved activity",
+        BaseCode::D => "Dual registered: at other school",
+        BaseCode::C1 => "Leave: performance or employment",
+        BaseCode::M => "Medical or dental appointment",
+        BaseCode::J1 => "Leave: interview",
+        BaseCode::S => "Leave: study leave for exams",
+        BaseCode::C2 => "Leave: part-time timetable",
+        BaseCode::C => "Leave: exceptional circumstances",
+        BaseCode::X => "Not of compulsory school age",
+        BaseCode::T => "Parent travelling for work",
+        BaseCode::R => "Religious observance",
+        BaseCode::I => "Illness",
+        BaseCode::E => "Suspended or excluded",
+        BaseCode::Q => "No access arrangements",
+        BaseCode::Y1 => "Transport not available",
+        BaseCode::Y2 => "Widespread travel disruption",
+        BaseCode::Y3 => "Part of the premises closed",
+        BaseCode::Y4 => "Whole site closed unexpectedly",
+        BaseCode::Y5 => "In criminal justice detention",
+        BaseCode::Y6 => "Public health guidance or law",
+        BaseCode::Y7 => "Other unavoidable cause",
+        BaseCode::G => "Holiday not granted",
+        BaseCode::N => "Absent: reason not yet known",
+        BaseCode::O => "Absent: other or unknown reason",
+        BaseCode::U => "Arrived after the register closed",
+        BaseCode::Z => "Not yet on the admission register",
+        BaseCode::Closed => "Planned closure",
+        BaseCode::H => "Agreed family holiday (old code)",
+        BaseCode::F => "Extended family holiday (old code)",
+        BaseCode::J => "Interview (old code)",
+        BaseCode::Y => "Unable to attend (old code)",
+    }
+}
+
+/// A mark as a coloured code, with its meaning for screen readers and on hover.
+pub fn code_badge(code: Option<&Code>) -> Markup {
+    match code {
+        Some(c) => html! {
+            span class=(format!("code {}", category_class(c.category()))) title=(c.base().meaning()) {
+                (c.text())
+            }
+        },
+        None => html! { span.code.c-unmarked title="Not marked" { "–" } },
+    }
+}
+
+/// A path segment, percent-encoded.
+pub fn segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn register_path(form: &str, date: Date, session: Session) -> String {
+    format!("/registers/{}/{date}/{session}", segment(form))
+}
+
+/// A percentage to two decimal places, or a dash when there is nothing to divide by.
+pub fn pct(p: Option<Percent>) -> String {
+    p.map_or_else(|| "–".to_owned(), |p| format!("{p}%"))
+}
+
+/// `Tue 8 Jul 2025`.
+pub fn day_text(date: Date) -> String {
+    date.format("%a %-d %b %Y").to_string()
+}
+
+/// `8 Jul 2025`.
+pub fn date_text(date: Date) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+pub fn period_text(p: Period) -> String {
+    if p.from == p.to {
+        day_text(p.from)
+    } else {
+        format!("{} to {}", date_text(p.from), date_text(p.to))
+    }
+}
+
+pub fn full_name(p: &Pupil) -> String {
+    format!("{} {}", p.forename, p.surname)
+}
+
+pub fn record_link(p: &Pupil) -> String {
+    format!("/pupils/{}", p.upn)
+}
+
+/// The characteristics that matter for attendance, in words.
+pub fn characteristics(p: &Pupil) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if p.fsm {
+        out.push("Free school meals");
+    }
+    if p.pupil_premium {
+        out.push("Pupil premium");
+    }
+    match p.sen {
+        Sen::N => {}
+        Sen::K => out.push("SEN support"),
+        Sen::E => out.push("EHC plan"),
+    }
+    if p.looked_after {
+        out.push("Looked after");
+    }
+    if p.social_worker {
+        out.push("Social worker");
+    }
+    if p.young_carer {
+        out.push("Young carer");
+    }
+    if p.eal {
+        out.push("EAL");
+    }
+    out
+}
+
+/// "PA" or "SA" when either applies, for lists (the words in a tooltip and for screen readers).
+pub fn absence_tag(c: &Counts) -> Markup {
+    html! {
+        @if c.severe_absence() {
+            span.pill.sa { abbr title="Severe absence" { "SA" } }
+        } @else if c.persistent_absence() {
+            span.pill.pa { abbr title="Persistent absence" { "PA" } }
+        }
+    }
+}
+
+/// "Severe absence" or "Persistent absence" when either applies (decided on session counts).
+pub fn absence_pill(c: &Counts) -> Markup {
+    html! {
+        @if c.severe_absence() {
+            span.pill.sa { "Severe absence" }
+        } @else if c.persistent_absence() {
+            span.pill.pa { "Persistent absence" }
+        }
+    }
+}
+
+/// A rule's name for people.
+pub fn rule_title(rule: Rule) -> &'static str {
+    match rule {
+        Rule::PenaltyThreshold => "Penalty notice threshold",
+        Rule::Unauthorised10Days => "10 days' continuous unauthorised absence",
+        Rule::Sickness15Days => "15 days of illness",
+        Rule::UnresolvedN => "Unresolved N",
+        Rule::Deletion20Days => "20 days' unauthorised absence (deletion ground)",
+        Rule::PersistentAbsence => "Persistent absence",
+        Rule::SevereAbsence => "Severe absence",
+        Rule::NewPupil => "New pupil",
+        Rule::DeletedPupil => "Deleted pupil",
+        Rule::PartTimeStart => "Part-time timetable started",
+        Rule::PartTimeStop => "Part-time timetable ended",
+        Rule::RegisterNotTaken => "Register not taken",
+        Rule::LocalPenalty => "School policy: unauthorised absence",
+        Rule::PersistentLateness => "School policy: lateness",
+        Rule::AttendanceBand => "School policy: attendance band",
+    }
+}
+
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
