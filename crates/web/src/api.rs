@@ -6,9 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use rollcall_app::alerts::{alerts, AlertQuery};
-use rollcall_app::registers::{
-    self, MarkInput, Register, RegisterError, RegisterSubmission, Window,
-};
+use rollcall_app::cases::registers::RegisterKey;
+use rollcall_app::registers::{MarkInput, Register, RegisterSubmission, Window};
 use rollcall_app::reports::{group_stats, pupil_stats, GroupField};
 use rollcall_core::dates::{academic_year, academic_year_start};
 use rollcall_core::{parse_date, Counts, Date, Role};
@@ -54,6 +53,16 @@ pub const ACCESS: &[RouteRule] = &[
         path: "/api/v1/alerts",
         permission: Permission::Alerts,
     },
+    RouteRule {
+        method: "GET",
+        path: "/api/v1/registers/{form}/{date}/{session}",
+        permission: Permission::TakeRegisters,
+    },
+    RouteRule {
+        method: "POST",
+        path: "/api/v1/registers/{form}/{date}/{session}",
+        permission: Permission::TakeRegisters,
+    },
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -69,57 +78,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/registers/{form}/{date}/{session}",
             get(get_register).post(post_register),
         )
-}
-
-fn register_error(e: RegisterError) -> WebError {
-    match e {
-        RegisterError::NotFound(m) => WebError::BadRequest(m),
-        RegisterError::Invalid(_) => WebError::BadRequest(e.to_string()),
-        RegisterError::Conflict { message, .. } => WebError::Conflict(message),
-        RegisterError::Store(s) => s.into(),
-    }
-}
-
-/// Refuses unless the user takes this register: a tutor their forms, a head of year the forms of
-/// their year groups, the office and senior staff any.
-fn may_take(p: &Principal, reg: &Register) -> Result<(), WebError> {
-    p.require(Permission::TakeRegisters)?;
-    let ok = match p.reach() {
-        Reach::School => true,
-        Reach::Forms(f) => f.contains(&reg.form),
-        Reach::YearGroups(g) => reg.year_groups().iter().all(|y| g.contains(y)),
-        Reach::Children(_) | Reach::Nobody => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden)
-    }
-}
-
-/// The same check as [`may_take`] before the register is read: a tutor's forms are known, a head
-/// of year's are the forms whose pupils are all in their year groups.
-fn may_take_form(
-    p: &Principal,
-    store: &mut dyn rollcall_store::Store,
-    school: SchoolId,
-    form: &str,
-) -> Result<(), WebError> {
-    p.require(Permission::TakeRegisters)?;
-    let ok = match p.reach() {
-        Reach::School => true,
-        Reach::Forms(f) => f.iter().any(|f| f == form),
-        Reach::YearGroups(g) => {
-            let pupils = store.form_pupils(school, form)?;
-            !pupils.is_empty() && pupils.iter().all(|s| g.contains(&s.pupil.year_group))
-        }
-        Reach::Children(_) | Reach::Nobody => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden)
-    }
 }
 
 fn register_json(reg: &Register) -> Value {
@@ -146,34 +104,16 @@ fn register_json(reg: &Register) -> Value {
     })
 }
 
-fn register_params(date: &str, session: &str) -> Result<(Date, rollcall_core::Session), WebError> {
-    let date = parse_date(date).ok_or_else(|| {
-        WebError::BadRequest(format!("'{date}' is not a date; expected YYYY-MM-DD"))
-    })?;
-    let session = session.parse().map_err(|()| {
-        WebError::BadRequest(format!("'{session}' is not a session; expected AM or PM"))
-    })?;
-    Ok((date, session))
-}
-
 async fn get_register(
     State(state): State<AppState>,
     p: Principal,
     Path((form, date, session)): Path<(String, String, String)>,
 ) -> Result<Json<Value>, WebError> {
     p.require(Permission::TakeRegisters)?;
-    let (date, session) = register_params(&date, &session)?;
-    let now = state.settings().clock.now();
-    let who = p.clone();
-    state
-        .with_store_reading(move |store| {
-            let school = who.school(&store.schools()?)?;
-            let reg = registers::register(store, school, &form, date, session, now)
-                .map_err(register_error)?;
-            may_take(&who, &reg)?;
-            Ok(Json(register_json(&reg)))
-        })
-        .await
+    let key = RegisterKey::parse(&form, &date, &session)?;
+    let actor = p.actor.clone();
+    let reg = state.run(move |app| app.register(&actor, &key)).await?;
+    Ok(Json(register_json(&reg)))
 }
 
 #[derive(Deserialize)]
@@ -200,48 +140,27 @@ async fn post_register(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, WebError> {
     p.require(Permission::TakeRegisters)?;
-    let (date, session) = register_params(&date, &session)?;
+    let key = RegisterKey::parse(&form, &date, &session)?;
     let body: RegisterBody = serde_json::from_slice(&body)
         .map_err(|e| WebError::BadRequest(format!("the body is not a register: {e}; expected {{\"version\", \"reason\", \"marks\": [{{\"upn\", \"code\", \"arrival\"}}]}}")))?;
-    let now = state.settings().clock.now();
-    let who = p.clone();
-    let mut plan = state
-        .with_store_reading(move |store| {
-            let school = who.school(&store.schools()?)?;
-            may_take_form(&who, store, school, &form)?;
-            let submission = RegisterSubmission {
-                version: body.version,
-                reason: body.reason,
-                marks: body
-                    .marks
-                    .into_iter()
-                    .map(|m| MarkInput {
-                        upn: m.upn,
-                        code: m.code,
-                        arrival: m.arrival,
-                        was: None,
-                    })
-                    .collect(),
-            };
-            let actor = who.actor.clone();
-            registers::plan_register(
-                store,
-                school,
-                &form,
-                date,
-                session,
-                &submission,
-                &actor,
-                now,
-            )
-            .map_err(register_error)
-        })
+    let submission = RegisterSubmission {
+        version: body.version,
+        reason: body.reason,
+        marks: body
+            .marks
+            .into_iter()
+            .map(|m| MarkInput {
+                upn: m.upn,
+                code: m.code,
+                arrival: m.arrival,
+                was: None,
+            })
+            .collect(),
+    };
+    let actor = p.actor.clone();
+    let out = state
+        .run(move |app| app.take_register(&actor, &key, &submission))
         .await?;
-    // Written together with any other register submitted at the same moment.
-    let written = state
-        .write_marks(plan.school, std::mem::take(&mut plan.changes))
-        .await?;
-    let out = plan.finish(written).map_err(register_error)?;
     Ok(Json(json!({
         "new": out.new,
         "amended": out.amended,
@@ -656,9 +575,19 @@ mod tests {
             .block_on(super::openapi())
             .0;
         for rule in super::ACCESS {
+            let method = rule.method.to_ascii_lowercase();
             assert!(
-                doc["paths"][rule.path]["get"].is_object(),
-                "{} is not in the OpenAPI document",
+                doc["paths"][rule.path][&method].is_object(),
+                "{} {} is not in the OpenAPI document",
+                rule.method,
+                rule.path
+            );
+            let roles: Vec<&str> = rule.roles().iter().map(|r| r.name()).collect();
+            assert_eq!(
+                doc["paths"][rule.path][&method]["x-roles"],
+                serde_json::json!(roles),
+                "{} {}",
+                rule.method,
                 rule.path
             );
         }

@@ -12,12 +12,12 @@ use rollcall_core::calendar::format_time;
 use rollcall_core::{parse_date, Session};
 
 use crate::common::format::*;
+use crate::common::legacy::{register_error, school_of};
 use crate::common::page;
 use crate::common::AppState;
 use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
-use crate::registers::{register_error, school_of};
 use rollcall_app::access::Permission;
 
 pub const ACCESS: &[RouteRule] = &[RouteRule {

@@ -18,12 +18,12 @@ use rollcall_store::{Contact, PupilId, SchoolId, Store, StoredPupil};
 use serde::Deserialize;
 
 use crate::common::format::*;
+use crate::common::legacy::{actor, register_error, school_of};
 use crate::common::page;
 use crate::common::AppState;
 use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
-use crate::registers::{actor, register_error, school_of};
 use rollcall_app::access::Permission;
 use rollcall_app::Reach;
 

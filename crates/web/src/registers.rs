@@ -15,14 +15,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
+use rollcall_app::cases::registers::RegisterKey;
 use rollcall_app::registers::{
-    self as uc, present_code, MarkInput, Register, RegisterError, RegisterSubmission,
-    SessionRegisters, Window,
+    self as uc, present_code, MarkInput, Register, RegisterSubmission, SessionRegisters, Window,
 };
-use rollcall_app::Actor;
+use rollcall_app::Refusal;
 use rollcall_core::calendar::format_time;
-use rollcall_core::{BaseCode, Category, Code, Date, Role, Session, Upn, YearGroup};
-use rollcall_store::{SchoolId, Store, StoredPupil};
+use rollcall_core::{BaseCode, Category, Code, Date, Role, Session};
 
 use crate::common::format::*;
 use crate::common::page;
@@ -31,16 +30,6 @@ use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
 use rollcall_app::access::Permission;
-use rollcall_app::Reach;
-
-/// Who takes and corrects registers.
-pub const TAKERS: &[Role] = &[
-    Role::Headteacher,
-    Role::AttendanceOfficer,
-    Role::HeadOfYear,
-    Role::FormTutor,
-    Role::Office,
-];
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
@@ -66,68 +55,6 @@ pub fn routes() -> Router<AppState> {
         .route("/registers/{form}/{date}/{session}", get(show).post(take))
 }
 
-// ---- Shared with the office pages ----
-
-/// The person making a change, as the register's audit trail names them.
-pub(crate) fn actor(p: &Principal) -> Actor {
-    p.actor.clone()
-}
-
-/// The school the user acts on.
-pub(crate) fn school_of(p: &Principal, store: &mut dyn Store) -> Result<SchoolId, WebError> {
-    let schools = store.schools()?;
-    p.school(&schools)
-}
-
-/// A register use case's refusal as a response.
-pub(crate) fn register_error(e: RegisterError) -> WebError {
-    match e {
-        RegisterError::NotFound(_) => WebError::NotFound,
-        RegisterError::Invalid(_) => WebError::BadRequest(e.to_string()),
-        RegisterError::Conflict { message, .. } => WebError::Conflict(message),
-        RegisterError::Store(s) => s.into(),
-    }
-}
-
-/// Whether the user may take the registers of a form whose pupils are `pupils`.
-pub(crate) fn reaches_form(p: &Principal, form: &str, pupils: &[StoredPupil]) -> bool {
-    match p.reach() {
-        Reach::School => true,
-        Reach::Forms(forms) => forms.iter().any(|f| f == form),
-        Reach::YearGroups(_) => {
-            let of_form: Vec<_> = pupils
-                .iter()
-                .filter(|s| s.pupil.form.as_deref() == Some(form))
-                .collect();
-            let current: Vec<_> = of_form
-                .iter()
-                .filter(|s| s.pupil.leaving_date.is_none())
-                .collect();
-            let judged = if current.is_empty() {
-                of_form
-            } else {
-                current.into_iter().copied().collect()
-            };
-            !judged.is_empty() && judged.iter().all(|s| p.reaches(s.id, &s.pupil))
-        }
-        Reach::Children(_) | Reach::Nobody => false,
-    }
-}
-
-/// Whether a form of these year groups is among the user's registers.
-fn lists_form(p: &Principal, form: &str, years: &[YearGroup]) -> bool {
-    match p.reach() {
-        Reach::School => true,
-        Reach::Forms(forms) => forms.iter().any(|f| f == form),
-        Reach::YearGroups(groups) => !years.is_empty() && years.iter().all(|y| groups.contains(y)),
-        Reach::Children(_) | Reach::Nobody => false,
-    }
-}
-
-fn bad(e: RegisterError) -> WebError {
-    register_error(e)
-}
-
 // ---- GET /registers ----
 
 async fn list(
@@ -136,24 +63,18 @@ async fn list(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
     p.require(Permission::TakeRegisters)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let times = uc::register_times(store, school).map_err(bad)?;
-            let date = match query.get("date").filter(|d| !d.trim().is_empty()) {
-                Some(d) => uc::parse_day(d).map_err(bad)?,
-                None => now.date(),
-            };
-            let session = match query.get("session").filter(|s| !s.trim().is_empty()) {
-                Some(s) => uc::parse_session(s).map_err(bad)?,
-                None if date == now.date() => uc::session_now(&times, now.time()),
-                None => Session::Am,
-            };
-            let all = uc::form_registers(store, school, date, session, now).map_err(bad)?;
-            Ok(list_page(&p, &all, now))
+    let now = state.now();
+    let actor = p.actor.clone();
+    let all = state
+        .run(move |app| {
+            app.session_registers(
+                &actor,
+                query.get("date").map(String::as_str),
+                query.get("session").map(String::as_str),
+            )
         })
-        .await
+        .await?;
+    Ok(list_page(&p, &all, now))
 }
 
 fn window_text(
@@ -184,11 +105,7 @@ fn list_page(p: &Principal, all: &SessionRegisters, now: chrono::NaiveDateTime) 
     } else {
         "Registers"
     };
-    let forms: Vec<_> = all
-        .forms
-        .iter()
-        .filter(|f| lists_form(p, &f.form, &f.year_groups))
-        .collect();
+    let forms: Vec<_> = all.forms.iter().collect();
     let today = all.date == now.date();
     let other = match all.session {
         Session::Am => Session::Pm,
@@ -389,7 +306,7 @@ struct Messages {
 }
 
 impl Messages {
-    fn from_problems(e: &RegisterError) -> Messages {
+    fn from_problems(e: &Refusal) -> Messages {
         let mut m = Messages {
             error: Some(
                 "Nothing was saved. Put right what is marked below and save again.".to_owned(),
@@ -616,31 +533,6 @@ fn register_table(
     }
 }
 
-/// Parses the path of a register, after the user's role and reach were checked.
-fn register_key(date: &str, session: &str) -> Result<(Date, Session), WebError> {
-    let date = uc::parse_day(date).map_err(bad)?;
-    let session = uc::parse_session(session).map_err(bad)?;
-    Ok((date, session))
-}
-
-/// Refuses unless the user may take the registers of `form`.
-fn require_form(
-    p: &Principal,
-    store: &mut dyn Store,
-    school: SchoolId,
-    form: &str,
-) -> Result<(), WebError> {
-    let pupils = match p.reach() {
-        Reach::YearGroups(_) => store.form_pupils(school, form)?,
-        _ => Vec::new(),
-    };
-    if reaches_form(p, form, &pupils) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden)
-    }
-}
-
 async fn show(
     State(state): State<AppState>,
     p: Principal,
@@ -648,28 +540,22 @@ async fn show(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     p.require(Permission::TakeRegisters)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            require_form(&p, store, school, &form)?;
-            let (date, session) = register_key(&date, &session)?;
-            let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
-            let notice = query.get("saved").map(|saved| {
-                let new: usize = saved.parse().unwrap_or(0);
-                let corrected: usize = query
-                    .get("corrected")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(0);
-                saved_notice(new, corrected, reg.unmarked())
-            });
-            let messages = Messages {
-                notice,
-                ..Messages::default()
-            };
-            Ok(register_page(&p, &reg, &FormState::of(&reg), &messages, now).into_response())
-        })
-        .await
+    let key = RegisterKey::parse(&form, &date, &session)?;
+    let actor = p.actor.clone();
+    let reg = state.run(move |app| app.register(&actor, &key)).await?;
+    let notice = query.get("saved").map(|saved| {
+        let new: usize = saved.parse().unwrap_or(0);
+        let corrected: usize = query
+            .get("corrected")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        saved_notice(new, corrected, reg.unmarked())
+    });
+    let messages = Messages {
+        notice,
+        ..Messages::default()
+    };
+    Ok(register_page(&p, &reg, &FormState::of(&reg), &messages, state.now()).into_response())
 }
 
 fn saved_notice(new: usize, corrected: usize, unmarked: usize) -> String {
@@ -726,38 +612,6 @@ fn submission(body: &[u8]) -> (RegisterSubmission, String) {
     (sub, action)
 }
 
-/// Refuses lines for pupils the user does not reach, whether or not they exist.
-fn require_lines(
-    p: &Principal,
-    store: &mut dyn Store,
-    school: SchoolId,
-    reg: &Register,
-    sub: &RegisterSubmission,
-) -> Result<(), WebError> {
-    if matches!(p.reach(), Reach::School) {
-        return Ok(());
-    }
-    let mut pupils: Option<Vec<StoredPupil>> = None;
-    for m in &sub.marks {
-        let upn = m.upn.trim();
-        if reg.row(upn).is_some() {
-            continue;
-        }
-        let pupils = match &mut pupils {
-            Some(all) => &*all,
-            None => &*pupils.insert(store.pupils(school)?),
-        };
-        let found = Upn::parse(upn)
-            .ok()
-            .and_then(|u| pupils.iter().find(|s| s.pupil.upn == u));
-        match found {
-            Some(s) if p.reaches(s.id, &s.pupil) => {}
-            _ => return Err(WebError::Forbidden),
-        }
-    }
-    Ok(())
-}
-
 async fn take(
     State(state): State<AppState>,
     p: Principal,
@@ -765,85 +619,63 @@ async fn take(
     body: Bytes,
 ) -> Result<Response, WebError> {
     p.require(Permission::TakeRegisters)?;
-    let now = state.settings().clock.now();
-    let (date, session) = register_key(&date, &session)?;
+    let key = RegisterKey::parse(&form, &date, &session)?;
     let (sub, action) = submission(&body);
-    let (who, form2, sub2) = (p.clone(), form.clone(), sub.clone());
-    let step = state
-        .with_store_reading(move |store| {
-            let (p, form, sub) = (who, form2, sub2);
-            let school = school_of(&p, store)?;
-            require_form(&p, store, school, &form)?;
-            let reg = uc::register(store, school, &form, date, session, now).map_err(bad)?;
-            require_lines(&p, store, school, &reg, &sub)?;
-            if action == "all-present" {
-                // Without the page's script: fill the unmarked pupils and show the form again.
-                let mut state = FormState::of_submission(&sub);
-                state.all_present(&reg);
-                let messages = Messages {
-                    notice: Some(format!(
-                        "Every pupil not yet marked is now set to present ({}). Nothing is saved yet: change any who are not here, then press Save register.",
-                        present_code(session).symbol()
-                    )),
-                    ..Messages::default()
-                };
-                return Ok(Err(register_page(&p, &reg, &state, &messages, now).into_response()));
-            }
-            match uc::plan_for(&reg, school, &sub, &actor(&p), now) {
-                Ok(plan) => Ok(Ok(plan)),
-                Err(e) => refused(&p, store, school, &form, date, session, &sub, e, now).map(Err),
-            }
-        })
-        .await?;
-    let mut plan = match step {
-        Ok(plan) => plan,
-        Err(page) => return Ok(page),
-    };
-    // Written together with any other register submitted at the same moment.
-    let written = state
-        .write_marks(plan.school, std::mem::take(&mut plan.changes))
-        .await?;
-    let school = plan.school;
-    match plan.finish(written) {
+    let actor = p.actor.clone();
+    if action == "all-present" {
+        // Without the page's script: fill the unmarked pupils and show the form again.
+        let (k, a) = (key.clone(), actor.clone());
+        let reg = state.run(move |app| app.register(&a, &k)).await?;
+        let mut form = FormState::of_submission(&sub);
+        form.all_present(&reg);
+        let messages = Messages {
+            notice: Some(format!(
+                "Every pupil not yet marked is now set to present ({}). Nothing is saved yet: change any who are not here, then press Save register.",
+                present_code(key.session).symbol()
+            )),
+            ..Messages::default()
+        };
+        return Ok(register_page(&p, &reg, &form, &messages, state.now()).into_response());
+    }
+    let (k, a, s) = (key.clone(), actor.clone(), sub.clone());
+    match state
+        .attempt(move |app| app.take_register(&a, &k, &s))
+        .await?
+    {
         Ok(out) => {
             let to = format!(
                 "{}?saved={}&corrected={}",
-                register_path(&form, date, session),
+                register_path(&key.form, key.date, key.session),
                 out.new,
                 out.amended
             );
             Ok(Redirect::to(&to).into_response())
         }
-        Err(e) => {
-            state
-                .with_store_reading(move |store| {
-                    refused(&p, store, school, &form, date, session, &sub, e, now)
-                })
-                .await
-        }
+        Err(e) => refused(&state, &p, key, &sub, e).await,
     }
 }
 
 /// The page for a submission refused: the problems to fix, or someone else's marks beside the
 /// person's own.
-#[allow(clippy::too_many_arguments)]
-fn refused(
+async fn refused(
+    state: &AppState,
     p: &Principal,
-    store: &mut dyn Store,
-    school: SchoolId,
-    form: &str,
-    date: Date,
-    session: Session,
+    key: RegisterKey,
     sub: &RegisterSubmission,
-    e: RegisterError,
-    now: chrono::NaiveDateTime,
+    e: Refusal,
 ) -> Result<Response, WebError> {
+    let reread = |state: &AppState| {
+        let (actor, key) = (p.actor.clone(), key.clone());
+        let state = state.clone();
+        async move { state.run(move |app| app.register(&actor, &key)).await }
+    };
+    let now = state.now();
     match e {
-        e @ RegisterError::Invalid(_) => {
+        e @ Refusal::Invalid(_) => {
             if sub.version.trim().is_empty() {
-                return Err(bad(e));
+                return Err(e.into());
             }
-            let reg = uc::register(store, school, form, date, session, now).map_err(bad)?;
+            let reg = reread(state).await?;
             let page = register_page(
                 p,
                 &reg,
@@ -853,8 +685,8 @@ fn refused(
             );
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
-        RegisterError::Conflict { message, changed } => {
-            let reg = uc::register(store, school, form, date, session, now).map_err(bad)?;
+        Refusal::Conflict { message, changed } => {
+            let reg = reread(state).await?;
             let mut messages = Messages {
                 error: Some(format!(
                     "{message}\nBelow, their marks are shown and the changes you made are kept: check them and save again, or reload to start afresh."
@@ -873,10 +705,10 @@ fn refused(
                     messages.rows.entry(upn.to_string()).or_default().push(what);
                 }
             }
-            let state = FormState::merged(&reg, sub);
-            let page = register_page(p, &reg, &state, &messages, now);
+            let form = FormState::merged(&reg, sub);
+            let page = register_page(p, &reg, &form, &messages, now);
             Ok((StatusCode::CONFLICT, page).into_response())
         }
-        e => Err(bad(e)),
+        e => Err(e.into()),
     }
 }

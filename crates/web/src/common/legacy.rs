@@ -1,6 +1,10 @@
 //! Direct store access for the pages not yet moved onto use cases of `rollcall_app`. To go.
 
+use rollcall_app::registers::RegisterError;
+use rollcall_app::Actor;
 use rollcall_store::{MarkChange, SchoolId, Store, StoreError};
+
+use super::session::Principal;
 
 use super::error::WebError;
 use super::state::AppState;
@@ -44,4 +48,20 @@ impl AppState {
             .await
             .map_err(|e| WebError::Internal(format!("a worker failed: {e}")))
     }
+}
+
+/// The person making a change, as the register's audit trail names them.
+pub fn actor(p: &Principal) -> Actor {
+    p.actor.clone()
+}
+
+/// The school the user acts on.
+pub fn school_of(p: &Principal, store: &mut dyn Store) -> Result<SchoolId, WebError> {
+    let schools = store.schools()?;
+    p.school(&schools)
+}
+
+/// A register use case's refusal as a response.
+pub fn register_error(e: RegisterError) -> WebError {
+    rollcall_app::Refusal::from(e).into()
 }

@@ -90,11 +90,20 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&App) -> Result<T, Refusal> + Send + 'static,
     {
+        self.attempt(f).await?.map_err(WebError::from)
+    }
+
+    /// [`AppState::run`], handing back the use case's refusal, for a page that answers some
+    /// refusals with a page of its own (a form shown again with what to put right).
+    pub async fn attempt<T, F>(&self, f: F) -> Result<Result<T, Refusal>, WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App) -> Result<T, Refusal> + Send + 'static,
+    {
         let app = self.0.app.clone();
         tokio::task::spawn_blocking(move || f(&app))
             .await
-            .map_err(|e| WebError::Internal(format!("a worker failed: {e}")))?
-            .map_err(WebError::from)
+            .map_err(|e| WebError::Internal(format!("a worker failed: {e}")))
     }
 }
 

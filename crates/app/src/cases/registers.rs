@@ -1,0 +1,210 @@
+//! Registers as staff take them, for pages and the API alike: the registers of a session, a
+//! form's register, and taking or correcting it.
+//!
+//! Who takes which register is one rule, [`Actor::takes_registers_of`], judged on the pupils of
+//! the form on roll that day. A form outside the actor's reach is refused as
+//! [`Refusal::Forbidden`] whether or not it exists; only someone who reaches the whole school is
+//! told that a form does not exist.
+
+use chrono::NaiveDateTime;
+use rollcall_core::{Date, Session, Upn, YearGroup};
+use rollcall_store::{SchoolId, Store, StoredPupil};
+
+use crate::access::{Actor, Permission, Reach};
+use crate::error::{Problem, Refusal};
+use crate::registers::{
+    self as reg, Register, RegisterError, RegisterSubmission, SessionRegisters, TakeOutcome,
+};
+use crate::service::App;
+
+impl From<RegisterError> for Refusal {
+    fn from(e: RegisterError) -> Refusal {
+        match e {
+            RegisterError::NotFound(m) => Refusal::NotFound(m),
+            RegisterError::Invalid(problems) => Refusal::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        upn: p.upn,
+                        message: p.message,
+                    })
+                    .collect(),
+            ),
+            RegisterError::Conflict { message, changed } => Refusal::Conflict { message, changed },
+            RegisterError::Store(s) => Refusal::from(s),
+        }
+    }
+}
+
+/// A register: a form's, for one session of one day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegisterKey {
+    pub form: String,
+    pub date: Date,
+    pub session: Session,
+}
+
+impl RegisterKey {
+    /// A register's key as typed in a path or a form: the date as `YYYY-MM-DD`, the session as
+    /// `AM` or `PM`. Each part that is wrong is said.
+    pub fn parse(form: &str, date: &str, session: &str) -> Result<RegisterKey, Refusal> {
+        let mut problems = Vec::new();
+        let date = reg::parse_day(date)
+            .map_err(|e| problems.extend(Refusal::from(e).problems().to_vec()))
+            .ok();
+        let session = reg::parse_session(session)
+            .map_err(|e| problems.extend(Refusal::from(e).problems().to_vec()))
+            .ok();
+        match (date, session) {
+            (Some(date), Some(session)) => Ok(RegisterKey {
+                form: form.to_owned(),
+                date,
+                session,
+            }),
+            _ => Err(Refusal::Invalid(problems)),
+        }
+    }
+}
+
+/// The school the actor acts on.
+pub(crate) fn school_of(store: &mut dyn Store, actor: &Actor) -> Result<SchoolId, Refusal> {
+    actor.school_in(&store.schools()?)
+}
+
+/// The year groups of the pupils of a form on roll on a day.
+fn year_groups_on(pupils: &[StoredPupil], date: Date) -> Vec<YearGroup> {
+    let mut years: Vec<YearGroup> = pupils
+        .iter()
+        .filter(|p| p.pupil.on_roll(date))
+        .map(|p| p.pupil.year_group)
+        .collect();
+    years.sort();
+    years.dedup();
+    years
+}
+
+/// Refuses unless the actor takes this register. A form nobody is on roll in is not found for
+/// someone who reaches the whole school, and refused like any form out of reach for anyone else.
+fn require_register(
+    store: &mut dyn Store,
+    actor: &Actor,
+    school: SchoolId,
+    key: &RegisterKey,
+) -> Result<(), Refusal> {
+    actor.require(Permission::TakeRegisters)?;
+    let years = match actor.reach {
+        Reach::School => return Ok(()),
+        Reach::Forms(ref forms) if !forms.contains(&key.form) => return Err(Refusal::Forbidden),
+        Reach::YearGroups(_) => year_groups_on(&store.form_pupils(school, &key.form)?, key.date),
+        _ => Vec::new(),
+    };
+    if actor.takes_registers_of(&key.form, &years) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden)
+    }
+}
+
+/// Reads a register the actor takes.
+fn open_register(
+    store: &mut dyn Store,
+    actor: &Actor,
+    key: &RegisterKey,
+    now: NaiveDateTime,
+) -> Result<(SchoolId, Register), Refusal> {
+    let school = school_of(store, actor)?;
+    require_register(store, actor, school, key)?;
+    let register = reg::register(store, school, &key.form, key.date, key.session, now)?;
+    Ok((school, register))
+}
+
+/// Refuses lines for pupils the actor does not reach, whether or not they exist: a line for a
+/// pupil not on this register is only worth explaining to someone who reaches that pupil.
+fn require_lines(
+    store: &mut dyn Store,
+    actor: &Actor,
+    school: SchoolId,
+    register: &Register,
+    submission: &RegisterSubmission,
+) -> Result<(), Refusal> {
+    if actor.reach == Reach::School {
+        return Ok(());
+    }
+    let mut pupils: Option<Vec<StoredPupil>> = None;
+    for line in &submission.marks {
+        let upn = line.upn.trim();
+        if register.row(upn).is_some() {
+            continue;
+        }
+        let pupils = match &mut pupils {
+            Some(all) => &*all,
+            None => &*pupils.insert(store.pupils(school)?),
+        };
+        let found = Upn::parse(upn)
+            .ok()
+            .and_then(|u| pupils.iter().find(|s| s.pupil.upn == u));
+        match found {
+            Some(s) if actor.reaches(s.id, &s.pupil) => {}
+            _ => return Err(Refusal::Forbidden),
+        }
+    }
+    Ok(())
+}
+
+impl App {
+    /// The registers of a session that the actor takes, with how far each is marked: today's
+    /// current session when no date or session is given.
+    pub fn session_registers(
+        &self,
+        actor: &Actor,
+        date: Option<&str>,
+        session: Option<&str>,
+    ) -> Result<SessionRegisters, Refusal> {
+        actor.require(Permission::TakeRegisters)?;
+        let now = self.now();
+        self.reading(|store| {
+            let school = school_of(store, actor)?;
+            let times = reg::register_times(store, school)?;
+            let date = match date.filter(|d| !d.trim().is_empty()) {
+                Some(d) => reg::parse_day(d)?,
+                None => now.date(),
+            };
+            let session = match session.filter(|s| !s.trim().is_empty()) {
+                Some(s) => reg::parse_session(s)?,
+                None if date == now.date() => reg::session_now(&times, now.time()),
+                None => Session::Am,
+            };
+            let mut all = reg::form_registers(store, school, date, session, now)?;
+            all.forms
+                .retain(|f| actor.takes_registers_of(&f.form, &f.year_groups));
+            Ok(all)
+        })
+    }
+
+    /// A form's register for a session, with each pupil's mark and the register's version.
+    pub fn register(&self, actor: &Actor, key: &RegisterKey) -> Result<Register, Refusal> {
+        let now = self.now();
+        self.reading(|store| open_register(store, actor, key, now).map(|(_, r)| r))
+    }
+
+    /// Takes or corrects a form's register: new marks for unmarked pupils, amendments (with a
+    /// reason once the register has closed) for pupils already marked. All of it or nothing: a
+    /// wrong line refuses the whole submission, and a submission built from a version of the
+    /// register that someone has since changed is refused as a conflict. Written together with
+    /// any other register submitted at the same moment.
+    pub fn take_register(
+        &self,
+        actor: &Actor,
+        key: &RegisterKey,
+        submission: &RegisterSubmission,
+    ) -> Result<TakeOutcome, Refusal> {
+        let now = self.now();
+        let mut plan = self.reading(|store| {
+            let (school, register) = open_register(store, actor, key, now)?;
+            require_lines(store, actor, school, &register, submission)?;
+            Ok::<_, Refusal>(reg::plan_for(&register, school, submission, actor, now)?)
+        })?;
+        let written = self.write_marks(plan.school, std::mem::take(&mut plan.changes));
+        Ok(plan.finish(written)?)
+    }
+}
