@@ -1,0 +1,62 @@
+//! The JSON forms the API's answers share, and reading its query parameters.
+
+use rollcall_core::{parse_date, Counts, Date};
+use rollcall_store::StoredPupil;
+use serde_json::{json, Value};
+
+use crate::common::{AppState, WebError};
+
+pub(super) fn pupil_json(p: &StoredPupil) -> Value {
+    let p = &p.pupil;
+    json!({
+        "upn": p.upn.as_str(),
+        "surname": p.surname,
+        "forename": p.forename,
+        "year_group": p.year_group.to_string(),
+        "form": p.form,
+        "admission_date": p.admission_date.to_string(),
+        "leaving_date": p.leaving_date.map(|d| d.to_string()),
+    })
+}
+
+pub(super) fn counts_json(c: &Counts) -> Value {
+    json!({
+        "possible": c.possible,
+        "present": c.present,
+        "aea": c.aea,
+        "authorised": c.authorised,
+        "unauthorised": c.unauthorised,
+        "unmarked": c.unmarked,
+        "late": c.late,
+        "attendance_pct": c.attendance_pct().map(|p| p.rounded()),
+        "absence_pct": c.absence_pct().map(|p| p.rounded()),
+        "persistent_absence": c.persistent_absence(),
+        "severe_absence": c.severe_absence(),
+    })
+}
+
+pub(super) fn today(state: &AppState) -> Date {
+    state.settings().clock.now().date()
+}
+
+/// The pupils of the user's school the user reaches.
+pub(super) fn date_param(name: &str, value: Option<&String>) -> Result<Option<Date>, WebError> {
+    value
+        .map(|v| {
+            parse_date(v).ok_or_else(|| {
+                WebError::BadRequest(format!("{name}: '{v}' is not a date; expected YYYY-MM-DD"))
+            })
+        })
+        .transpose()
+}
+
+pub(super) fn cell_json(cell: &rollcall_app::table::Cell) -> Value {
+    use rollcall_app::table::Cell;
+    match cell {
+        Cell::Null => Value::Null,
+        Cell::Bool(b) => json!(b),
+        Cell::Int(n) => json!(n),
+        Cell::Pct(p) => json!(p.rounded()),
+        Cell::Text(t) | Cell::Rich(t, _) => json!(t),
+    }
+}
