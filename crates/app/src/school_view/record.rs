@@ -1,0 +1,306 @@
+//! A pupil's record: their register grid, figures and findings.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use rollcall_core::dates::week_start;
+use rollcall_core::marks::MarkFact;
+use rollcall_core::stats::Counts;
+use rollcall_core::{BaseCode, Calendar, Date, NotSchoolSession, Pupil, Session};
+use rollcall_rules::{Finding, Rule};
+use rollcall_store::{
+    Contact, PupilId, PupilMarkFact, School, Store, StoredAmendment, StoredPupil,
+};
+
+use crate::alerts::{alerts, AlertQuery};
+use crate::error::Result;
+use crate::reports::compute_pupil_stats;
+
+use super::{facts, within, Period};
+
+/// One session in a pupil's register grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridCell {
+    /// A school session while on roll, with its mark.
+    Marked(BaseCode),
+    /// A school session while on roll with no mark.
+    Unmarked,
+    /// A session of today whose register has not closed yet, with no mark so far.
+    Pending,
+    /// Not a school session for the pupil: a holiday or a closure.
+    NoSession(NotSchoolSession),
+    /// A school session outside the pupil's time on roll.
+    NotOnRoll,
+    /// After the end of the period (later this week).
+    Later,
+}
+
+impl GridCell {
+    /// Whether the cell is a school session of the pupil's, counted in their figures (marked or
+    /// not).
+    pub fn is_session(&self) -> bool {
+        matches!(
+            self,
+            GridCell::Marked(_) | GridCell::Unmarked | GridCell::Pending
+        )
+    }
+}
+
+/// One school week of a pupil's register, Monday to Friday, AM and PM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridWeek {
+    pub monday: Date,
+    /// Monday to Friday, each `[AM, PM]`.
+    pub days: Vec<[GridCell; 2]>,
+}
+
+/// A pupil's register over `period`, one row per school week (weeks with no school session for
+/// the pupil while on roll are left out). `still_open` are the sessions of the period's last day
+/// whose register has not closed yet.
+pub fn register_grid(
+    calendar: &Calendar,
+    pupil: &Pupil,
+    marks: &[MarkFact],
+    period: Period,
+    still_open: &[Session],
+) -> Vec<GridWeek> {
+    let by_session: HashMap<(Date, Session), BaseCode> = marks
+        .iter()
+        .map(|m| ((m.date, m.session), m.code))
+        .collect();
+    let mut weeks = Vec::new();
+    let mut monday = week_start(period.from);
+    while monday <= period.to {
+        let mut days = Vec::with_capacity(5);
+        for offset in 0..5u64 {
+            let date = monday + chrono::Days::new(offset);
+            let cell = |session: Session| -> GridCell {
+                if date > period.to {
+                    return GridCell::Later;
+                }
+                if let Err(why) = calendar.check_session(date, session, pupil.year_group) {
+                    return GridCell::NoSession(why);
+                }
+                if date < period.from || !pupil.on_roll(date) {
+                    return GridCell::NotOnRoll;
+                }
+                match by_session.get(&(date, session)) {
+                    Some(code) => GridCell::Marked(*code),
+                    None if date == period.to && still_open.contains(&session) => GridCell::Pending,
+                    None => GridCell::Unmarked,
+                }
+            };
+            days.push([cell(Session::Am), cell(Session::Pm)]);
+        }
+        if days.iter().flatten().any(GridCell::is_session) {
+            weeks.push(GridWeek { monday, days });
+        }
+        monday = monday + chrono::Days::new(7);
+    }
+    weeks
+}
+
+/// A pupil's counts over a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figures {
+    pub period: Period,
+    pub counts: Counts,
+}
+
+/// Everything on a pupil's record.
+#[derive(Debug, Clone)]
+pub struct PupilRecord {
+    pub pupil: StoredPupil,
+    pub year: Figures,
+    /// This half term so far (or, in a holiday, the last half term), with its name.
+    pub half_term: Option<(String, Figures)>,
+    pub weeks: Vec<GridWeek>,
+    /// The findings for the pupil dated in this academic year, every rule.
+    pub alerts: Vec<Finding>,
+    pub amendments: Vec<StoredAmendment>,
+    pub contacts: Vec<Contact>,
+}
+
+/// One pupil's counts over a period; with `now`, without today's registers still open.
+fn counts_of(
+    calendar: &Calendar,
+    pupil: &StoredPupil,
+    facts: &[PupilMarkFact],
+    period: Period,
+    now: Option<(&School, NaiveDateTime)>,
+) -> Counts {
+    let facts = within(facts, period);
+    let mut stats = compute_pupil_stats(
+        calendar,
+        vec![pupil.clone()],
+        facts.clone(),
+        period.from,
+        period.to,
+    );
+    if let Some((school, now)) = now {
+        settle_today(
+            calendar,
+            school,
+            now,
+            std::slice::from_ref(pupil),
+            &facts,
+            period,
+            &mut stats,
+        );
+    }
+    stats.into_iter().next().map(|(_, c)| c).unwrap_or_default()
+}
+
+/// A register whose session has not closed yet at `now` cannot be "not taken": those findings
+/// are left out until it closes.
+fn register_still_open(f: &Finding, school: &School, now: NaiveDateTime) -> bool {
+    if f.rule != Rule::RegisterNotTaken || f.date < now.date() {
+        return false;
+    }
+    if f.date > now.date() {
+        return true;
+    }
+    match (school.register_times, f.session) {
+        (Some(times), Some(s)) => now.time() < times.closes(s),
+        _ => false,
+    }
+}
+
+/// Today's sessions whose register has not closed at `now`. A school session among them without a
+/// mark is still to be taken, not missing. Without register times, none.
+pub fn sessions_still_open(school: &School, now: NaiveDateTime) -> Vec<Session> {
+    match school.register_times {
+        Some(t) => Session::BOTH
+            .into_iter()
+            .filter(|s| now.time() < t.closes(*s))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Takes out of each pupil's unmarked sessions those of today whose register is still open, so
+/// that "unmarked" means a register closed without a mark. Nothing else in the counts changes.
+pub(super) fn settle_today(
+    calendar: &Calendar,
+    school: &School,
+    now: NaiveDateTime,
+    pupils: &[StoredPupil],
+    facts: &[PupilMarkFact],
+    period: Period,
+    stats: &mut [(Pupil, Counts)],
+) {
+    let today = now.date();
+    let open = sessions_still_open(school, now);
+    if open.is_empty() || !period.contains(today) {
+        return;
+    }
+    let marked: std::collections::HashSet<(PupilId, Session)> = facts
+        .iter()
+        .filter(|f| f.fact.date == today)
+        .map(|f| (f.pupil, f.fact.session))
+        .collect();
+    let ids: HashMap<&str, PupilId> = pupils
+        .iter()
+        .map(|p| (p.pupil.upn.as_str(), p.id))
+        .collect();
+    for (pupil, counts) in stats.iter_mut() {
+        let Some(&id) = ids.get(pupil.upn.as_str()) else {
+            continue;
+        };
+        if !pupil.on_roll(today) {
+            continue;
+        }
+        let pending = open
+            .iter()
+            .filter(|s| {
+                calendar.is_school_session(today, **s, pupil.year_group)
+                    && !marked.contains(&(id, **s))
+            })
+            .count();
+        counts.unmarked = counts
+            .unmarked
+            .saturating_sub(u32::try_from(pending).unwrap_or(0));
+    }
+}
+
+/// The findings of a school dated in the academic year of `now`, up to `now`, without the
+/// "register not taken" findings of registers still open.
+pub fn findings(
+    store: &mut dyn Store,
+    school: &School,
+    now: NaiveDateTime,
+    query: &AlertQuery,
+) -> Result<Vec<Finding>> {
+    let mut found = alerts(store, school.id, now.date(), query)?;
+    found.retain(|f| !register_still_open(f, school, now));
+    Ok(found)
+}
+
+/// A pupil's record as of `now` (the school's local time): figures for the year and the half term
+/// to date, the register grid for the year to date, alerts, amendments and contacts.
+pub fn pupil_record(
+    store: &mut dyn Store,
+    school: &School,
+    pupil: StoredPupil,
+    now: NaiveDateTime,
+) -> Result<PupilRecord> {
+    let today = now.date();
+    let calendar = store.calendar(school.id)?;
+    let year = Period::year_to_date(today);
+    let mut all = facts(store, school, year)?;
+    all.retain(|f| f.pupil == pupil.id);
+    let marks: Vec<MarkFact> = all.iter().map(|f| f.fact).collect();
+    let year_figures = Figures {
+        period: year,
+        counts: counts_of(&calendar, &pupil, &all, year, Some((school, now))),
+    };
+    let half_term = Period::half_term_to_date(&calendar, today).map(|(name, period)| {
+        (
+            name,
+            Figures {
+                period,
+                counts: counts_of(&calendar, &pupil, &all, period, Some((school, now))),
+            },
+        )
+    });
+    let still_open = sessions_still_open(school, now);
+    let weeks = register_grid(&calendar, &pupil.pupil, &marks, year, &still_open);
+    let query = AlertQuery {
+        all_rules: true,
+        upn: Some(pupil.pupil.upn.to_string()),
+        rule: None,
+    };
+    let alerts = findings(store, school, now, &query)?;
+    let amendments = store.amendments(school.id, Some(pupil.id))?;
+    let contacts = store.contacts(school.id, pupil.id)?;
+    Ok(PupilRecord {
+        pupil,
+        year: year_figures,
+        half_term,
+        weeks,
+        alerts,
+        amendments,
+        contacts,
+    })
+}
+
+/// Each pupil of `pupils` with their counts for the year to date, in the order given.
+pub fn year_figures(
+    store: &mut dyn Store,
+    school: &School,
+    pupils: Vec<StoredPupil>,
+    today: Date,
+) -> Result<Vec<(StoredPupil, Counts)>> {
+    let calendar = store.calendar(school.id)?;
+    let year = Period::year_to_date(today);
+    let ids: std::collections::HashSet<_> = pupils.iter().map(|p| p.id).collect();
+    let mut all = facts(store, school, year)?;
+    all.retain(|f| ids.contains(&f.pupil));
+    Ok(pupils
+        .into_iter()
+        .map(|p| {
+            let c = counts_of(&calendar, &p, &all, year, None);
+            (p, c)
+        })
+        .collect())
+}
