@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use rollcall_app::alerts::{
-    alerts, alerts_table, describe_policy, effective_policy, explain, save_policy, AlertQuery,
+    alerts_table, describe_policy, effective_policy, save_policy, AlertQuery,
 };
 use rollcall_app::import::{import_calendar, import_marks, import_pupils, ImportOutcome};
 use rollcall_app::open::DEFAULT_DB;
@@ -19,6 +19,7 @@ use rollcall_app::table::{Format, Table};
 use rollcall_app::{open_store, resolve_school, Actor, AppError};
 use rollcall_core::{parse_date, Date, Role};
 use rollcall_rules::Rule;
+use rollcall_store::Store;
 
 #[derive(Parser)]
 #[command(
@@ -152,30 +153,33 @@ struct ServeArgs {
 enum UserWhat {
     /// Add a user, or change the user with that user name. The password is read from standard
     /// input; an empty line keeps a changed user's password.
-    Add {
-        #[arg(long)]
-        username: String,
-        /// The role: administrator, headteacher, attendance_officer, head_of_year, form_tutor, office, governor or parent.
-        #[arg(long)]
-        role: String,
-        /// The name shown to people (a changed user keeps theirs when none is given).
-        #[arg(long, default_value = "")]
-        name: String,
-        /// A head of year's year group (repeat for several).
-        #[arg(long = "year-group", value_name = "YEAR")]
-        year_groups: Vec<String>,
-        /// A form tutor's form (repeat for several).
-        #[arg(long = "form", value_name = "FORM")]
-        forms: Vec<String>,
-        /// A parent's child, by UPN (repeat for several).
-        #[arg(long = "child", value_name = "UPN")]
-        children: Vec<String>,
-        /// The user may no longer sign in (their sessions end; what they recorded stays).
-        #[arg(long)]
-        deactivate: bool,
-    },
+    Add(AddUser),
     /// List the users.
     List,
+}
+
+#[derive(Args)]
+struct AddUser {
+    #[arg(long)]
+    username: String,
+    /// The role: administrator, headteacher, attendance_officer, head_of_year, form_tutor, office, governor or parent.
+    #[arg(long)]
+    role: String,
+    /// The name shown to people (a changed user keeps theirs when none is given).
+    #[arg(long, default_value = "")]
+    name: String,
+    /// A head of year's year group (repeat for several).
+    #[arg(long = "year-group", value_name = "YEAR")]
+    year_groups: Vec<String>,
+    /// A form tutor's form (repeat for several).
+    #[arg(long = "form", value_name = "FORM")]
+    forms: Vec<String>,
+    /// A parent's child, by UPN (repeat for several).
+    #[arg(long = "child", value_name = "UPN")]
+    children: Vec<String>,
+    /// The user may no longer sign in (their sessions end; what they recorded stays).
+    #[arg(long)]
+    deactivate: bool,
 }
 
 #[derive(Subcommand)]
@@ -294,82 +298,17 @@ fn run(cli: Cli) -> Result<(), AppError> {
     let url = cli.db.clone().unwrap_or_else(|| default_db.to_owned());
     let school = cli.school.as_deref();
     match cli.command {
-        Command::Init => {
-            let store = open_store(&url)?;
-            eprintln!(
-                "{} database {} is ready",
-                store.backend(),
-                display_url(&url)
-            );
-            Ok(())
-        }
-        Command::Import { what } => {
-            let mut store = open_store(&url)?;
-            let outcome = match what {
-                ImportWhat::Calendar { file } => import_calendar(store.as_mut(), &file)?,
-                ImportWhat::Pupils { file } => {
-                    let s = resolve_school(store.as_mut(), school)?;
-                    import_pupils(store.as_mut(), &s, &file)?
-                }
-                ImportWhat::Marks {
-                    file,
-                    recorded_by,
-                    role,
-                } => {
-                    let s = resolve_school(store.as_mut(), school)?;
-                    let actor = Actor::command_line(recorded_by, role);
-                    let mut bar = Progress::new();
-                    let outcome = import_marks(
-                        store.as_mut(),
-                        &s,
-                        &file,
-                        &actor,
-                        &mut |stage, done, total| bar.update(stage, done, total),
-                    );
-                    bar.finish();
-                    outcome?
-                }
-            };
-            report(&outcome);
-            Ok(())
-        }
-        Command::Pupils(f) => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            write_table(&pupils_table(store.as_mut(), s.id)?, f.format)
-        }
+        Command::Init => init(&url),
+        Command::Import { what } => import(&url, school, what),
+        Command::Pupils(f) => pupils(&url, school, f.format),
         Command::Marks { from, to, format } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
             let range = rollcall_store::DateRange { from, to };
-            write_table(&marks_table(store.as_mut(), s.id, range)?, format.format)
+            marks(&url, school, range, format.format)
         }
         Command::Amendments { upn, format } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            write_table(
-                &amendments_table(store.as_mut(), s.id, upn.as_deref())?,
-                format.format,
-            )
+            amendments(&url, school, upn.as_deref(), format.format)
         }
-        Command::Stats { what } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            match what {
-                StatsWhat::Pupils { period, format } => {
-                    let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
-                    write_table(&pupil_stats_table(&stats), format.format)
-                }
-                StatsWhat::Groups { period, by, format } => {
-                    let by = GroupField::parse_list(&by)?;
-                    let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
-                    write_table(
-                        &group_stats_table(&by, &group_stats(&stats, &by)),
-                        format.format,
-                    )
-                }
-            }
-        }
+        Command::Stats { what } => stats(&url, school, what),
         Command::Alerts {
             as_of,
             all,
@@ -377,145 +316,260 @@ fn run(cli: Cli) -> Result<(), AppError> {
             rule,
             format,
         } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
             let query = AlertQuery {
                 all_rules: all,
                 upn,
                 rule,
             };
-            let found = alerts(store.as_mut(), s.id, as_of, &query)?;
-            write_table(&alerts_table(&found), format.format)
+            alerts(&url, school, as_of, &query, format.format)
         }
-        Command::Explain { upn, as_of, rule } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            let query = AlertQuery {
-                all_rules: true,
-                upn: Some(upn.clone()),
-                rule,
-            };
-            let found = alerts(store.as_mut(), s.id, as_of, &query)?;
-            let mut out = std::io::stdout().lock();
-            if found.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "No alerts for {upn} in the academic year up to {as_of}."
-                );
-            }
-            for f in &found {
-                let _ = writeln!(out, "{}", explain(f));
-            }
-            Ok(())
-        }
-        Command::Policy { what } => {
-            let mut store = open_store(&url)?;
-            match what {
-                PolicyWhat::Set {
-                    file,
-                    defaults,
-                    recorded_by,
-                    role,
-                } => {
-                    let s = if defaults {
-                        None
-                    } else {
-                        Some(resolve_school(store.as_mut(), school)?)
-                    };
-                    let actor = Actor::command_line(recorded_by, role);
-                    let version = save_policy(store.as_mut(), s.as_ref(), &file, &actor)?;
-                    let whose = s.map_or_else(
-                        || "the defaults for every school".to_owned(),
-                        |s| s.details.name,
-                    );
-                    eprintln!("saved policy version {version} for {whose}");
-                    Ok(())
-                }
-                PolicyWhat::Show => {
-                    let s = resolve_school(store.as_mut(), school)?;
-                    print!(
-                        "{}",
-                        describe_policy(&effective_policy(store.as_mut(), s.id)?)
-                    );
-                    Ok(())
-                }
-            }
-        }
-        Command::Serve(args) => {
-            let settings = rollcall_web::Settings {
-                secure_cookies: args.secure_cookies,
-                idle_timeout: std::time::Duration::from_secs(args.idle_minutes.max(1) * 60),
-                ..rollcall_web::Settings::default()
-            };
-            serve(&url, &args.listen, settings)
-        }
-        Command::User { what } => {
-            let mut store = open_store(&url)?;
-            match what {
-                UserWhat::Add {
-                    username,
-                    role,
-                    name,
-                    year_groups,
-                    forms,
-                    children,
-                    deactivate,
-                } => {
-                    let role: rollcall_core::Role = role.parse().map_err(AppError::Usage)?;
-                    let school_id = match role {
-                        rollcall_core::Role::Administrator
-                        | rollcall_core::Role::Headteacher
-                        | rollcall_core::Role::AttendanceOfficer
-                        | rollcall_core::Role::Governor
-                            if school.is_none() && store.schools()?.len() > 1 =>
-                        {
-                            None
-                        }
-                        _ => Some(resolve_school(store.as_mut(), school)?.id),
-                    };
-                    let year_groups = year_groups
-                        .iter()
-                        .map(|y| {
-                            y.parse().map_err(|e: rollcall_core::PupilError| {
-                                AppError::Usage(e.to_string())
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let mut password = String::new();
-                    std::io::stdin()
-                        .read_line(&mut password)
-                        .map_err(|e| AppError::Io(format!("cannot read the password: {e}")))?;
-                    let new = rollcall_app::users::NewUser {
-                        username,
-                        display_name: name,
-                        role: Some(role),
-                        school: school_id,
-                        year_groups,
-                        forms,
-                        children,
-                        password: password.trim_end_matches(['\r', '\n']).to_owned(),
-                        inactive: deactivate,
-                    };
-                    rollcall_app::users::save_user(store.as_mut(), &new)?;
-                    eprintln!("saved user {} ({})", new.username, role.title());
-                    Ok(())
-                }
-                UserWhat::List => {
-                    let mut t = Table::new(["username", "name", "role", "active"]);
-                    for u in store.users(None)? {
-                        t.push(vec![
-                            rollcall_app::table::Cell::Text(u.user.username),
-                            rollcall_app::table::Cell::Text(u.user.display_name),
-                            rollcall_app::table::Cell::Text(u.user.role.name().into()),
-                            rollcall_app::table::Cell::Bool(u.user.active),
-                        ]);
-                    }
-                    write_table(&t, Format::Csv)
-                }
-            }
-        }
+        Command::Explain { upn, as_of, rule } => explain(&url, school, &upn, as_of, rule),
+        Command::Policy { what } => policy(&url, school, what),
+        Command::Serve(args) => serve(&url, &args),
+        Command::User { what } => user(&url, school, what),
         Command::Demo(args) => demo(&url, cli.db.is_some(), &args),
     }
+}
+
+/// `rollcall init`: creates the database or brings its schema up to date.
+fn init(url: &str) -> Result<(), AppError> {
+    let store = open_store(url)?;
+    eprintln!("{} database {} is ready", store.backend(), display_url(url));
+    Ok(())
+}
+
+/// `rollcall import`: a calendar, the admission register or marks.
+fn import(url: &str, school: Option<&str>, what: ImportWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let outcome = match what {
+        ImportWhat::Calendar { file } => import_calendar(store.as_mut(), &file)?,
+        ImportWhat::Pupils { file } => {
+            let s = resolve_school(store.as_mut(), school)?;
+            import_pupils(store.as_mut(), &s, &file)?
+        }
+        ImportWhat::Marks {
+            file,
+            recorded_by,
+            role,
+        } => {
+            let s = resolve_school(store.as_mut(), school)?;
+            let actor = Actor::command_line(recorded_by, role);
+            let mut bar = Progress::new();
+            let outcome = import_marks(
+                store.as_mut(),
+                &s,
+                &file,
+                &actor,
+                &mut |stage, done, total| bar.update(stage, done, total),
+            );
+            bar.finish();
+            outcome?
+        }
+    };
+    report(&outcome);
+    Ok(())
+}
+
+/// `rollcall pupils`: the admission register.
+fn pupils(url: &str, school: Option<&str>, format: Format) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    write_table(&pupils_table(store.as_mut(), s.id)?, format)
+}
+
+/// `rollcall marks`: the register as it stands.
+fn marks(
+    url: &str,
+    school: Option<&str>,
+    range: rollcall_store::DateRange,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    write_table(&marks_table(store.as_mut(), s.id, range)?, format)
+}
+
+/// `rollcall amendments`: every change to a mark.
+fn amendments(
+    url: &str,
+    school: Option<&str>,
+    upn: Option<&str>,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    write_table(&amendments_table(store.as_mut(), s.id, upn)?, format)
+}
+
+/// `rollcall stats`: attendance figures per pupil or per group.
+fn stats(url: &str, school: Option<&str>, what: StatsWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    match what {
+        StatsWhat::Pupils { period, format } => {
+            let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
+            write_table(&pupil_stats_table(&stats), format.format)
+        }
+        StatsWhat::Groups { period, by, format } => {
+            let by = GroupField::parse_list(&by)?;
+            let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
+            write_table(
+                &group_stats_table(&by, &group_stats(&stats, &by)),
+                format.format,
+            )
+        }
+    }
+}
+
+/// `rollcall alerts`: the triggers found up to a date.
+fn alerts(
+    url: &str,
+    school: Option<&str>,
+    as_of: Date,
+    query: &AlertQuery,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let found = rollcall_app::alerts::alerts(store.as_mut(), s.id, as_of, query)?;
+    write_table(&alerts_table(&found), format)
+}
+
+/// `rollcall explain`: a pupil's alerts, with the sessions counted and the period looked at.
+fn explain(
+    url: &str,
+    school: Option<&str>,
+    upn: &str,
+    as_of: Date,
+    rule: Option<Rule>,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let query = AlertQuery {
+        all_rules: true,
+        upn: Some(upn.to_owned()),
+        rule,
+    };
+    let found = rollcall_app::alerts::alerts(store.as_mut(), s.id, as_of, &query)?;
+    let mut out = std::io::stdout().lock();
+    if found.is_empty() {
+        let _ = writeln!(
+            out,
+            "No alerts for {upn} in the academic year up to {as_of}."
+        );
+    }
+    for f in &found {
+        let _ = writeln!(out, "{}", rollcall_app::alerts::explain(f));
+    }
+    Ok(())
+}
+
+/// `rollcall policy`: save a policy file, or show the policy in force.
+fn policy(url: &str, school: Option<&str>, what: PolicyWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    match what {
+        PolicyWhat::Set {
+            file,
+            defaults,
+            recorded_by,
+            role,
+        } => {
+            let s = if defaults {
+                None
+            } else {
+                Some(resolve_school(store.as_mut(), school)?)
+            };
+            let actor = Actor::command_line(recorded_by, role);
+            let version = save_policy(store.as_mut(), s.as_ref(), &file, &actor)?;
+            let whose = s.map_or_else(
+                || "the defaults for every school".to_owned(),
+                |s| s.details.name,
+            );
+            eprintln!("saved policy version {version} for {whose}");
+            Ok(())
+        }
+        PolicyWhat::Show => {
+            let s = resolve_school(store.as_mut(), school)?;
+            print!(
+                "{}",
+                describe_policy(&effective_policy(store.as_mut(), s.id)?)
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `rollcall serve`: the web application, until Ctrl+C.
+fn serve(url: &str, args: &ServeArgs) -> Result<(), AppError> {
+    let settings = rollcall_web::Settings {
+        secure_cookies: args.secure_cookies,
+        idle_timeout: std::time::Duration::from_secs(args.idle_minutes.max(1) * 60),
+        ..rollcall_web::Settings::default()
+    };
+    serve_web(url, &args.listen, settings)
+}
+
+/// `rollcall user`: add or change a user, or list them.
+fn user(url: &str, school: Option<&str>, what: UserWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    match what {
+        UserWhat::Add(args) => add_user(store.as_mut(), school, args),
+        UserWhat::List => list_users(store.as_mut()),
+    }
+}
+
+fn add_user(store: &mut dyn Store, school: Option<&str>, args: AddUser) -> Result<(), AppError> {
+    let role: rollcall_core::Role = args.role.parse().map_err(AppError::Usage)?;
+    let school_id = match role {
+        rollcall_core::Role::Administrator
+        | rollcall_core::Role::Headteacher
+        | rollcall_core::Role::AttendanceOfficer
+        | rollcall_core::Role::Governor
+            if school.is_none() && store.schools()?.len() > 1 =>
+        {
+            None
+        }
+        _ => Some(resolve_school(store, school)?.id),
+    };
+    let year_groups = args
+        .year_groups
+        .iter()
+        .map(|y| {
+            y.parse()
+                .map_err(|e: rollcall_core::PupilError| AppError::Usage(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| AppError::Io(format!("cannot read the password: {e}")))?;
+    let new = rollcall_app::users::NewUser {
+        username: args.username,
+        display_name: args.name,
+        role: Some(role),
+        school: school_id,
+        year_groups,
+        forms: args.forms,
+        children: args.children,
+        password: password.trim_end_matches(['\r', '\n']).to_owned(),
+        inactive: args.deactivate,
+    };
+    rollcall_app::users::save_user(store, &new)?;
+    eprintln!("saved user {} ({})", new.username, role.title());
+    Ok(())
+}
+
+fn list_users(store: &mut dyn Store) -> Result<(), AppError> {
+    let mut t = Table::new(["username", "name", "role", "active"]);
+    for u in store.users(None)? {
+        t.push(vec![
+            rollcall_app::table::Cell::Text(u.user.username),
+            rollcall_app::table::Cell::Text(u.user.display_name),
+            rollcall_app::table::Cell::Text(u.user.role.name().into()),
+            rollcall_app::table::Cell::Bool(u.user.active),
+        ]);
+    }
+    write_table(&t, Format::Csv)
 }
 
 fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
@@ -609,11 +663,11 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
         clock: rollcall_web::Clock::starting_at(opens),
         ..rollcall_web::Settings::default()
     };
-    serve(url, &args.listen, settings)
+    serve_web(url, &args.listen, settings)
 }
 
 /// Serves the web application until Ctrl+C.
-fn serve(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<(), AppError> {
+fn serve_web(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<(), AppError> {
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| AppError::Io(format!("cannot start: {e}")))?;
     runtime.block_on(async {
