@@ -2,8 +2,9 @@
 //! `rollcall-app`. Glue only: no domain logic lives here.
 
 mod cli;
+mod output;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -11,7 +12,7 @@ use clap::Parser;
 use rollcall_app::alerts::{
     alerts_table, describe_policy, effective_policy, save_policy, AlertQuery,
 };
-use rollcall_app::import::{import_calendar, import_marks, import_pupils, ImportOutcome};
+use rollcall_app::import::{import_calendar, import_marks, import_pupils};
 use rollcall_app::open::DEFAULT_DB;
 use rollcall_app::reports::{
     amendments_table, group_stats, group_stats_table, marks_table, pupil_stats, pupil_stats_table,
@@ -26,6 +27,7 @@ use rollcall_store::Store;
 use cli::{
     AddUser, Cli, Command, DemoArgs, ImportWhat, PolicyWhat, ServeArgs, StatsWhat, UserWhat,
 };
+use output::{display_url, print_summary, report, write_table, Progress};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -431,114 +433,4 @@ fn serve_web(url: &str, listen: &str, settings: rollcall_web::Settings) -> Resul
             .await
             .map_err(|e| AppError::Io(e.to_string()))
     })
-}
-
-fn print_summary(
-    out: &mut dyn Write,
-    stats: &[(rollcall_core::Pupil, rollcall_core::Counts)],
-    by: &[GroupField],
-) {
-    let groups = group_stats(stats, by);
-    let whole = group_stats(stats, &[]);
-    let _ = writeln!(
-        out,
-        "{:<10} {:>7} {:>10} {:>9} {:>12} {:>12}",
-        "year", "pupils", "possible", "attend %", "persistent %", "severe %"
-    );
-    let pct =
-        |p: Option<rollcall_core::Percent>| p.map_or_else(|| "-".to_owned(), |p| p.to_string());
-    for (key, g) in groups.iter().chain(whole.iter()) {
-        let name = match key.first() {
-            Some(rollcall_app::table::Cell::Text(t)) => format!("Year {t}"),
-            _ => "School".to_owned(),
-        };
-        let _ = writeln!(
-            out,
-            "{:<10} {:>7} {:>10} {:>9} {:>12} {:>12}",
-            name,
-            g.pupils,
-            g.possible,
-            pct(g.attendance_pct()),
-            pct(g.pa_pct()),
-            pct(g.sa_pct())
-        );
-    }
-}
-
-fn report(outcome: &ImportOutcome) {
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    eprintln!("imported {}", outcome.summary);
-}
-
-fn write_table(table: &Table, format: Format) -> Result<(), AppError> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    table
-        .write(format, &mut out)
-        .and_then(|()| out.flush())
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(AppError::Io(format!("cannot write the output: {e}")))
-            }
-        })
-}
-
-/// Hides any password in a database URL before it is shown.
-fn display_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let user_pass = &url[scheme + 3..at];
-            let user = user_pass.split(':').next().unwrap_or("");
-            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// A progress bar on a terminal, for long imports; nothing when output is redirected.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    stage: String,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        Progress {
-            bar: None,
-            stage: String::new(),
-        }
-    }
-
-    fn update(&mut self, stage: &str, done: usize, total: usize) {
-        if total < 20_000 || !std::io::stderr().is_terminal() {
-            return;
-        }
-        if self.stage != stage {
-            if let Some(bar) = self.bar.take() {
-                bar.finish_and_clear();
-            }
-            let bar = indicatif::ProgressBar::new(total as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            bar.set_message(stage.to_owned());
-            self.bar = Some(bar);
-            self.stage = stage.to_owned();
-        }
-        if let Some(bar) = &self.bar {
-            bar.set_position(done as u64);
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
 }
