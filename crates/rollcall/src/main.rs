@@ -1,15 +1,18 @@
 //! The `rollcall` command: parses the command line, opens the database and hands over to
 //! `rollcall-app`. Glue only: no domain logic lives here.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+mod cli;
+mod output;
+
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Parser;
 use rollcall_app::alerts::{
-    alerts, alerts_table, describe_policy, effective_policy, explain, save_policy, AlertQuery,
+    alerts_table, describe_policy, effective_policy, save_policy, AlertQuery,
 };
-use rollcall_app::import::{import_calendar, import_marks, import_pupils, ImportOutcome};
+use rollcall_app::import::{import_calendar, import_marks, import_pupils};
 use rollcall_app::open::DEFAULT_DB;
 use rollcall_app::reports::{
     amendments_table, group_stats, group_stats_table, marks_table, pupil_stats, pupil_stats_table,
@@ -17,261 +20,14 @@ use rollcall_app::reports::{
 };
 use rollcall_app::table::{Format, Table};
 use rollcall_app::{open_store, resolve_school, Actor, AppError};
-use rollcall_core::{parse_date, Date, Role};
+use rollcall_core::Date;
 use rollcall_rules::Rule;
+use rollcall_store::Store;
 
-#[derive(Parser)]
-#[command(
-    name = "rollcall",
-    version,
-    about = "School attendance for England: registers, DfE statistics and statutory triggers"
-)]
-struct Cli {
-    /// The database: sqlite:PATH or a file path (embedded), or postgres://USER@HOST:PORT/DB.
-    #[arg(long, global = true, env = "ROLLCALL_DB", value_name = "URL")]
-    db: Option<String>,
-    /// The school to act on, by URN (or name, for a school with no URN), when the database holds several.
-    #[arg(long, global = true, value_name = "URN")]
-    school: Option<String>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Create the database or bring its schema up to date; harmless to run twice.
-    Init,
-    /// Import a calendar, the admission register or marks. All of a file or none of it.
-    Import {
-        #[command(subcommand)]
-        what: ImportWhat,
-    },
-    /// The admission register, with compulsory school age.
-    Pupils(FormatArg),
-    /// The register as it stands: marks with who recorded them and when.
-    Marks {
-        /// First day (YYYY-MM-DD); default: the first mark.
-        #[arg(long, value_parser = date_arg)]
-        from: Option<Date>,
-        /// Last day (YYYY-MM-DD); default: the last mark.
-        #[arg(long, value_parser = date_arg)]
-        to: Option<Date>,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// Every change to a mark: the original entry, the new one, the reason, who and when.
-    Amendments {
-        /// Only this pupil's.
-        #[arg(long, value_name = "UPN")]
-        upn: Option<String>,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// Attendance figures as the DfE computes them.
-    Stats {
-        #[command(subcommand)]
-        what: StatsWhat,
-    },
-    /// The triggers of rules.md found up to a date in its academic year.
-    Alerts {
-        /// Evaluate as of this day (YYYY-MM-DD).
-        #[arg(long, value_parser = date_arg)]
-        as_of: Date,
-        /// Every rule, the school's own and the returns and register checks too, not only the seven statutory alerts.
-        #[arg(long)]
-        all: bool,
-        /// Only this pupil's.
-        #[arg(long, value_name = "UPN")]
-        upn: Option<String>,
-        /// Only this rule's (e.g. penalty_threshold).
-        #[arg(long, value_name = "RULE", value_parser = rule_arg)]
-        rule: Option<Rule>,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// Explain a pupil's alerts: the sessions counted and the period looked at.
-    Explain {
-        /// The pupil.
-        #[arg(long, value_name = "UPN")]
-        upn: String,
-        /// Evaluate as of this day (YYYY-MM-DD).
-        #[arg(long, value_parser = date_arg)]
-        as_of: Date,
-        /// Only this rule's.
-        #[arg(long, value_name = "RULE", value_parser = rule_arg)]
-        rule: Option<Rule>,
-    },
-    /// The school's attendance policy: targets, bands and its own triggers.
-    Policy {
-        #[command(subcommand)]
-        what: PolicyWhat,
-    },
-    /// Serve Rollcall in the browser.
-    Serve(ServeArgs),
-    /// Add or change users.
-    User {
-        #[command(subcommand)]
-        what: UserWhat,
-    },
-    /// Build a demo secondary school of about 1,000 pupils with a full year of marks, and show its figures.
-    Demo(DemoArgs),
-}
-
-#[derive(Subcommand)]
-enum ImportWhat {
-    /// The school, its register times, half terms and closures (TOML).
-    Calendar { file: PathBuf },
-    /// Admission register rows, matched on UPN (CSV).
-    Pupils { file: PathBuf },
-    /// Attendance marks, matched on UPN, date and session (CSV).
-    Marks {
-        file: PathBuf,
-        /// Who is recording these marks, for the audit trail.
-        #[arg(long, default_value = "rollcall import", value_name = "NAME")]
-        recorded_by: String,
-        /// Their role (administrator, headteacher, attendance_officer, head_of_year, form_tutor or office).
-        #[arg(long, default_value = "administrator", value_name = "ROLE", value_parser = role_arg)]
-        role: Role,
-    },
-}
-
-#[derive(Args)]
-struct ServeArgs {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-    listen: String,
-    /// Mark cookies Secure: use when users reach Rollcall over HTTPS (e.g. behind a proxy).
-    #[arg(long)]
-    secure_cookies: bool,
-    /// Minutes without a request after which a signed-in session ends.
-    #[arg(long, default_value_t = 30)]
-    idle_minutes: u64,
-}
-
-#[derive(Subcommand)]
-enum UserWhat {
-    /// Add a user, or change the user with that user name. The password is read from standard
-    /// input; an empty line keeps a changed user's password.
-    Add {
-        #[arg(long)]
-        username: String,
-        /// The role: administrator, headteacher, attendance_officer, head_of_year, form_tutor, office, governor or parent.
-        #[arg(long)]
-        role: String,
-        /// The name shown to people (a changed user keeps theirs when none is given).
-        #[arg(long, default_value = "")]
-        name: String,
-        /// A head of year's year group (repeat for several).
-        #[arg(long = "year-group", value_name = "YEAR")]
-        year_groups: Vec<String>,
-        /// A form tutor's form (repeat for several).
-        #[arg(long = "form", value_name = "FORM")]
-        forms: Vec<String>,
-        /// A parent's child, by UPN (repeat for several).
-        #[arg(long = "child", value_name = "UPN")]
-        children: Vec<String>,
-        /// The user may no longer sign in (their sessions end; what they recorded stays).
-        #[arg(long)]
-        deactivate: bool,
-    },
-    /// List the users.
-    List,
-}
-
-#[derive(Subcommand)]
-enum PolicyWhat {
-    /// Save a policy file (TOML) as a new version, after checking it.
-    Set {
-        file: PathBuf,
-        /// Save it as the defaults every school in the database inherits.
-        #[arg(long)]
-        defaults: bool,
-        /// Who is saving it, for the record.
-        #[arg(long, default_value = "rollcall policy", value_name = "NAME")]
-        recorded_by: String,
-        /// Their role (administrator, headteacher, attendance_officer, head_of_year, form_tutor or office).
-        #[arg(long, default_value = "administrator", value_name = "ROLE", value_parser = role_arg)]
-        role: Role,
-    },
-    /// Show the policy in force and the files that make it.
-    Show,
-}
-
-#[derive(Subcommand)]
-enum StatsWhat {
-    /// One row per pupil on roll at any time in the period.
-    Pupils {
-        #[command(flatten)]
-        period: Period,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// One row per group of pupils.
-    Groups {
-        #[command(flatten)]
-        period: Period,
-        /// Group by any of year_group, form, sex, fsm, pupil_premium, looked_after, social_worker, eal, young_carer, sen, ethnicity.
-        #[arg(long, value_name = "FIELD,…", default_value = "")]
-        by: String,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-}
-
-#[derive(Args)]
-struct Period {
-    /// First day of the period (YYYY-MM-DD).
-    #[arg(long, value_parser = date_arg)]
-    from: Date,
-    /// Last day of the period (YYYY-MM-DD).
-    #[arg(long, value_parser = date_arg)]
-    to: Date,
-}
-
-#[derive(Args)]
-struct FormatArg {
-    /// csv or json.
-    #[arg(long, default_value = "csv", value_parser = format_arg)]
-    format: Format,
-}
-
-#[derive(Args)]
-struct DemoArgs {
-    /// Seed for the generator: the same seed gives the same school.
-    #[arg(long, default_value_t = 2024)]
-    seed: u64,
-    /// Number of pupils.
-    #[arg(long, default_value_t = 1000)]
-    pupils: usize,
-    /// Build the demo and stop, without serving it.
-    #[arg(long)]
-    no_serve: bool,
-    /// The address to serve the demo on.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-    listen: String,
-    /// Where to write the demo's interchange files.
-    #[arg(long, default_value = "demo-files", value_name = "DIR")]
-    files: PathBuf,
-}
-
-fn date_arg(s: &str) -> Result<Date, String> {
-    parse_date(s).ok_or_else(|| format!("'{s}' is not a date; expected YYYY-MM-DD"))
-}
-
-fn role_arg(s: &str) -> Result<Role, String> {
-    s.parse()
-}
-
-fn rule_arg(s: &str) -> Result<Rule, String> {
-    Rule::from_name(s).ok_or_else(|| {
-        let names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
-        format!("'{s}' is not a rule; expected one of {}", names.join(", "))
-    })
-}
-
-fn format_arg(s: &str) -> Result<Format, String> {
-    s.parse()
-}
+use cli::{
+    AddUser, Cli, Command, DemoArgs, ImportWhat, PolicyWhat, ServeArgs, StatsWhat, UserWhat,
+};
+use output::{display_url, print_summary, report, write_table, Progress};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -294,82 +50,17 @@ fn run(cli: Cli) -> Result<(), AppError> {
     let url = cli.db.clone().unwrap_or_else(|| default_db.to_owned());
     let school = cli.school.as_deref();
     match cli.command {
-        Command::Init => {
-            let store = open_store(&url)?;
-            eprintln!(
-                "{} database {} is ready",
-                store.backend(),
-                display_url(&url)
-            );
-            Ok(())
-        }
-        Command::Import { what } => {
-            let mut store = open_store(&url)?;
-            let outcome = match what {
-                ImportWhat::Calendar { file } => import_calendar(store.as_mut(), &file)?,
-                ImportWhat::Pupils { file } => {
-                    let s = resolve_school(store.as_mut(), school)?;
-                    import_pupils(store.as_mut(), &s, &file)?
-                }
-                ImportWhat::Marks {
-                    file,
-                    recorded_by,
-                    role,
-                } => {
-                    let s = resolve_school(store.as_mut(), school)?;
-                    let actor = Actor::command_line(recorded_by, role);
-                    let mut bar = Progress::new();
-                    let outcome = import_marks(
-                        store.as_mut(),
-                        &s,
-                        &file,
-                        &actor,
-                        &mut |stage, done, total| bar.update(stage, done, total),
-                    );
-                    bar.finish();
-                    outcome?
-                }
-            };
-            report(&outcome);
-            Ok(())
-        }
-        Command::Pupils(f) => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            write_table(&pupils_table(store.as_mut(), s.id)?, f.format)
-        }
+        Command::Init => init(&url),
+        Command::Import { what } => import(&url, school, what),
+        Command::Pupils(f) => pupils(&url, school, f.format),
         Command::Marks { from, to, format } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
             let range = rollcall_store::DateRange { from, to };
-            write_table(&marks_table(store.as_mut(), s.id, range)?, format.format)
+            marks(&url, school, range, format.format)
         }
         Command::Amendments { upn, format } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            write_table(
-                &amendments_table(store.as_mut(), s.id, upn.as_deref())?,
-                format.format,
-            )
+            amendments(&url, school, upn.as_deref(), format.format)
         }
-        Command::Stats { what } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            match what {
-                StatsWhat::Pupils { period, format } => {
-                    let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
-                    write_table(&pupil_stats_table(&stats), format.format)
-                }
-                StatsWhat::Groups { period, by, format } => {
-                    let by = GroupField::parse_list(&by)?;
-                    let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
-                    write_table(
-                        &group_stats_table(&by, &group_stats(&stats, &by)),
-                        format.format,
-                    )
-                }
-            }
-        }
+        Command::Stats { what } => stats(&url, school, what),
         Command::Alerts {
             as_of,
             all,
@@ -377,145 +68,260 @@ fn run(cli: Cli) -> Result<(), AppError> {
             rule,
             format,
         } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
             let query = AlertQuery {
                 all_rules: all,
                 upn,
                 rule,
             };
-            let found = alerts(store.as_mut(), s.id, as_of, &query)?;
-            write_table(&alerts_table(&found), format.format)
+            alerts(&url, school, as_of, &query, format.format)
         }
-        Command::Explain { upn, as_of, rule } => {
-            let mut store = open_store(&url)?;
-            let s = resolve_school(store.as_mut(), school)?;
-            let query = AlertQuery {
-                all_rules: true,
-                upn: Some(upn.clone()),
-                rule,
-            };
-            let found = alerts(store.as_mut(), s.id, as_of, &query)?;
-            let mut out = std::io::stdout().lock();
-            if found.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "No alerts for {upn} in the academic year up to {as_of}."
-                );
-            }
-            for f in &found {
-                let _ = writeln!(out, "{}", explain(f));
-            }
-            Ok(())
-        }
-        Command::Policy { what } => {
-            let mut store = open_store(&url)?;
-            match what {
-                PolicyWhat::Set {
-                    file,
-                    defaults,
-                    recorded_by,
-                    role,
-                } => {
-                    let s = if defaults {
-                        None
-                    } else {
-                        Some(resolve_school(store.as_mut(), school)?)
-                    };
-                    let actor = Actor::command_line(recorded_by, role);
-                    let version = save_policy(store.as_mut(), s.as_ref(), &file, &actor)?;
-                    let whose = s.map_or_else(
-                        || "the defaults for every school".to_owned(),
-                        |s| s.details.name,
-                    );
-                    eprintln!("saved policy version {version} for {whose}");
-                    Ok(())
-                }
-                PolicyWhat::Show => {
-                    let s = resolve_school(store.as_mut(), school)?;
-                    print!(
-                        "{}",
-                        describe_policy(&effective_policy(store.as_mut(), s.id)?)
-                    );
-                    Ok(())
-                }
-            }
-        }
-        Command::Serve(args) => {
-            let settings = rollcall_web::Settings {
-                secure_cookies: args.secure_cookies,
-                idle_timeout: std::time::Duration::from_secs(args.idle_minutes.max(1) * 60),
-                ..rollcall_web::Settings::default()
-            };
-            serve(&url, &args.listen, settings)
-        }
-        Command::User { what } => {
-            let mut store = open_store(&url)?;
-            match what {
-                UserWhat::Add {
-                    username,
-                    role,
-                    name,
-                    year_groups,
-                    forms,
-                    children,
-                    deactivate,
-                } => {
-                    let role: rollcall_core::Role = role.parse().map_err(AppError::Usage)?;
-                    let school_id = match role {
-                        rollcall_core::Role::Administrator
-                        | rollcall_core::Role::Headteacher
-                        | rollcall_core::Role::AttendanceOfficer
-                        | rollcall_core::Role::Governor
-                            if school.is_none() && store.schools()?.len() > 1 =>
-                        {
-                            None
-                        }
-                        _ => Some(resolve_school(store.as_mut(), school)?.id),
-                    };
-                    let year_groups = year_groups
-                        .iter()
-                        .map(|y| {
-                            y.parse().map_err(|e: rollcall_core::PupilError| {
-                                AppError::Usage(e.to_string())
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let mut password = String::new();
-                    std::io::stdin()
-                        .read_line(&mut password)
-                        .map_err(|e| AppError::Io(format!("cannot read the password: {e}")))?;
-                    let new = rollcall_app::users::NewUser {
-                        username,
-                        display_name: name,
-                        role: Some(role),
-                        school: school_id,
-                        year_groups,
-                        forms,
-                        children,
-                        password: password.trim_end_matches(['\r', '\n']).to_owned(),
-                        inactive: deactivate,
-                    };
-                    rollcall_app::users::save_user(store.as_mut(), &new)?;
-                    eprintln!("saved user {} ({})", new.username, role.title());
-                    Ok(())
-                }
-                UserWhat::List => {
-                    let mut t = Table::new(["username", "name", "role", "active"]);
-                    for u in store.users(None)? {
-                        t.push(vec![
-                            rollcall_app::table::Cell::Text(u.user.username),
-                            rollcall_app::table::Cell::Text(u.user.display_name),
-                            rollcall_app::table::Cell::Text(u.user.role.name().into()),
-                            rollcall_app::table::Cell::Bool(u.user.active),
-                        ]);
-                    }
-                    write_table(&t, Format::Csv)
-                }
-            }
-        }
+        Command::Explain { upn, as_of, rule } => explain(&url, school, &upn, as_of, rule),
+        Command::Policy { what } => policy(&url, school, what),
+        Command::Serve(args) => serve(&url, &args),
+        Command::User { what } => user(&url, school, what),
         Command::Demo(args) => demo(&url, cli.db.is_some(), &args),
     }
+}
+
+/// `rollcall init`: creates the database or brings its schema up to date.
+fn init(url: &str) -> Result<(), AppError> {
+    let store = open_store(url)?;
+    eprintln!("{} database {} is ready", store.backend(), display_url(url));
+    Ok(())
+}
+
+/// `rollcall import`: a calendar, the admission register or marks.
+fn import(url: &str, school: Option<&str>, what: ImportWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let outcome = match what {
+        ImportWhat::Calendar { file } => import_calendar(store.as_mut(), &file)?,
+        ImportWhat::Pupils { file } => {
+            let s = resolve_school(store.as_mut(), school)?;
+            import_pupils(store.as_mut(), &s, &file)?
+        }
+        ImportWhat::Marks {
+            file,
+            recorded_by,
+            role,
+        } => {
+            let s = resolve_school(store.as_mut(), school)?;
+            let actor = Actor::command_line(recorded_by, role);
+            let mut bar = Progress::new();
+            let outcome = import_marks(
+                store.as_mut(),
+                &s,
+                &file,
+                &actor,
+                &mut |stage, done, total| bar.update(stage, done, total),
+            );
+            bar.finish();
+            outcome?
+        }
+    };
+    report(&outcome);
+    Ok(())
+}
+
+/// `rollcall pupils`: the admission register.
+fn pupils(url: &str, school: Option<&str>, format: Format) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    write_table(&pupils_table(store.as_mut(), s.id)?, format)
+}
+
+/// `rollcall marks`: the register as it stands.
+fn marks(
+    url: &str,
+    school: Option<&str>,
+    range: rollcall_store::DateRange,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    write_table(&marks_table(store.as_mut(), s.id, range)?, format)
+}
+
+/// `rollcall amendments`: every change to a mark.
+fn amendments(
+    url: &str,
+    school: Option<&str>,
+    upn: Option<&str>,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    write_table(&amendments_table(store.as_mut(), s.id, upn)?, format)
+}
+
+/// `rollcall stats`: attendance figures per pupil or per group.
+fn stats(url: &str, school: Option<&str>, what: StatsWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    match what {
+        StatsWhat::Pupils { period, format } => {
+            let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
+            write_table(&pupil_stats_table(&stats), format.format)
+        }
+        StatsWhat::Groups { period, by, format } => {
+            let by = GroupField::parse_list(&by)?;
+            let stats = pupil_stats(store.as_mut(), s.id, period.from, period.to)?;
+            write_table(
+                &group_stats_table(&by, &group_stats(&stats, &by)),
+                format.format,
+            )
+        }
+    }
+}
+
+/// `rollcall alerts`: the triggers found up to a date.
+fn alerts(
+    url: &str,
+    school: Option<&str>,
+    as_of: Date,
+    query: &AlertQuery,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let found = rollcall_app::alerts::alerts(store.as_mut(), s.id, as_of, query)?;
+    write_table(&alerts_table(&found), format)
+}
+
+/// `rollcall explain`: a pupil's alerts, with the sessions counted and the period looked at.
+fn explain(
+    url: &str,
+    school: Option<&str>,
+    upn: &str,
+    as_of: Date,
+    rule: Option<Rule>,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let query = AlertQuery {
+        all_rules: true,
+        upn: Some(upn.to_owned()),
+        rule,
+    };
+    let found = rollcall_app::alerts::alerts(store.as_mut(), s.id, as_of, &query)?;
+    let mut out = std::io::stdout().lock();
+    if found.is_empty() {
+        let _ = writeln!(
+            out,
+            "No alerts for {upn} in the academic year up to {as_of}."
+        );
+    }
+    for f in &found {
+        let _ = writeln!(out, "{}", rollcall_app::alerts::explain(f));
+    }
+    Ok(())
+}
+
+/// `rollcall policy`: save a policy file, or show the policy in force.
+fn policy(url: &str, school: Option<&str>, what: PolicyWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    match what {
+        PolicyWhat::Set {
+            file,
+            defaults,
+            recorded_by,
+            role,
+        } => {
+            let s = if defaults {
+                None
+            } else {
+                Some(resolve_school(store.as_mut(), school)?)
+            };
+            let actor = Actor::command_line(recorded_by, role);
+            let version = save_policy(store.as_mut(), s.as_ref(), &file, &actor)?;
+            let whose = s.map_or_else(
+                || "the defaults for every school".to_owned(),
+                |s| s.details.name,
+            );
+            eprintln!("saved policy version {version} for {whose}");
+            Ok(())
+        }
+        PolicyWhat::Show => {
+            let s = resolve_school(store.as_mut(), school)?;
+            print!(
+                "{}",
+                describe_policy(&effective_policy(store.as_mut(), s.id)?)
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `rollcall serve`: the web application, until Ctrl+C.
+fn serve(url: &str, args: &ServeArgs) -> Result<(), AppError> {
+    let settings = rollcall_web::Settings {
+        secure_cookies: args.secure_cookies,
+        idle_timeout: std::time::Duration::from_secs(args.idle_minutes.max(1) * 60),
+        ..rollcall_web::Settings::default()
+    };
+    serve_web(url, &args.listen, settings)
+}
+
+/// `rollcall user`: add or change a user, or list them.
+fn user(url: &str, school: Option<&str>, what: UserWhat) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    match what {
+        UserWhat::Add(args) => add_user(store.as_mut(), school, args),
+        UserWhat::List => list_users(store.as_mut()),
+    }
+}
+
+fn add_user(store: &mut dyn Store, school: Option<&str>, args: AddUser) -> Result<(), AppError> {
+    let role: rollcall_core::Role = args.role.parse().map_err(AppError::Usage)?;
+    let school_id = match role {
+        rollcall_core::Role::Administrator
+        | rollcall_core::Role::Headteacher
+        | rollcall_core::Role::AttendanceOfficer
+        | rollcall_core::Role::Governor
+            if school.is_none() && store.schools()?.len() > 1 =>
+        {
+            None
+        }
+        _ => Some(resolve_school(store, school)?.id),
+    };
+    let year_groups = args
+        .year_groups
+        .iter()
+        .map(|y| {
+            y.parse()
+                .map_err(|e: rollcall_core::PupilError| AppError::Usage(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| AppError::Io(format!("cannot read the password: {e}")))?;
+    let new = rollcall_app::users::NewUser {
+        username: args.username,
+        display_name: args.name,
+        role: Some(role),
+        school: school_id,
+        year_groups,
+        forms: args.forms,
+        children: args.children,
+        password: password.trim_end_matches(['\r', '\n']).to_owned(),
+        inactive: args.deactivate,
+    };
+    rollcall_app::users::save_user(store, &new)?;
+    eprintln!("saved user {} ({})", new.username, role.title());
+    Ok(())
+}
+
+fn list_users(store: &mut dyn Store) -> Result<(), AppError> {
+    let mut t = Table::new(["username", "name", "role", "active"]);
+    for u in store.users(None)? {
+        t.push(vec![
+            rollcall_app::table::Cell::Text(u.user.username),
+            rollcall_app::table::Cell::Text(u.user.display_name),
+            rollcall_app::table::Cell::Text(u.user.role.name().into()),
+            rollcall_app::table::Cell::Bool(u.user.active),
+        ]);
+    }
+    write_table(&t, Format::Csv)
 }
 
 fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
@@ -609,11 +415,11 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
         clock: rollcall_web::Clock::starting_at(opens),
         ..rollcall_web::Settings::default()
     };
-    serve(url, &args.listen, settings)
+    serve_web(url, &args.listen, settings)
 }
 
 /// Serves the web application until Ctrl+C.
-fn serve(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<(), AppError> {
+fn serve_web(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<(), AppError> {
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| AppError::Io(format!("cannot start: {e}")))?;
     runtime.block_on(async {
@@ -627,114 +433,4 @@ fn serve(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<()
             .await
             .map_err(|e| AppError::Io(e.to_string()))
     })
-}
-
-fn print_summary(
-    out: &mut dyn Write,
-    stats: &[(rollcall_core::Pupil, rollcall_core::Counts)],
-    by: &[GroupField],
-) {
-    let groups = group_stats(stats, by);
-    let whole = group_stats(stats, &[]);
-    let _ = writeln!(
-        out,
-        "{:<10} {:>7} {:>10} {:>9} {:>12} {:>12}",
-        "year", "pupils", "possible", "attend %", "persistent %", "severe %"
-    );
-    let pct =
-        |p: Option<rollcall_core::Percent>| p.map_or_else(|| "-".to_owned(), |p| p.to_string());
-    for (key, g) in groups.iter().chain(whole.iter()) {
-        let name = match key.first() {
-            Some(rollcall_app::table::Cell::Text(t)) => format!("Year {t}"),
-            _ => "School".to_owned(),
-        };
-        let _ = writeln!(
-            out,
-            "{:<10} {:>7} {:>10} {:>9} {:>12} {:>12}",
-            name,
-            g.pupils,
-            g.possible,
-            pct(g.attendance_pct()),
-            pct(g.pa_pct()),
-            pct(g.sa_pct())
-        );
-    }
-}
-
-fn report(outcome: &ImportOutcome) {
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    eprintln!("imported {}", outcome.summary);
-}
-
-fn write_table(table: &Table, format: Format) -> Result<(), AppError> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    table
-        .write(format, &mut out)
-        .and_then(|()| out.flush())
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(AppError::Io(format!("cannot write the output: {e}")))
-            }
-        })
-}
-
-/// Hides any password in a database URL before it is shown.
-fn display_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let user_pass = &url[scheme + 3..at];
-            let user = user_pass.split(':').next().unwrap_or("");
-            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// A progress bar on a terminal, for long imports; nothing when output is redirected.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    stage: String,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        Progress {
-            bar: None,
-            stage: String::new(),
-        }
-    }
-
-    fn update(&mut self, stage: &str, done: usize, total: usize) {
-        if total < 20_000 || !std::io::stderr().is_terminal() {
-            return;
-        }
-        if self.stage != stage {
-            if let Some(bar) = self.bar.take() {
-                bar.finish_and_clear();
-            }
-            let bar = indicatif::ProgressBar::new(total as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{msg:>9} [{bar:40}] {pos}/{len}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            bar.set_message(stage.to_owned());
-            self.bar = Some(bar);
-            self.stage = stage.to_owned();
-        }
-        if let Some(bar) = &self.bar {
-            bar.set_position(done as u64);
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
 }

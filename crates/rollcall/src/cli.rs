@@ -1,0 +1,264 @@
+//! The command line: the commands, their options and how option values are read.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use rollcall_app::table::Format;
+use rollcall_core::{parse_date, Date, Role};
+use rollcall_rules::Rule;
+
+#[derive(Parser)]
+#[command(
+    name = "rollcall",
+    version,
+    about = "School attendance for England: registers, DfE statistics and statutory triggers"
+)]
+pub struct Cli {
+    /// The database: sqlite:PATH or a file path (embedded), or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true, env = "ROLLCALL_DB", value_name = "URL")]
+    pub db: Option<String>,
+    /// The school to act on, by URN (or name, for a school with no URN), when the database holds several.
+    #[arg(long, global = true, value_name = "URN")]
+    pub school: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create the database or bring its schema up to date; harmless to run twice.
+    Init,
+    /// Import a calendar, the admission register or marks. All of a file or none of it.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// The admission register, with compulsory school age.
+    Pupils(FormatArg),
+    /// The register as it stands: marks with who recorded them and when.
+    Marks {
+        /// First day (YYYY-MM-DD); default: the first mark.
+        #[arg(long, value_parser = date_arg)]
+        from: Option<Date>,
+        /// Last day (YYYY-MM-DD); default: the last mark.
+        #[arg(long, value_parser = date_arg)]
+        to: Option<Date>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Every change to a mark: the original entry, the new one, the reason, who and when.
+    Amendments {
+        /// Only this pupil's.
+        #[arg(long, value_name = "UPN")]
+        upn: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Attendance figures as the DfE computes them.
+    Stats {
+        #[command(subcommand)]
+        what: StatsWhat,
+    },
+    /// The triggers of rules.md found up to a date in its academic year.
+    Alerts {
+        /// Evaluate as of this day (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        as_of: Date,
+        /// Every rule, the school's own and the returns and register checks too, not only the seven statutory alerts.
+        #[arg(long)]
+        all: bool,
+        /// Only this pupil's.
+        #[arg(long, value_name = "UPN")]
+        upn: Option<String>,
+        /// Only this rule's (e.g. penalty_threshold).
+        #[arg(long, value_name = "RULE", value_parser = rule_arg)]
+        rule: Option<Rule>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Explain a pupil's alerts: the sessions counted and the period looked at.
+    Explain {
+        /// The pupil.
+        #[arg(long, value_name = "UPN")]
+        upn: String,
+        /// Evaluate as of this day (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        as_of: Date,
+        /// Only this rule's.
+        #[arg(long, value_name = "RULE", value_parser = rule_arg)]
+        rule: Option<Rule>,
+    },
+    /// The school's attendance policy: targets, bands and its own triggers.
+    Policy {
+        #[command(subcommand)]
+        what: PolicyWhat,
+    },
+    /// Serve Rollcall in the browser.
+    Serve(ServeArgs),
+    /// Add or change users.
+    User {
+        #[command(subcommand)]
+        what: UserWhat,
+    },
+    /// Build a demo secondary school of about 1,000 pupils with a full year of marks, and show its figures.
+    Demo(DemoArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ImportWhat {
+    /// The school, its register times, half terms and closures (TOML).
+    Calendar { file: PathBuf },
+    /// Admission register rows, matched on UPN (CSV).
+    Pupils { file: PathBuf },
+    /// Attendance marks, matched on UPN, date and session (CSV).
+    Marks {
+        file: PathBuf,
+        /// Who is recording these marks, for the audit trail.
+        #[arg(long, default_value = "rollcall import", value_name = "NAME")]
+        recorded_by: String,
+        /// Their role (administrator, headteacher, attendance_officer, head_of_year, form_tutor or office).
+        #[arg(long, default_value = "administrator", value_name = "ROLE", value_parser = role_arg)]
+        role: Role,
+    },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Mark cookies Secure: use when users reach Rollcall over HTTPS (e.g. behind a proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Minutes without a request after which a signed-in session ends.
+    #[arg(long, default_value_t = 30)]
+    pub idle_minutes: u64,
+}
+
+#[derive(Subcommand)]
+pub enum UserWhat {
+    /// Add a user, or change the user with that user name. The password is read from standard
+    /// input; an empty line keeps a changed user's password.
+    Add(AddUser),
+    /// List the users.
+    List,
+}
+
+#[derive(Args)]
+pub struct AddUser {
+    #[arg(long)]
+    pub username: String,
+    /// The role: administrator, headteacher, attendance_officer, head_of_year, form_tutor, office, governor or parent.
+    #[arg(long)]
+    pub role: String,
+    /// The name shown to people (a changed user keeps theirs when none is given).
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// A head of year's year group (repeat for several).
+    #[arg(long = "year-group", value_name = "YEAR")]
+    pub year_groups: Vec<String>,
+    /// A form tutor's form (repeat for several).
+    #[arg(long = "form", value_name = "FORM")]
+    pub forms: Vec<String>,
+    /// A parent's child, by UPN (repeat for several).
+    #[arg(long = "child", value_name = "UPN")]
+    pub children: Vec<String>,
+    /// The user may no longer sign in (their sessions end; what they recorded stays).
+    #[arg(long)]
+    pub deactivate: bool,
+}
+
+#[derive(Subcommand)]
+pub enum PolicyWhat {
+    /// Save a policy file (TOML) as a new version, after checking it.
+    Set {
+        file: PathBuf,
+        /// Save it as the defaults every school in the database inherits.
+        #[arg(long)]
+        defaults: bool,
+        /// Who is saving it, for the record.
+        #[arg(long, default_value = "rollcall policy", value_name = "NAME")]
+        recorded_by: String,
+        /// Their role (administrator, headteacher, attendance_officer, head_of_year, form_tutor or office).
+        #[arg(long, default_value = "administrator", value_name = "ROLE", value_parser = role_arg)]
+        role: Role,
+    },
+    /// Show the policy in force and the files that make it.
+    Show,
+}
+
+#[derive(Subcommand)]
+pub enum StatsWhat {
+    /// One row per pupil on roll at any time in the period.
+    Pupils {
+        #[command(flatten)]
+        period: Period,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// One row per group of pupils.
+    Groups {
+        #[command(flatten)]
+        period: Period,
+        /// Group by any of year_group, form, sex, fsm, pupil_premium, looked_after, social_worker, eal, young_carer, sen, ethnicity.
+        #[arg(long, value_name = "FIELD,…", default_value = "")]
+        by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Args)]
+pub struct Period {
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg)]
+    pub from: Date,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long, value_parser = date_arg)]
+    pub to: Date,
+}
+
+#[derive(Args)]
+pub struct FormatArg {
+    /// csv or json.
+    #[arg(long, default_value = "csv", value_parser = format_arg)]
+    pub format: Format,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Seed for the generator: the same seed gives the same school.
+    #[arg(long, default_value_t = 2024)]
+    pub seed: u64,
+    /// Number of pupils.
+    #[arg(long, default_value_t = 1000)]
+    pub pupils: usize,
+    /// Build the demo and stop, without serving it.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// The address to serve the demo on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Where to write the demo's interchange files.
+    #[arg(long, default_value = "demo-files", value_name = "DIR")]
+    pub files: PathBuf,
+}
+
+fn date_arg(s: &str) -> Result<Date, String> {
+    parse_date(s).ok_or_else(|| format!("'{s}' is not a date; expected YYYY-MM-DD"))
+}
+
+fn role_arg(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn rule_arg(s: &str) -> Result<Rule, String> {
+    Rule::from_name(s).ok_or_else(|| {
+        let names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        format!("'{s}' is not a rule; expected one of {}", names.join(", "))
+    })
+}
+
+fn format_arg(s: &str) -> Result<Format, String> {
+    s.parse()
+}
