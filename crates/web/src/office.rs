@@ -10,7 +10,7 @@ use axum::Router;
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
 use rollcall_app::registers::{
-    self as uc, full_name, CallOutcome, CallReport, FormRegister, LateOutcome, RegisterError,
+    self as uc, full_name, CallOutcome, CallReport, FormRegister, LateOutcome, Refusal,
 };
 use rollcall_core::calendar::format_time;
 use rollcall_core::{BaseCode, Category, Code, Date, Role, Session};
@@ -82,7 +82,7 @@ pub fn routes() -> Router<AppState> {
 /// The most pupils a search lists.
 const SEARCH_LIMIT: usize = 40;
 
-fn bad(e: RegisterError) -> WebError {
+fn bad(e: Refusal) -> WebError {
     register_error(e)
 }
 

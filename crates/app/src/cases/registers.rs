@@ -11,30 +11,9 @@ use rollcall_core::{Date, Session, Upn, YearGroup};
 use rollcall_store::{SchoolId, Store, StoredPupil};
 
 use crate::access::{Actor, Permission, Reach};
-use crate::error::{Problem, Refusal};
-use crate::registers::{
-    self as reg, Register, RegisterError, RegisterSubmission, SessionRegisters, TakeOutcome,
-};
+use crate::error::Refusal;
+use crate::registers::{self as reg, Register, RegisterSubmission, SessionRegisters, TakeOutcome};
 use crate::service::App;
-
-impl From<RegisterError> for Refusal {
-    fn from(e: RegisterError) -> Refusal {
-        match e {
-            RegisterError::NotFound(m) => Refusal::NotFound(m),
-            RegisterError::Invalid(problems) => Refusal::Invalid(
-                problems
-                    .into_iter()
-                    .map(|p| Problem {
-                        upn: p.upn,
-                        message: p.message,
-                    })
-                    .collect(),
-            ),
-            RegisterError::Conflict { message, changed } => Refusal::Conflict { message, changed },
-            RegisterError::Store(s) => Refusal::from(s),
-        }
-    }
-}
 
 /// A register: a form's, for one session of one day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,10 +29,10 @@ impl RegisterKey {
     pub fn parse(form: &str, date: &str, session: &str) -> Result<RegisterKey, Refusal> {
         let mut problems = Vec::new();
         let date = reg::parse_day(date)
-            .map_err(|e| problems.extend(Refusal::from(e).problems().to_vec()))
+            .map_err(|e| problems.extend(e.problems().to_vec()))
             .ok();
         let session = reg::parse_session(session)
-            .map_err(|e| problems.extend(Refusal::from(e).problems().to_vec()))
+            .map_err(|e| problems.extend(e.problems().to_vec()))
             .ok();
         match (date, session) {
             (Some(date), Some(session)) => Ok(RegisterKey {
@@ -202,9 +181,9 @@ impl App {
         let mut plan = self.reading(|store| {
             let (school, register) = open_register(store, actor, key, now)?;
             require_lines(store, actor, school, &register, submission)?;
-            Ok::<_, Refusal>(reg::plan_for(&register, school, submission, actor, now)?)
+            reg::plan_for(&register, school, submission, actor, now)
         })?;
         let written = self.write_marks(plan.school, std::mem::take(&mut plan.changes));
-        Ok(plan.finish(written)?)
+        plan.finish(written)
     }
 }

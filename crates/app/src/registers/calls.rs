@@ -13,7 +13,7 @@ use crate::Actor;
 
 use super::take::concurrent_change;
 use super::{
-    find_pupil, full_name, not_on_roll, recorded_now, Problem, RegisterError, Result, MAX_CALL_DAYS,
+    find_pupil, full_name, not_on_roll, recorded_now, Problem, Refusal, Result, MAX_CALL_DAYS,
 };
 
 /// A parent's call about an absence, as typed at the office.
@@ -149,14 +149,14 @@ pub fn record_call(
         }
     };
     if !problems.is_empty() {
-        return Err(RegisterError::Invalid(problems));
+        return Err(Refusal::Invalid(problems));
     }
     let Some(code) = code else {
-        return Err(RegisterError::invalid("choose a code"));
+        return Err(Refusal::invalid("choose a code"));
     };
     // The same code must be valid on every date of the call (codes changed in August 2024).
     if let Err(e) = Code::parse(code_text, call.last.0) {
-        return Err(RegisterError::invalid(e.to_string()));
+        return Err(Refusal::invalid(e.to_string()));
     }
     let calendar = store.calendar(school)?;
     let all = sessions_between(call.first, call.last);
@@ -166,7 +166,7 @@ pub fn record_call(
         .filter(|(d, _)| p.pupil.on_roll(*d))
         .collect();
     if on_roll.is_empty() {
-        return Err(RegisterError::invalid(not_on_roll(&p.pupil, call.first.0)));
+        return Err(Refusal::invalid(not_on_roll(&p.pupil, call.first.0)));
     }
     let sessions: Vec<_> = on_roll
         .iter()
@@ -175,7 +175,7 @@ pub fn record_call(
         .collect();
     if sessions.is_empty() {
         let why = first_reason(&calendar, &p.pupil, &on_roll);
-        return Err(RegisterError::invalid(format!(
+        return Err(Refusal::invalid(format!(
             "{} {} to {} {} has no school session for {name}: {why}",
             call.first.0, call.first.1, call.last.0, call.last.1
         )));

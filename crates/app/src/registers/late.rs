@@ -11,7 +11,7 @@ use crate::Actor;
 use super::take::apply;
 use super::{
     find_pupil, full_name, marks_of, not_on_roll, recorded_now, register_times, session_of_arrival,
-    RegisterError, Result,
+    Refusal, Result,
 };
 
 /// What signing in a late pupil did.
@@ -47,18 +47,18 @@ pub fn sign_in_late(
     let name = full_name(&p.pupil);
     let session = session_of_arrival(&times, time);
     if !p.pupil.on_roll(date) {
-        return Err(RegisterError::invalid(not_on_roll(&p.pupil, date)));
+        return Err(Refusal::invalid(not_on_roll(&p.pupil, date)));
     }
     let calendar = store.calendar(school)?;
     if let Err(why) = calendar.check_session(date, session, p.pupil.year_group) {
-        return Err(RegisterError::invalid(format!(
+        return Err(Refusal::invalid(format!(
             "{date} {session} is not a school session for {name}: {why}"
         )));
     }
     let arrival = times.arrival(session, time);
     let opens = format_time(times.opens(session));
     if !matches!(arrival.code, BaseCode::L | BaseCode::U) {
-        return Err(RegisterError::invalid(format!(
+        return Err(Refusal::invalid(format!(
             "at {} the {session} register has not yet opened (it opens at {opens}): {name} is on time, and the register marks them present",
             format_time(time)
         )));
@@ -98,7 +98,7 @@ pub fn sign_in_late(
                     c.base().meaning()
                 )
             };
-            return Err(RegisterError::invalid(format!(
+            return Err(Refusal::invalid(format!(
                 "{name} is {why} for {date} {session}, recorded by {} ({}): nothing was changed",
                 m.recorded.by, m.recorded.role
             )));

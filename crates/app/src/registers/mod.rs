@@ -15,14 +15,13 @@
 //!   [`RegisterTimes::arrival`].
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 
 use chrono::{NaiveDateTime, NaiveTime};
 use rollcall_core::marks::{MarkEntry, Recorded};
 use rollcall_core::{BaseCode, Date, Pupil, RegisterTimes, Session, Upn, YearGroup};
-use rollcall_store::{DateRange, PupilId, SchoolId, Store, StoreError, StoredPupil};
+use rollcall_store::{DateRange, PupilId, SchoolId, Store, StoredPupil};
 
-use crate::error::AppError;
+pub use crate::error::{Problem, Refusal};
 use crate::Actor;
 
 mod calls;
@@ -48,95 +47,7 @@ pub const CORRECTED_BEFORE_CLOSE: &str = "Corrected before the register closed";
 /// The longest period one parent's call may cover, in days.
 pub const MAX_CALL_DAYS: i64 = 92;
 
-/// Why a register use case refused, with nothing written.
-#[derive(Debug)]
-pub enum RegisterError {
-    /// What was asked for does not exist (a form with no pupils).
-    NotFound(String),
-    /// The input is wrong in ways the person can fix; each problem says how.
-    Invalid(Vec<Problem>),
-    /// Someone else changed the register first.
-    Conflict {
-        message: String,
-        /// The pupils whose marks changed since the person's form was built.
-        changed: Vec<Upn>,
-    },
-    Store(StoreError),
-}
-
-/// One problem with a submission, about one pupil when `upn` is given.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub upn: Option<Upn>,
-    pub message: String,
-}
-
-impl Problem {
-    pub(super) fn general(message: impl Into<String>) -> Problem {
-        Problem {
-            upn: None,
-            message: message.into(),
-        }
-    }
-
-    pub(super) fn about(upn: &Upn, message: impl Into<String>) -> Problem {
-        Problem {
-            upn: Some(upn.clone()),
-            message: message.into(),
-        }
-    }
-}
-
-impl RegisterError {
-    pub(super) fn invalid(message: impl Into<String>) -> RegisterError {
-        RegisterError::Invalid(vec![Problem::general(message)])
-    }
-
-    /// The problems of an invalid submission (empty for other errors).
-    pub fn problems(&self) -> &[Problem] {
-        match self {
-            RegisterError::Invalid(p) => p,
-            _ => &[],
-        }
-    }
-}
-
-impl fmt::Display for RegisterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegisterError::NotFound(m) => f.write_str(m),
-            RegisterError::Invalid(problems) => {
-                let lines: Vec<_> = problems.iter().map(|p| p.message.as_str()).collect();
-                f.write_str(&lines.join("\n"))
-            }
-            RegisterError::Conflict { message, .. } => f.write_str(message),
-            RegisterError::Store(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for RegisterError {}
-
-impl From<StoreError> for RegisterError {
-    fn from(e: StoreError) -> RegisterError {
-        RegisterError::Store(e)
-    }
-}
-
-impl From<RegisterError> for AppError {
-    fn from(e: RegisterError) -> AppError {
-        match e {
-            RegisterError::NotFound(m) => AppError::Store(StoreError::NotFound(m)),
-            RegisterError::Invalid(_) => AppError::Usage(e.to_string()),
-            RegisterError::Conflict { message, .. } => {
-                AppError::Store(StoreError::Conflict(message))
-            }
-            RegisterError::Store(s) => AppError::Store(s),
-        }
-    }
-}
-
-pub type Result<T> = std::result::Result<T, RegisterError>;
+pub type Result<T> = std::result::Result<T, Refusal>;
 
 /// Where a register stands against the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,9 +160,7 @@ pub fn register_times(store: &mut dyn Store, school: SchoolId) -> Result<Registe
         .find(|s| s.id == school)
         .and_then(|s| s.register_times)
         .ok_or_else(|| {
-            RegisterError::invalid(
-                "the school has no register times yet: import its calendar first",
-            )
+            Refusal::invalid("the school has no register times yet: import its calendar first")
         })
 }
 
@@ -269,7 +178,7 @@ pub fn parse_time(text: &str) -> Result<NaiveTime> {
     NaiveTime::parse_from_str(t, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M:%S"))
         .map_err(|_| {
-            RegisterError::invalid(format!(
+            Refusal::invalid(format!(
                 "'{t}' is not a time of day: expected HH:MM, for example 08:57"
             ))
         })
@@ -278,7 +187,7 @@ pub fn parse_time(text: &str) -> Result<NaiveTime> {
 /// Reads a date typed as `YYYY-MM-DD`.
 pub fn parse_day(text: &str) -> Result<Date> {
     rollcall_core::parse_date(text.trim()).ok_or_else(|| {
-        RegisterError::invalid(format!(
+        Refusal::invalid(format!(
             "'{}' is not a date: expected YYYY-MM-DD, for example 2025-07-08",
             text.trim()
         ))
@@ -288,7 +197,7 @@ pub fn parse_day(text: &str) -> Result<Date> {
 /// Reads `AM` or `PM`.
 pub fn parse_session(text: &str) -> Result<Session> {
     text.trim().parse().map_err(|()| {
-        RegisterError::invalid(format!(
+        Refusal::invalid(format!(
             "'{}' is not a session: expected AM or PM",
             text.trim()
         ))
@@ -331,17 +240,17 @@ pub(super) fn marks_of(
 pub fn find_pupil(store: &mut dyn Store, school: SchoolId, upn: &str) -> Result<StoredPupil> {
     let upn = upn.trim();
     if upn.is_empty() {
-        return Err(RegisterError::invalid(
+        return Err(Refusal::invalid(
             "give the pupil's UPN (choose the pupil from the search)",
         ));
     }
-    let parsed = Upn::parse(upn).map_err(|e| RegisterError::invalid(e.to_string()))?;
+    let parsed = Upn::parse(upn).map_err(|e| Refusal::invalid(e.to_string()))?;
     store
         .pupils(school)?
         .into_iter()
         .find(|p| p.pupil.upn == parsed)
         .ok_or_else(|| {
-            RegisterError::invalid(format!(
+            Refusal::invalid(format!(
                 "no pupil with UPN {upn} is on this school's admission register"
             ))
         })

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use rollcall_core::{Date, Session};
 use rollcall_store::{PupilId, SchoolId, Store, StoredPupil};
 
-use super::{marks_of, register_times, Register, RegisterError, RegisterRow, Result, Window};
+use super::{marks_of, register_times, Refusal, Register, RegisterRow, Result, Window};
 
 /// A short, stable hash (64-bit FNV-1a) of the register's marks, as hex.
 fn version_of<'a>(rows: impl Iterator<Item = &'a RegisterRow>) -> String {
@@ -51,7 +51,7 @@ pub fn register(
     let times = register_times(store, school)?;
     let of_form: Vec<StoredPupil> = store.form_pupils(school, form)?;
     if of_form.is_empty() {
-        return Err(RegisterError::NotFound(format!(
+        return Err(Refusal::NotFound(format!(
             "there is no form {form} on this school's admission register"
         )));
     }
@@ -87,7 +87,7 @@ pub fn register(
             }
             None => format!("no pupil of form {form} is on roll on {date}"),
         };
-        return Err(RegisterError::invalid(why));
+        return Err(Refusal::invalid(why));
     }
     let version = version_of(rows.iter());
     Ok(Register {

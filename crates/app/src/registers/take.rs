@@ -12,7 +12,7 @@ use rollcall_store::{MarkChange, SchoolId, Store, StoreError};
 use crate::Actor;
 
 use super::{
-    full_name, parse_time, present_code, recorded_now, register, Problem, Register, RegisterError,
+    full_name, parse_time, present_code, recorded_now, register, Problem, Refusal, Register,
     RegisterRow, Result, Window, CORRECTED_BEFORE_CLOSE,
 };
 
@@ -253,8 +253,8 @@ pub fn plan_register(
     plan_for(&reg, school, submission, actor, now)
 }
 
-fn incomplete_form() -> RegisterError {
-    RegisterError::invalid(
+fn incomplete_form() -> Refusal {
+    Refusal::invalid(
         "this form is incomplete (it does not say which version of the register it was built from): reload the register and enter the marks again",
     )
 }
@@ -272,13 +272,13 @@ pub fn plan_for(
     }
     let (form, date, session) = (&reg.form, reg.date, reg.session);
     if reg.window == Window::Upcoming {
-        return Err(RegisterError::invalid(format!(
+        return Err(Refusal::invalid(format!(
             "the register of {date} cannot be taken before that day"
         )));
     }
     if submission.version.trim() != reg.version {
         let (message, changed) = explain_conflict(reg, &submission.marks);
-        return Err(RegisterError::Conflict { message, changed });
+        return Err(Refusal::Conflict { message, changed });
     }
     let recorded = recorded_now(actor, now);
     let reason = submission.reason.trim();
@@ -362,7 +362,7 @@ pub fn plan_for(
         }
     }
     if !problems.is_empty() {
-        return Err(RegisterError::Invalid(problems));
+        return Err(Refusal::Invalid(problems));
     }
     outcome.unmarked = reg.unmarked() - outcome.new;
     Ok(RegisterPlan {
@@ -397,8 +397,8 @@ fn written_as_register(written: std::result::Result<(), StoreError>) -> Result<(
     }
 }
 
-pub(super) fn concurrent_change() -> RegisterError {
-    RegisterError::Conflict {
+pub(super) fn concurrent_change() -> Refusal {
+    Refusal::Conflict {
         message: "Someone else changed these marks at the same moment: nothing you entered was saved. Reload to see their marks, then make your changes again.".into(),
         changed: Vec::new(),
     }

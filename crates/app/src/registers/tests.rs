@@ -199,7 +199,7 @@ fn a_register_holds_the_form_on_roll_that_day() {
             Session::Am,
             at("2025-07-08 08:45")
         ),
-        Err(RegisterError::NotFound(_))
+        Err(Refusal::NotFound(_))
     ));
     let weekend = register(
         s.store.as_mut(),
@@ -301,7 +301,7 @@ fn a_stale_version_is_a_conflict_and_nothing_is_written() {
         now,
     )
     .unwrap_err();
-    let RegisterError::Conflict { message, changed } = &err else {
+    let Refusal::Conflict { message, changed } = &err else {
         panic!("{err:?}")
     };
     assert!(message.starts_with("Someone else changed this register while you were editing it"));
@@ -361,10 +361,7 @@ fn bad_lines_refuse_the_whole_register() {
     ];
     for marks in cases {
         let err = take(&mut s, marks.clone(), "", "2025-07-08 08:45").unwrap_err();
-        assert!(
-            matches!(err, RegisterError::Invalid(_)),
-            "{marks:?}: {err:?}"
-        );
+        assert!(matches!(err, Refusal::Invalid(_)), "{marks:?}: {err:?}");
     }
     assert_eq!(mark_of(&mut s, &a, Session::Am), None);
 }

@@ -1,6 +1,6 @@
 //! Direct store access for the pages not yet moved onto use cases of `rollcall_app`. To go.
 
-use rollcall_app::registers::RegisterError;
+use rollcall_app::registers::Refusal;
 use rollcall_app::Actor;
 use rollcall_store::{MarkChange, SchoolId, Store, StoreError};
 
@@ -62,6 +62,6 @@ pub fn school_of(p: &Principal, store: &mut dyn Store) -> Result<SchoolId, WebEr
 }
 
 /// A register use case's refusal as a response.
-pub fn register_error(e: RegisterError) -> WebError {
-    rollcall_app::Refusal::from(e).into()
+pub fn register_error(e: Refusal) -> WebError {
+    e.into()
 }
