@@ -7,3 +7,13 @@
 
 pub mod registers;
 pub mod sessions;
+
+use rollcall_store::{SchoolId, Store};
+
+use crate::access::Actor;
+use crate::error::Refusal;
+
+/// The school the actor acts on: their own, or for trust-wide staff the database's only school.
+pub(crate) fn school_of(store: &mut dyn Store, actor: &Actor) -> Result<SchoolId, Refusal> {
+    actor.school_in(&store.schools()?)
+}

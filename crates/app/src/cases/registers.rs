@@ -15,6 +15,8 @@ use crate::error::Refusal;
 use crate::registers::{self as reg, Register, RegisterSubmission, SessionRegisters, TakeOutcome};
 use crate::service::App;
 
+use super::school_of;
+
 /// A register: a form's, for one session of one day.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegisterKey {
@@ -43,11 +45,6 @@ impl RegisterKey {
             _ => Err(Refusal::Invalid(problems)),
         }
     }
-}
-
-/// The school the actor acts on.
-pub(crate) fn school_of(store: &mut dyn Store, actor: &Actor) -> Result<SchoolId, Refusal> {
-    actor.school_in(&store.schools()?)
 }
 
 /// The year groups of the pupils of a form on roll on a day.
