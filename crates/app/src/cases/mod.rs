@@ -7,6 +7,7 @@
 
 pub mod registers;
 pub mod sessions;
+pub mod users;
 
 use rollcall_store::{SchoolId, Store};
 
