@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rollcall_app::registers::{self, MarkInput, RegisterSubmission};
+use rollcall_app::registers::{self, MarkInput, RegisterKey, RegisterSubmission};
 use rollcall_app::users::{save_user, NewUser};
 use rollcall_app::Actor;
 use rollcall_core::{Date, Role, Session};
@@ -244,9 +244,11 @@ fn main() {
                 registers::take_register(
                     store.as_mut(),
                     school.id,
-                    form,
-                    *day,
-                    *session,
+                    &RegisterKey {
+                        form: form.into(),
+                        date: *day,
+                        session: *session,
+                    },
                     &submission,
                     &actor,
                     now,

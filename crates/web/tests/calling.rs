@@ -4,7 +4,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
-use rollcall_app::registers::{self, CallReport, MarkInput, RegisterSubmission};
+use rollcall_app::registers::{self, CallReport, MarkInput, RegisterKey, RegisterSubmission};
 use rollcall_app::Actor;
 use rollcall_core::{parse_date, Role, Session};
 
@@ -40,9 +40,11 @@ async fn the_calling_list_names_who_to_ring_and_drops_them_once_a_reason_is_know
     registers::take_register(
         store.as_mut(),
         school,
-        "7A",
-        today,
-        Session::Am,
+        &RegisterKey {
+            form: "7A".into(),
+            date: today,
+            session: Session::Am,
+        },
         &submission,
         &actor,
         now,

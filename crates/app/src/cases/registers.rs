@@ -12,40 +12,11 @@ use rollcall_store::{SchoolId, Store, StoredPupil};
 
 use crate::access::{Actor, Permission, Reach};
 use crate::error::Refusal;
+pub use crate::registers::RegisterKey;
 use crate::registers::{self as reg, Register, RegisterSubmission, SessionRegisters, TakeOutcome};
 use crate::service::App;
 
 use super::school_of;
-
-/// A register: a form's, for one session of one day.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RegisterKey {
-    pub form: String,
-    pub date: Date,
-    pub session: Session,
-}
-
-impl RegisterKey {
-    /// A register's key as typed in a path or a form: the date as `YYYY-MM-DD`, the session as
-    /// `AM` or `PM`. Each part that is wrong is said.
-    pub fn parse(form: &str, date: &str, session: &str) -> Result<RegisterKey, Refusal> {
-        let mut problems = Vec::new();
-        let date = reg::parse_day(date)
-            .map_err(|e| problems.extend(e.problems().to_vec()))
-            .ok();
-        let session = reg::parse_session(session)
-            .map_err(|e| problems.extend(e.problems().to_vec()))
-            .ok();
-        match (date, session) {
-            (Some(date), Some(session)) => Ok(RegisterKey {
-                form: form.to_owned(),
-                date,
-                session,
-            }),
-            _ => Err(Refusal::Invalid(problems)),
-        }
-    }
-}
 
 /// The year groups of the pupils of a form on roll on a day.
 fn year_groups_on(pupils: &[StoredPupil], date: Date) -> Vec<YearGroup> {

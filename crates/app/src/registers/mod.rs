@@ -49,6 +49,36 @@ pub const MAX_CALL_DAYS: i64 = 92;
 
 pub type Result<T> = std::result::Result<T, Refusal>;
 
+/// A register: a form's, for one session of one day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegisterKey {
+    pub form: String,
+    pub date: Date,
+    pub session: Session,
+}
+
+impl RegisterKey {
+    /// A register's key as typed in a path or a form: the date as `YYYY-MM-DD`, the session as
+    /// `AM` or `PM`. Each part that is wrong is said.
+    pub fn parse(form: &str, date: &str, session: &str) -> Result<RegisterKey> {
+        let mut problems = Vec::new();
+        let date = parse_day(date)
+            .map_err(|e| problems.extend(e.problems().to_vec()))
+            .ok();
+        let session = parse_session(session)
+            .map_err(|e| problems.extend(e.problems().to_vec()))
+            .ok();
+        match (date, session) {
+            (Some(date), Some(session)) => Ok(RegisterKey {
+                form: form.to_owned(),
+                date,
+                session,
+            }),
+            _ => Err(Refusal::Invalid(problems)),
+        }
+    }
+}
+
 /// Where a register stands against the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {

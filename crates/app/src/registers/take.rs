@@ -6,14 +6,14 @@ use std::collections::BTreeSet;
 use chrono::NaiveDateTime;
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::MarkEntry;
-use rollcall_core::{BaseCode, Code, Date, Session, Upn};
+use rollcall_core::{BaseCode, Code, Upn};
 use rollcall_store::{MarkChange, SchoolId, Store, StoreError};
 
 use crate::Actor;
 
 use super::{
     full_name, parse_time, present_code, recorded_now, register, Problem, Refusal, Register,
-    RegisterRow, Result, Window, CORRECTED_BEFORE_CLOSE,
+    RegisterKey, RegisterRow, Result, Window, CORRECTED_BEFORE_CLOSE,
 };
 
 /// One pupil's line of a submitted register, as typed.
@@ -199,18 +199,15 @@ fn explain_conflict(reg: &Register, marks: &[MarkInput]) -> (String, Vec<Upn>) {
 /// with the reason [`CORRECTED_BEFORE_CLOSE`], after it closes with `submission.reason`, which is
 /// then required. The whole submission is refused if any line is wrong, and refused as a
 /// conflict if the register is no longer at `submission.version`.
-#[allow(clippy::too_many_arguments)]
 pub fn take_register(
     store: &mut dyn Store,
     school: SchoolId,
-    form: &str,
-    date: Date,
-    session: Session,
+    key: &RegisterKey,
     submission: &RegisterSubmission,
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<TakeOutcome> {
-    let plan = plan_register(store, school, form, date, session, submission, actor, now)?;
+    let plan = plan_register(store, school, key, submission, actor, now)?;
     let written = write(store, school, &plan.changes);
     plan.finish(written)
 }
@@ -235,13 +232,10 @@ impl RegisterPlan {
 
 /// Checks a submission against the register of `form` for a session, and returns the changes it
 /// makes, without writing them.
-#[allow(clippy::too_many_arguments)]
 pub fn plan_register(
     store: &mut dyn Store,
     school: SchoolId,
-    form: &str,
-    date: Date,
-    session: Session,
+    key: &RegisterKey,
     submission: &RegisterSubmission,
     actor: &Actor,
     now: NaiveDateTime,
@@ -249,7 +243,7 @@ pub fn plan_register(
     if submission.version.trim().is_empty() {
         return Err(incomplete_form());
     }
-    let reg = register(store, school, form, date, session, now)?;
+    let reg = register(store, school, &key.form, key.date, key.session, now)?;
     plan_for(&reg, school, submission, actor, now)
 }
 

@@ -111,9 +111,11 @@ fn take(s: &mut School, marks: Vec<MarkInput>, reason: &str, now: &str) -> Resul
     take_register(
         s.store.as_mut(),
         s.id,
-        "7A",
-        d("2025-07-08"),
-        Session::Am,
+        &RegisterKey {
+            form: "7A".into(),
+            date: d("2025-07-08"),
+            session: Session::Am,
+        },
         &sub,
         &tutor(),
         at(now),
@@ -293,9 +295,11 @@ fn a_stale_version_is_a_conflict_and_nothing_is_written() {
     let err = take_register(
         s.store.as_mut(),
         s.id,
-        "7A",
-        date,
-        Session::Am,
+        &RegisterKey {
+            form: "7A".into(),
+            date: date,
+            session: Session::Am,
+        },
         &stale,
         &tutor(),
         now,
