@@ -297,7 +297,7 @@ fn a_stale_version_is_a_conflict_and_nothing_is_written() {
         s.id,
         &RegisterKey {
             form: "7A".into(),
-            date: date,
+            date,
             session: Session::Am,
         },
         &stale,
