@@ -23,6 +23,15 @@ pub mod table;
 pub mod users;
 
 pub use access::{Actor, Reach};
+
+/// The records use cases hand out, as the store keeps them: a page renders them without knowing
+/// the store.
+pub mod records {
+    pub use rollcall_store::{
+        Contact, PupilId, School, SchoolDetails, SchoolId, StoredAmendment, StoredMark,
+        StoredPupil, UserId,
+    };
+}
 pub use error::{AppError, InputError, Problem, Refusal};
 pub use open::open_store;
 pub use school::resolve_school;
