@@ -1,81 +1,14 @@
-//! Registers: "My registers now" and a form's register for a session, taken on a tablet in the
-//! classroom or corrected later at a desk.
-//!
-//! The pages work without JavaScript: "All present" fills the unmarked pupils on the server when
-//! the script is not there to do it in the page. Every change goes through
-//! [`rollcall_app::registers`], which keeps corrections as amendments and refuses a register
-//! taken from a version that someone else has changed since.
+//! The register pages: the registers of a session, and a form's register.
 
-use std::collections::{BTreeMap, HashMap};
-
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup};
-use rollcall_app::cases::registers::RegisterKey;
-use rollcall_app::registers::{
-    self as uc, present_code, MarkInput, Register, RegisterSubmission, SessionRegisters, Window,
-};
-use rollcall_app::Refusal;
+use rollcall_app::registers::{present_code, Register, SessionRegisters, Window};
 use rollcall_core::calendar::format_time;
 use rollcall_core::{BaseCode, Category, Code, Date, Role, Session};
 
 use crate::common::format::*;
-use crate::common::page;
-use crate::common::AppState;
-use crate::common::Principal;
-use crate::common::RouteRule;
-use crate::common::WebError;
-use rollcall_app::access::Permission;
+use crate::common::{page, Principal};
 
-pub const ACCESS: &[RouteRule] = &[
-    RouteRule {
-        method: "GET",
-        path: "/registers",
-        permission: Permission::TakeRegisters,
-    },
-    RouteRule {
-        method: "GET",
-        path: "/registers/{form}/{date}/{session}",
-        permission: Permission::TakeRegisters,
-    },
-    RouteRule {
-        method: "POST",
-        path: "/registers/{form}/{date}/{session}",
-        permission: Permission::TakeRegisters,
-    },
-];
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/registers", get(list))
-        .route("/registers/{form}/{date}/{session}", get(show).post(take))
-}
-
-// ---- GET /registers ----
-
-async fn list(
-    State(state): State<AppState>,
-    p: Principal,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Markup, WebError> {
-    p.require(Permission::TakeRegisters)?;
-    let now = state.now();
-    let actor = p.actor.clone();
-    let all = state
-        .run(move |app| {
-            app.session_registers(
-                &actor,
-                query.get("date").map(String::as_str),
-                query.get("session").map(String::as_str),
-            )
-        })
-        .await?;
-    Ok(list_page(&p, &all, now))
-}
+use super::form::{FormState, Messages};
 
 fn window_text(
     window: Window,
@@ -98,7 +31,11 @@ fn window_text(
     }
 }
 
-fn list_page(p: &Principal, all: &SessionRegisters, now: chrono::NaiveDateTime) -> Markup {
+pub(super) fn list_page(
+    p: &Principal,
+    all: &SessionRegisters,
+    now: chrono::NaiveDateTime,
+) -> Markup {
     let tutor = p.role() == Role::FormTutor;
     let title = if tutor {
         "My registers now"
@@ -195,143 +132,6 @@ fn list_page(p: &Principal, all: &SessionRegisters, now: chrono::NaiveDateTime) 
     page(title, Some(p), body)
 }
 
-// ---- The register page ----
-
-/// What one pupil's line of the form holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Line {
-    code: String,
-    arrival: String,
-    was: String,
-}
-
-/// The register form as it is to be shown: the version it is built on and each pupil's line.
-#[derive(Debug, Clone, Default)]
-struct FormState {
-    version: String,
-    reason: String,
-    lines: HashMap<String, Line>,
-}
-
-fn line_of(reg: &Register, row: &uc::RegisterRow) -> Line {
-    match &row.mark {
-        Some(m) => Line {
-            code: m.entry.code.text().to_owned(),
-            arrival: match m.entry.code.base() {
-                BaseCode::L | BaseCode::U => reg
-                    .arrival_time(&m.entry)
-                    .map(format_time)
-                    .unwrap_or_default(),
-                _ => String::new(),
-            },
-            was: m.entry.code.text().to_owned(),
-        },
-        None => Line::default(),
-    }
-}
-
-impl FormState {
-    fn of(reg: &Register) -> FormState {
-        FormState {
-            version: reg.version.clone(),
-            reason: String::new(),
-            lines: reg
-                .rows
-                .iter()
-                .map(|r| (r.pupil.upn.to_string(), line_of(reg, r)))
-                .collect(),
-        }
-    }
-
-    fn of_submission(sub: &RegisterSubmission) -> FormState {
-        FormState {
-            version: sub.version.clone(),
-            reason: sub.reason.clone(),
-            lines: sub
-                .marks
-                .iter()
-                .map(|m| {
-                    (
-                        m.upn.trim().to_owned(),
-                        Line {
-                            code: m.code.clone(),
-                            arrival: m.arrival.clone(),
-                            was: m.was.clone().unwrap_or_default(),
-                        },
-                    )
-                })
-                .collect(),
-        }
-    }
-
-    /// After a conflict: the register as it now stands, with the lines the user changed kept.
-    fn merged(reg: &Register, sub: &RegisterSubmission) -> FormState {
-        let mut state = FormState::of(reg);
-        state.reason = sub.reason.clone();
-        for m in &sub.marks {
-            let upn = m.upn.trim();
-            let Some(line) = state.lines.get_mut(upn) else {
-                continue;
-            };
-            let was = m.was.as_deref().unwrap_or("").trim();
-            let changed_by_user =
-                m.code.trim() != was || (!m.arrival.trim().is_empty() && was != "L" && was != "U");
-            if changed_by_user {
-                line.code = m.code.clone();
-                line.arrival = m.arrival.clone();
-            }
-        }
-        state
-    }
-
-    /// Sets every unmarked line without a choice to present.
-    fn all_present(&mut self, reg: &Register) {
-        let present = present_code(reg.session).symbol();
-        for row in reg.rows.iter().filter(|r| r.mark.is_none()) {
-            let line = self.lines.entry(row.pupil.upn.to_string()).or_default();
-            if line.code.trim().is_empty() && line.arrival.trim().is_empty() {
-                line.code = present.to_owned();
-            }
-        }
-    }
-}
-
-/// Messages shown with the form.
-#[derive(Debug, Clone, Default)]
-struct Messages {
-    notice: Option<String>,
-    error: Option<String>,
-    /// Problems by UPN.
-    rows: HashMap<String, Vec<String>>,
-}
-
-impl Messages {
-    fn from_problems(e: &Refusal) -> Messages {
-        let mut m = Messages {
-            error: Some(
-                "Nothing was saved. Put right what is marked below and save again.".to_owned(),
-            ),
-            ..Messages::default()
-        };
-        let mut general = Vec::new();
-        for p in e.problems() {
-            match &p.upn {
-                Some(upn) => m
-                    .rows
-                    .entry(upn.to_string())
-                    .or_default()
-                    .push(p.message.clone()),
-                None => general.push(p.message.clone()),
-            }
-        }
-        if !general.is_empty() {
-            m.error = Some(format!("Nothing was saved: {}", general.join("; ")));
-        }
-        m
-    }
-}
-
-/// The options of a register's code list: common codes first, then the rest by category.
 fn code_options(session: Session, date: Date, selected: &str, marked: bool) -> Markup {
     let present = present_code(session);
     let common = [
@@ -391,7 +191,7 @@ fn code_options(session: Session, date: Date, selected: &str, marked: bool) -> M
     }
 }
 
-fn register_page(
+pub(super) fn register_page(
     p: &Principal,
     reg: &Register,
     state: &FormState,
@@ -533,32 +333,7 @@ fn register_table(
     }
 }
 
-async fn show(
-    State(state): State<AppState>,
-    p: Principal,
-    Path((form, date, session)): Path<(String, String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
-    p.require(Permission::TakeRegisters)?;
-    let key = RegisterKey::parse(&form, &date, &session)?;
-    let actor = p.actor.clone();
-    let reg = state.run(move |app| app.register(&actor, &key)).await?;
-    let notice = query.get("saved").map(|saved| {
-        let new: usize = saved.parse().unwrap_or(0);
-        let corrected: usize = query
-            .get("corrected")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        saved_notice(new, corrected, reg.unmarked())
-    });
-    let messages = Messages {
-        notice,
-        ..Messages::default()
-    };
-    Ok(register_page(&p, &reg, &FormState::of(&reg), &messages, state.now()).into_response())
-}
-
-fn saved_notice(new: usize, corrected: usize, unmarked: usize) -> String {
+pub(super) fn saved_notice(new: usize, corrected: usize, unmarked: usize) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut s = if new + corrected == 0 {
@@ -579,136 +354,4 @@ fn saved_notice(new: usize, corrected: usize, unmarked: usize) -> String {
         s.push_str(" Every pupil is marked.");
     }
     s
-}
-
-/// Reads the submitted register form.
-fn submission(body: &[u8]) -> (RegisterSubmission, String) {
-    let mut sub = RegisterSubmission::default();
-    let mut action = String::new();
-    let mut lines: BTreeMap<String, MarkInput> = BTreeMap::new();
-    fn line<'a>(lines: &'a mut BTreeMap<String, MarkInput>, upn: &str) -> &'a mut MarkInput {
-        lines.entry(upn.to_owned()).or_insert_with(|| MarkInput {
-            upn: upn.to_owned(),
-            ..MarkInput::default()
-        })
-    }
-    for (k, v) in crate::common::forms::url_pairs(body) {
-        if let Some(upn) = k.strip_prefix("mark-") {
-            line(&mut lines, upn).code = v;
-        } else if let Some(upn) = k.strip_prefix("arrival-") {
-            line(&mut lines, upn).arrival = v;
-        } else if let Some(upn) = k.strip_prefix("was-") {
-            line(&mut lines, upn).was = Some(v);
-        } else {
-            match k.as_str() {
-                "version" => sub.version = v,
-                "reason" => sub.reason = v,
-                "action" => action = v,
-                _ => {}
-            }
-        }
-    }
-    sub.marks = lines.into_values().collect();
-    (sub, action)
-}
-
-async fn take(
-    State(state): State<AppState>,
-    p: Principal,
-    Path((form, date, session)): Path<(String, String, String)>,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    p.require(Permission::TakeRegisters)?;
-    let key = RegisterKey::parse(&form, &date, &session)?;
-    let (sub, action) = submission(&body);
-    let actor = p.actor.clone();
-    if action == "all-present" {
-        // Without the page's script: fill the unmarked pupils and show the form again.
-        let (k, a) = (key.clone(), actor.clone());
-        let reg = state.run(move |app| app.register(&a, &k)).await?;
-        let mut form = FormState::of_submission(&sub);
-        form.all_present(&reg);
-        let messages = Messages {
-            notice: Some(format!(
-                "Every pupil not yet marked is now set to present ({}). Nothing is saved yet: change any who are not here, then press Save register.",
-                present_code(key.session).symbol()
-            )),
-            ..Messages::default()
-        };
-        return Ok(register_page(&p, &reg, &form, &messages, state.now()).into_response());
-    }
-    let (k, a, s) = (key.clone(), actor.clone(), sub.clone());
-    match state
-        .attempt(move |app| app.take_register(&a, &k, &s))
-        .await?
-    {
-        Ok(out) => {
-            let to = format!(
-                "{}?saved={}&corrected={}",
-                register_path(&key.form, key.date, key.session),
-                out.new,
-                out.amended
-            );
-            Ok(Redirect::to(&to).into_response())
-        }
-        Err(e) => refused(&state, &p, key, &sub, e).await,
-    }
-}
-
-/// The page for a submission refused: the problems to fix, or someone else's marks beside the
-/// person's own.
-async fn refused(
-    state: &AppState,
-    p: &Principal,
-    key: RegisterKey,
-    sub: &RegisterSubmission,
-    e: Refusal,
-) -> Result<Response, WebError> {
-    let reread = |state: &AppState| {
-        let (actor, key) = (p.actor.clone(), key.clone());
-        let state = state.clone();
-        async move { state.run(move |app| app.register(&actor, &key)).await }
-    };
-    let now = state.now();
-    match e {
-        e @ Refusal::Invalid(_) => {
-            if sub.version.trim().is_empty() {
-                return Err(e.into());
-            }
-            let reg = reread(state).await?;
-            let page = register_page(
-                p,
-                &reg,
-                &FormState::of_submission(sub),
-                &Messages::from_problems(&e),
-                now,
-            );
-            Ok((StatusCode::BAD_REQUEST, page).into_response())
-        }
-        Refusal::Conflict { message, changed } => {
-            let reg = reread(state).await?;
-            let mut messages = Messages {
-                error: Some(format!(
-                    "{message}\nBelow, their marks are shown and the changes you made are kept: check them and save again, or reload to start afresh."
-                )),
-                ..Messages::default()
-            };
-            for upn in &changed {
-                if let Some(row) = reg.row(upn.as_str()) {
-                    let what = match &row.mark {
-                        Some(m) => format!(
-                            "Changed by {} while you were editing: now {}",
-                            m.recorded.by, m.entry.code
-                        ),
-                        None => "Changed while you were editing".to_owned(),
-                    };
-                    messages.rows.entry(upn.to_string()).or_default().push(what);
-                }
-            }
-            let form = FormState::merged(&reg, sub);
-            let page = register_page(p, &reg, &form, &messages, now);
-            Ok((StatusCode::CONFLICT, page).into_response())
-        }
-        e => Err(e.into()),
-    }
 }
