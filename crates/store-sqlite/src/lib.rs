@@ -5,18 +5,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use chrono::NaiveTime;
 use chrono::{DateTime, Utc};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{
-    parse_date, BaseCode, Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Session,
-    SessionSet, Upn, YearGroup,
+    BaseCode, Calendar, Closure, Date, HalfTerm, Pupil, RegisterTimes, Session, Upn,
 };
 use rollcall_store::{
-    format_timestamp, parse_timestamp, stored_code, DateRange, MarkChange, MarkGroup, Progress,
-    PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId, Store, StoreError,
-    StoredAmendment, StoredMark, StoredPolicy, StoredPupil,
+    decode, format_timestamp, parse_timestamp, stored_code, BatchPupils, DateRange, MarkChange,
+    MarkGroup, Progress, ProgressCounter, PupilMarkFact, PupilsSaved, Result, School,
+    SchoolDetails, SchoolId, Store, StoreError, StoredAmendment, StoredMark, StoredPolicy,
+    StoredPupil,
 };
 use rollcall_store::{
     AbsenceReport, Contact, PupilId, SignInSession, StoredAbsenceReport, User, UserDraft, UserId,
@@ -80,37 +79,68 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The store's error for a database error. A column that does not hold what it should (a date
+/// that is not a date, text where a number belongs) is [`StoreError::Corrupt`], as the column's
+/// reader said; anything else is [`StoreError::Database`].
 pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
-    StoreError::Database(Box::new(e))
+    use rusqlite::Error as E;
+    match e {
+        E::FromSqlConversionFailure(i, _, inner) => match inner.downcast::<StoreError>() {
+            Ok(e) => *e,
+            Err(inner) => StoreError::Corrupt(format!("column {i}: {inner}")),
+        },
+        E::InvalidColumnType(_, name, kind) => {
+            StoreError::Corrupt(format!("column {name}: a value of type {kind}"))
+        }
+        E::IntegralValueOutOfRange(i, value) => {
+            StoreError::unreadable(&format!("column {i}"), value)
+        }
+        e => StoreError::Database(Box::new(e)),
+    }
 }
 
-pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} '{value}'"))
+/// A failed constraint's extended result code (`SQLITE_CONSTRAINT_PRIMARYKEY`, …).
+pub(crate) fn constraint(e: &rusqlite::Error) -> Option<std::ffi::c_int> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Some(f.extended_code)
+        }
+        _ => None,
+    }
 }
 
+/// Whether an insert failed on a row that already has its key.
+pub(crate) fn key_taken(e: &rusqlite::Error) -> bool {
+    matches!(
+        constraint(e),
+        Some(rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+    )
+}
+
+/// Whether a write failed on a reference to a row that does not exist.
+pub(crate) fn missing_reference(e: &rusqlite::Error) -> bool {
+    constraint(e) == Some(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+}
+
+/// A date column (`YYYY-MM-DD`); one that is not a date is [`StoreError::Corrupt`] (through
+/// [`db_err`]).
 pub(crate) fn date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
-    let text: String = row.get(i)?;
-    parse_date(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("date '{text}'").into(),
-        )
-    })
+    opt_date_col(row, i)?.ok_or_else(|| unreadable(i, StoreError::unreadable("date", "NULL")))
 }
 
 pub(crate) fn opt_date_col(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
-    let text: Option<String> = row.get(i)?;
-    text.map(|t| {
-        parse_date(&t).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                i,
-                rusqlite::types::Type::Text,
-                format!("date '{t}'").into(),
-            )
-        })
-    })
-    .transpose()
+    let Some(text) = row.get_ref(i)?.as_str_or_null()? else {
+        return Ok(None);
+    };
+    decode::date(text).map(Some).map_err(|e| unreadable(i, e))
+}
+
+/// A column's value that is not what it should be, as an error of a row's reader that
+/// [`db_err`] turns back into `e`.
+fn unreadable(i: usize, e: StoreError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
 /// A text column, borrowed from the row.
@@ -126,7 +156,7 @@ pub(crate) fn day(date: Date) -> String {
 }
 
 pub(crate) fn session_of(text: &str) -> Result<Session> {
-    text.parse().map_err(|()| corrupt("session", text))
+    decode::session(text)
 }
 
 impl SqliteStore {
@@ -222,27 +252,17 @@ impl SqliteStore {
             .map_err(db_err)?;
         let mut closures = Vec::with_capacity(rows.len());
         for (start, end, sessions, reason, groups) in rows {
-            let sessions =
-                SessionSet::parse(&sessions).ok_or_else(|| corrupt("sessions", &sessions))?;
-            let year_groups = if groups.is_empty() {
-                None
-            } else {
-                Some(
-                    groups
-                        .split(',')
-                        .map(|g| g.parse::<YearGroup>().map_err(|_| corrupt("year group", g)))
-                        .collect::<Result<Vec<_>>>()?,
-                )
-            };
             closures.push(Closure {
                 start,
                 end,
-                sessions,
+                sessions: decode::closure_sessions(&sessions)?,
                 reason,
-                year_groups,
+                year_groups: decode::closure_year_groups(
+                    groups.split(',').filter(|g| !g.is_empty()),
+                )?,
             });
         }
-        Calendar::new(half_terms, closures).map_err(|e| StoreError::Corrupt(e.to_string()))
+        decode::calendar(school, half_terms, closures)
     }
 
     /// The marks of a school's pupils in a range, read row by row from `marks` (the record that
@@ -272,7 +292,7 @@ impl SqliteStore {
             let date = match <[u8; 10]>::try_from(date.as_bytes()) {
                 Ok(bytes) if bytes == last_date.0 => last_date.1,
                 _ => {
-                    let parsed = parse_date(date).ok_or_else(|| corrupt("date", date))?;
+                    let parsed = decode::date(date)?;
                     if let Ok(bytes) = <[u8; 10]>::try_from(date.as_bytes()) {
                         last_date = (bytes, parsed);
                     }
@@ -282,7 +302,7 @@ impl SqliteStore {
             let session = match text_col(r, 2)? {
                 "AM" => Session::Am,
                 "PM" => Session::Pm,
-                other => return Err(corrupt("session", other)),
+                other => return Err(StoreError::unreadable("session", other)),
             };
             let code = text_col(r, 3)?;
             let code = match BaseCode::from_symbol(code) {
@@ -390,23 +410,11 @@ impl SqliteStore {
             .collect::<rusqlite::Result<Vec<(SchoolId, SchoolDetails, [Option<String>; 4])>>>()
             .map_err(db_err)?;
         rows.into_iter()
-            .map(|(id, details, [a, b, c, d])| {
-                let times = match (
-                    parse_time(a)?,
-                    parse_time(b)?,
-                    parse_time(c)?,
-                    parse_time(d)?,
-                ) {
-                    (Some(a), Some(b), Some(c), Some(d)) => Some(
-                        RegisterTimes::new(a, b, c, d)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    ),
-                    _ => None,
-                };
+            .map(|(id, details, times)| {
                 Ok(School {
                     id,
                     details,
-                    register_times: times,
+                    register_times: decode::register_times(times.each_ref().map(Option::as_deref))?,
                 })
             })
             .collect()
@@ -475,14 +483,12 @@ impl SqliteStore {
                     Ok(StoredPupil {
                         id,
                         pupil: Pupil {
-                            upn: Upn::parse(&upn).map_err(|_| corrupt("UPN", &upn))?,
+                            upn: decode::upn(&upn)?,
                             surname,
                             forename,
                             dob,
-                            sex: sex
-                                .map(|s| s.parse().map_err(|_| corrupt("sex", &s)))
-                                .transpose()?,
-                            year_group: yg.parse().map_err(|_| corrupt("year group", &yg))?,
+                            sex: decode::sex(sex.as_deref())?,
+                            year_group: decode::year_group(&yg)?,
                             form,
                             admission_date: adm,
                             leaving_date: leave,
@@ -492,7 +498,7 @@ impl SqliteStore {
                             social_worker,
                             eal,
                             young_carer,
-                            sen: sen.parse().map_err(|_| corrupt("SEN", &sen))?,
+                            sen: decode::sen(&sen)?,
                             ethnicity: eth.0,
                             deletion_ground: eth.1,
                         },
@@ -516,7 +522,7 @@ fn stored_mark(
     date: Date,
     session: &str,
     code: &str,
-    minutes_late: Option<u32>,
+    minutes_late: Option<i64>,
     rec: (String, String, String),
 ) -> Result<StoredMark> {
     Ok(StoredMark {
@@ -536,24 +542,18 @@ pub(crate) fn recorded((by, role, at): (String, String, String)) -> Result<Recor
     })
 }
 
-fn entry(code: &str, minutes_late: Option<u32>) -> Result<MarkEntry> {
+fn entry(code: &str, minutes_late: Option<i64>) -> Result<MarkEntry> {
     Ok(MarkEntry {
         code: stored_code(code)?,
-        minutes_late,
+        minutes_late: decode::minutes_late(minutes_late)?,
     })
 }
 
-fn parse_time(text: Option<String>) -> Result<Option<NaiveTime>> {
-    text.map(|t| NaiveTime::parse_from_str(&t, "%H:%M").map_err(|_| corrupt("register time", &t)))
-        .transpose()
-}
-
-/// The SQL condition and bound values for a date range on column `m.date`.
+/// The first and last day of a date range as text to compare with date columns
+/// ([`DateRange::bounds`]).
 fn range_params(range: DateRange) -> (String, String) {
-    (
-        range.from.map_or_else(|| "0000-01-01".to_owned(), day),
-        range.to.map_or_else(|| "9999-12-31".to_owned(), day),
-    )
+    let (from, to) = range.bounds();
+    (day(from), day(to))
 }
 
 impl Store for SqliteStore {
@@ -705,7 +705,7 @@ impl Store for SqliteStore {
         };
         let merged = Self::read_calendar(&tx, id)?
             .merged_with(calendar)
-            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            .map_err(|e| StoreError::calendar_not_merged(id, &e))?;
         tx.execute("DELETE FROM half_terms WHERE school_id = ?1", [id])
             .map_err(db_err)?;
         tx.execute("DELETE FROM closures WHERE school_id = ?1", [id])
@@ -806,7 +806,7 @@ impl Store for SqliteStore {
                     .query_row(params![day, session.as_str(), pupil], |r| {
                         Ok((
                             r.get::<_, String>(0)?,
-                            r.get::<_, Option<u32>>(1)?,
+                            r.get::<_, Option<i64>>(1)?,
                             Self::read_recorded(r, 2)?,
                         ))
                     })
@@ -827,12 +827,16 @@ impl Store for SqliteStore {
     }
 
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
+        if pupils.is_empty() {
+            return Ok(PupilsSaved::default());
+        }
         let shared = Arc::clone(&self.shared);
         let _one_writer = lock(&shared.writer);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
+        require_school(&tx, school)?;
         // Read inside the transaction: no other program can change them before they are written.
         let existing: std::collections::HashMap<Upn, StoredPupil> =
             Self::query_pupils(&tx, "school_id = ?1 AND ?2 IS NULL", school, None)?
@@ -916,7 +920,7 @@ impl Store for SqliteStore {
                     date_col(r, 1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
-                    r.get::<_, Option<u32>>(4)?,
+                    r.get::<_, Option<i64>>(4)?,
                     Self::read_recorded(r, 5)?,
                 ))
             })
@@ -960,7 +964,7 @@ impl Store for SqliteStore {
                     date_col(r, 0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, Option<u32>>(3)?,
+                    r.get::<_, Option<i64>>(3)?,
                     Self::read_recorded(r, 4)?,
                 ))
             })
@@ -996,9 +1000,10 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
-        write_marks(&tx, school, changes, progress)?;
+        let mut progress = ProgressCounter::new(progress);
+        write_marks(&tx, school, changes, &mut progress)?;
         tx.commit().map_err(db_err)?;
-        progress(changes.len());
+        progress.finish();
         Ok(())
     }
 
@@ -1014,7 +1019,9 @@ impl Store for SqliteStore {
         let mut outcomes = Vec::with_capacity(groups.len());
         for group in groups {
             let savepoint = tx.savepoint().map_err(db_err)?;
-            let outcome = write_marks(&savepoint, group.school, group.changes, &mut |_| {});
+            let mut progress = |_| {};
+            let mut progress = ProgressCounter::new(&mut progress);
+            let outcome = write_marks(&savepoint, group.school, group.changes, &mut progress);
             if outcome.is_ok() {
                 savepoint.commit().map_err(db_err)?;
             }
@@ -1045,7 +1052,10 @@ impl Store for SqliteStore {
                     format_timestamp(&recorded.at)
                 ],
             )
-            .map_err(db_err)?;
+            .map_err(|e| match school {
+                Some(school) if missing_reference(&e) => StoreError::unknown_school(school),
+                _ => db_err(e),
+            })?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -1179,7 +1189,7 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db_err)?;
         let id = people::insert_report(&tx, school, report)?;
-        write_marks(&tx, school, changes, &mut |_| {})?;
+        write_marks(&tx, school, changes, &mut ProgressCounter::new(&mut |_| {}))?;
         tx.commit().map_err(db_err)?;
         Ok(id)
     }
@@ -1214,10 +1224,10 @@ impl Store for SqliteStore {
             Date,
             String,
             String,
-            Option<u32>,
+            Option<i64>,
             (String, String, String),
             String,
-            Option<u32>,
+            Option<i64>,
             String,
             (String, String, String),
         );
@@ -1258,18 +1268,37 @@ impl Store for SqliteStore {
     }
 }
 
-/// Applies mark changes inside the caller's transaction, with their conflict checks, and keeps
-/// the register lines in step.
+/// Fails with [`StoreError::unknown_school`] when there is no such school.
+pub(crate) fn require_school(conn: &Connection, school: SchoolId) -> Result<()> {
+    let found = conn
+        .prepare_cached("SELECT 1 FROM schools WHERE id = ?1")
+        .and_then(|mut s| s.exists([school]))
+        .map_err(db_err)?;
+    if found {
+        Ok(())
+    } else {
+        Err(StoreError::unknown_school(school))
+    }
+}
+
+/// Applies mark changes inside the caller's transaction, with their conflict checks in the order
+/// `rollcall-store` gives (every pupil first, then each change in turn), and keeps the register
+/// lines in step. Counts the changes written in `progress`.
 fn write_marks(
     tx: &Connection,
     school: SchoolId,
     changes: &[MarkChange],
-    progress: Progress<'_>,
+    progress: &mut ProgressCounter<'_>,
 ) -> Result<()> {
     {
-        let mut belongs = tx
-            .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2")
+        let mut upn = tx
+            .prepare_cached("SELECT upn FROM pupils WHERE id = ?1 AND school_id = ?2")
             .map_err(db_err)?;
+        let pupils = BatchPupils::find(school, changes, |pupil| {
+            upn.query_row(params![pupil, school], |r| r.get(0))
+                .optional()
+                .map_err(db_err)
+        })?;
         let mut insert = tx
             .prepare_cached(
                 "INSERT INTO marks (pupil_id, date, session, code, minutes_late, recorded_by,
@@ -1299,19 +1328,7 @@ fn write_marks(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )
             .map_err(db_err)?;
-        let mut last_pupil = None;
-        for (i, change) in changes.iter().enumerate() {
-            let pupil = match change {
-                MarkChange::New { pupil, .. } | MarkChange::Amend { pupil, .. } => *pupil,
-            };
-            if last_pupil != Some(pupil) {
-                if !belongs.exists(params![pupil, school]).map_err(db_err)? {
-                    return Err(StoreError::NotFound(format!(
-                        "pupil {pupil} is not on this school's admission register"
-                    )));
-                }
-                last_pupil = Some(pupil);
-            }
+        for change in changes {
             match change {
                 MarkChange::New {
                     pupil,
@@ -1332,13 +1349,7 @@ fn write_marks(
                     ]);
                     match inserted {
                         Ok(_) => {}
-                        Err(rusqlite::Error::SqliteFailure(f, _))
-                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                        {
-                            return Err(StoreError::Conflict(format!(
-                                "the {session} register of {date} already has a mark for this pupil"
-                            )))
-                        }
+                        Err(e) if key_taken(&e) => return Err(pupils.already_marked(change)),
                         Err(e) => return Err(db_err(e)),
                     }
                 }
@@ -1346,34 +1357,26 @@ fn write_marks(
                     pupil,
                     date,
                     session,
-                    expected,
                     entry: new,
                     reason,
                     recorded: rec,
+                    ..
                 } => {
                     let key = params![pupil, day(*date), session.as_str()];
                     let found = current
                         .query_row(key, |r| {
                             Ok((
                                 r.get::<_, String>(0)?,
-                                r.get::<_, Option<u32>>(1)?,
+                                r.get::<_, Option<i64>>(1)?,
                                 SqliteStore::read_recorded(r, 2)?,
                             ))
                         })
                         .optional()
                         .map_err(db_err)?;
                     let Some((code, minutes, original_rec)) = found else {
-                        return Err(StoreError::Conflict(format!(
-                            "the {session} register of {date} has no mark to amend for this pupil"
-                        )));
+                        return pupils.check(change, None);
                     };
-                    let original = entry(&code, minutes)?;
-                    if !original.same_as(expected) {
-                        return Err(StoreError::Conflict(format!(
-                            "the {session} mark of {date} is now '{}', not '{}': someone else changed it",
-                            original.code, expected.code
-                        )));
-                    }
+                    pupils.check(change, Some(&entry(&code, minutes)?))?;
                     let at = format_timestamp(&rec.at);
                     update
                         .execute(params![
@@ -1406,28 +1409,14 @@ fn write_marks(
                     .map_err(db_err)?;
                 }
             }
-            if (i + 1) % 10_000 == 0 {
-                progress(i + 1);
-            }
+            progress.advance(1);
         }
     }
     lines::update(
         tx,
-        changes.iter().map(|c| match c {
-            MarkChange::New {
-                pupil,
-                date,
-                session,
-                entry,
-                ..
-            }
-            | MarkChange::Amend {
-                pupil,
-                date,
-                session,
-                entry,
-                ..
-            } => (*pupil, *date, *session, entry.code.base()),
+        changes.iter().map(|c| {
+            let (pupil, date, session) = c.key();
+            (pupil, date, session, c.entry().code.base())
         }),
     )?;
     Ok(())

@@ -1,14 +1,13 @@
 //! Users, sign-in sessions, contacts and absence reports in SQLite.
 
 use chrono::Utc;
-use rollcall_core::{parse_date, Role, YearGroup};
 use rollcall_store::{
-    format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, PupilId, Result,
-    SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+    decode, format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, PupilId,
+    Result, SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::{corrupt, day, db_err, session_of, SqliteStore};
+use crate::{day, db_err, key_taken, missing_reference, require_school, session_of, SqliteStore};
 
 pub(crate) enum UserFilter<'a> {
     School(Option<SchoolId>),
@@ -20,6 +19,22 @@ pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserI
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_err)?;
+    if let Some(school) = user.school {
+        require_school(&tx, school)?;
+    }
+    let mut children = user.children.clone();
+    children.sort_unstable();
+    children.dedup();
+    {
+        let mut exists = tx
+            .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1")
+            .map_err(db_err)?;
+        for &child in &children {
+            if !exists.exists([child]).map_err(db_err)? {
+                return Err(StoreError::unknown_pupil(child));
+            }
+        }
+    }
     let existing: Option<UserId> = tx
         .query_row(
             "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE",
@@ -131,7 +146,7 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
         .map_err(db_err)?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, username, display_name, role, school, password_hash, active) in rows {
-        let role: Role = role.parse().map_err(|_| corrupt("role", &role))?;
+        let role = decode::role(&role)?;
         let list = |sql: &str| -> Result<Vec<String>> {
             let mut stmt = conn.prepare_cached(sql).map_err(db_err)?;
             let v = stmt
@@ -143,7 +158,7 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
         };
         let mut year_groups = list("SELECT year_group FROM user_year_groups WHERE user_id = ?1")?
             .iter()
-            .map(|g| g.parse::<YearGroup>().map_err(|_| corrupt("year group", g)))
+            .map(|g| decode::year_group(g))
             .collect::<Result<Vec<_>>>()?;
         year_groups.sort();
         let forms = list("SELECT form FROM user_forms WHERE user_id = ?1 ORDER BY form")?;
@@ -188,7 +203,15 @@ pub(crate) fn create_session(conn: &Connection, s: &SignInSession) -> Result<()>
             format_timestamp(&s.expires_at)
         ],
     )
-    .map_err(db_err)?;
+    .map_err(|e| {
+        if key_taken(&e) {
+            StoreError::session_exists()
+        } else if missing_reference(&e) {
+            StoreError::unknown_user(s.user)
+        } else {
+            db_err(e)
+        }
+    })?;
     Ok(())
 }
 
@@ -240,9 +263,7 @@ pub(crate) fn save_contacts(
             )
             .map_err(db_err)?;
         if !belongs {
-            return Err(StoreError::NotFound(format!(
-                "pupil {pupil} is not on this school's admission register"
-            )));
+            return Err(StoreError::not_on_register(*pupil, school));
         }
         tx.execute("DELETE FROM contacts WHERE pupil_id = ?1", [pupil])
             .map_err(db_err)?;
@@ -272,19 +293,29 @@ pub(crate) fn contacts(
         .map_err(db_err)?;
     let rows = stmt
         .query_map(params![pupil, school], |r| {
-            Ok(Contact {
-                priority: r.get(0)?,
-                name: r.get(1)?,
-                relationship: r.get(2)?,
-                phone: r.get(3)?,
-                email: r.get(4)?,
-                parental_responsibility: r.get(5)?,
-            })
+            Ok((
+                r.get::<_, i64>(0)?,
+                Contact {
+                    priority: 0,
+                    name: r.get(1)?,
+                    relationship: r.get(2)?,
+                    phone: r.get(3)?,
+                    email: r.get(4)?,
+                    parental_responsibility: r.get(5)?,
+                },
+            ))
         })
         .map_err(db_err)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db_err)?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|(priority, contact)| {
+            Ok(Contact {
+                priority: decode::contact_priority(priority)?,
+                ..contact
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
@@ -296,10 +327,7 @@ pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport
         )
         .map_err(db_err)?;
     if !belongs {
-        return Err(StoreError::NotFound(format!(
-            "pupil {} is not on this school's admission register",
-            r.pupil
-        )));
+        return Err(StoreError::not_on_register(r.pupil, school));
     }
     tx.execute(
         "INSERT INTO absence_reports (pupil_id, first_date, first_session, last_date, last_session,
@@ -372,7 +400,7 @@ pub(crate) fn absence_reports(
         .map_err(db_err)?
         .collect::<rusqlite::Result<Vec<Raw>>>()
         .map_err(db_err)?;
-    let date = |t: &str| parse_date(t).ok_or_else(|| corrupt("date", t));
+    let date = decode::date;
     rows.into_iter()
         .map(|(id, pupil, fd, fs, ld, ls, reason, code, ret, by, rec)| {
             Ok(StoredAbsenceReport {
