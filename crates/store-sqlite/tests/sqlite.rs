@@ -1,134 +1,30 @@
-//! The SQLite backend's own guarantees: conflicts refuse the whole batch, and the schema keeps
-//! marks and amendments from being deleted or rewritten.
+//! What only the SQLite backend does: its triggers, register lines, the log's housekeeping, the
+//! basis it keeps in memory, its older schemas, and what it reads back from a file another
+//! program wrote. What every store does is in the conformance suite (`tests/conformance.rs`).
 
-use chrono::{NaiveTime, Utc};
-use rollcall_core::marks::{MarkEntry, Recorded};
-use rollcall_core::{
-    parse_date, BaseCode, Calendar, Code, HalfTerm, Pupil, RegisterTimes, Sen, Session, Upn,
-    YearGroup,
-};
-use rollcall_store::{
-    DateRange, MarkChange, MarkGroup, PupilId, SchoolDetails, SchoolId, Store, StoreError,
+use rollcall_core::codes::{BaseCode, Code};
+use rollcall_core::marks::MarkEntry;
+use rollcall_core::{parse_date, Date, Role, Session, Upn};
+use rollcall_store::{DateRange, MarkChange, MarkGroup, PupilId, SchoolId, Store, StoreError};
+use rollcall_store_conformance::fixtures::{
+    add_pupils, contact, draft, new, recorded, report, school, upn,
 };
 use rollcall_store_sqlite::SqliteStore;
 
-fn t(s: &str) -> NaiveTime {
-    NaiveTime::parse_from_str(s, "%H:%M").unwrap()
-}
-
+/// A database file with one school (the conformance fixtures' Oak Academy) and one pupil.
 fn setup() -> (SqliteStore, SchoolId, PupilId, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(&dir.path().join("r.db")).unwrap();
-    let times = RegisterTimes::new(t("08:50"), t("09:20"), t("13:30"), t("13:45")).unwrap();
-    let calendar = Calendar::new(
-        vec![HalfTerm {
-            name: "Spring 2".into(),
-            start: parse_date("2025-02-24").unwrap(),
-            end: parse_date("2025-04-04").unwrap(),
-        }],
-        vec![],
-    )
-    .unwrap();
-    let details = SchoolDetails {
-        name: "A".into(),
-        urn: Some("1".into()),
-        la: None,
-        estab: None,
-    };
-    let school = store.import_calendar(&details, &times, &calendar).unwrap();
-    let pupil = Pupil {
-        upn: Upn::with_check_letter("822400124001").unwrap(),
-        surname: "S".into(),
-        forename: "F".into(),
-        dob: parse_date("2012-10-01").unwrap(),
-        sex: None,
-        year_group: YearGroup::Year(7),
-        form: None,
-        admission_date: parse_date("2024-09-02").unwrap(),
-        leaving_date: None,
-        fsm: false,
-        pupil_premium: false,
-        looked_after: false,
-        social_worker: false,
-        eal: false,
-        young_carer: false,
-        sen: Sen::N,
-        ethnicity: None,
-        deletion_ground: None,
-    };
-    store.save_pupils(school, &[pupil]).unwrap();
-    let id = store.pupils(school).unwrap()[0].id;
-    (store, school, id, dir)
+    let school = school(&mut store, "Oak Academy", "100001");
+    let pupil = add_pupils(&mut store, school, 0..1)[0];
+    (store, school, pupil, dir)
 }
 
-fn entry(code: BaseCode) -> MarkEntry {
+fn base(code: BaseCode) -> MarkEntry {
     MarkEntry {
         code: Code::new(code),
         minutes_late: None,
     }
-}
-
-fn rec() -> Recorded {
-    Recorded {
-        by: "tutor".into(),
-        role: "form tutor".into(),
-        // Stored to the microsecond.
-        at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-    }
-}
-
-#[test]
-fn a_stale_amendment_refuses_the_whole_batch() {
-    let (mut store, school, pupil, _dir) = setup();
-    let d = |s| parse_date(s).unwrap();
-    let new = |date, session| MarkChange::New {
-        pupil,
-        date: d(date),
-        session,
-        entry: entry(BaseCode::N),
-        recorded: rec(),
-    };
-    store
-        .apply_marks(school, &[new("2025-03-03", Session::Am)], &mut |_| {})
-        .unwrap();
-    let before = store.marks(school, DateRange::all()).unwrap();
-    // A new mark and an amendment that expects `O` where the register holds `N`.
-    let batch = [
-        new("2025-03-04", Session::Am),
-        MarkChange::Amend {
-            pupil,
-            date: d("2025-03-03"),
-            session: Session::Am,
-            expected: entry(BaseCode::O),
-            entry: entry(BaseCode::I),
-            reason: "Parent phoned".into(),
-            recorded: rec(),
-        },
-    ];
-    let err = store.apply_marks(school, &batch, &mut |_| {}).unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(ref m) if m.contains("someone else changed it")),
-        "{err}"
-    );
-    assert_eq!(store.marks(school, DateRange::all()).unwrap(), before);
-    assert!(store.amendments(school, None).unwrap().is_empty());
-    // A second mark for a session that has one is a conflict too.
-    let err = store
-        .apply_marks(school, &[new("2025-03-03", Session::Am)], &mut |_| {})
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
-    // A pupil of another school is not found.
-    let stray = MarkChange::New {
-        pupil: PupilId(pupil.0 + 100),
-        date: d("2025-03-05"),
-        session: Session::Am,
-        entry: entry(BaseCode::N),
-        recorded: rec(),
-    };
-    assert!(matches!(
-        store.apply_marks(school, &[stray], &mut |_| {}),
-        Err(StoreError::NotFound(_))
-    ));
 }
 
 #[test]
@@ -142,8 +38,8 @@ fn marks_and_amendments_cannot_be_deleted_or_rewritten() {
                 pupil,
                 date: d,
                 session: Session::Am,
-                entry: entry(BaseCode::N),
-                recorded: rec(),
+                entry: base(BaseCode::N),
+                recorded: recorded("Ms Teacher", 0),
             }],
             &mut |_| {},
         )
@@ -152,10 +48,10 @@ fn marks_and_amendments_cannot_be_deleted_or_rewritten() {
         pupil,
         date: d,
         session: Session::Am,
-        expected: entry(BaseCode::N),
-        entry: entry(BaseCode::I),
+        expected: base(BaseCode::N),
+        entry: base(BaseCode::I),
         reason: "Parent phoned".into(),
-        recorded: rec(),
+        recorded: recorded("Ms Teacher", 0),
     };
     store.apply_marks(school, &[amend], &mut |_| {}).unwrap();
     drop(store);
@@ -168,14 +64,6 @@ fn marks_and_amendments_cannot_be_deleted_or_rewritten() {
         let err = conn.execute(sql, []).unwrap_err().to_string();
         assert!(err.contains("never"), "{sql}: {err}");
     }
-}
-
-#[test]
-fn migrating_again_is_harmless() {
-    let (mut store, school, _, _dir) = setup();
-    store.migrate().unwrap();
-    store.migrate().unwrap();
-    assert_eq!(store.pupils(school).unwrap().len(), 1);
 }
 
 /// Register lines always hold what the marks table holds, through new marks and amendments,
@@ -203,8 +91,8 @@ fn register_lines_match_the_marks() {
                     pupil,
                     date,
                     session,
-                    entry: entry(codes[i % codes.len()]),
-                    recorded: rec(),
+                    entry: base(codes[i % codes.len()]),
+                    recorded: recorded("Ms Teacher", 0),
                 });
             }
             i += 1;
@@ -216,10 +104,10 @@ fn register_lines_match_the_marks() {
         pupil,
         date: d("2025-02-24"),
         session: Session::Pm,
-        expected: entry(codes[1]),
-        entry: entry(BaseCode::M),
+        expected: base(codes[1]),
+        entry: base(BaseCode::M),
         reason: "Letter".into(),
-        recorded: rec(),
+        recorded: recorded("Ms Teacher", 0),
     };
     store.apply_marks(school, &[amend], &mut |_| {}).unwrap();
     for range in [
@@ -234,6 +122,7 @@ fn register_lines_match_the_marks() {
             to: Some(d("2025-02-24")),
         },
         DateRange::between(d("2024-01-01"), d("2024-12-31")),
+        DateRange::between(Date::MIN, Date::MAX),
     ] {
         let lines = store.mark_facts(school, range).unwrap();
         let rows = store.mark_facts_from_rows(school, range).unwrap();
@@ -245,229 +134,33 @@ fn register_lines_match_the_marks() {
             .code,
         BaseCode::M
     );
-}
 
-fn draft(
-    name: &str,
-    role: rollcall_core::Role,
-    school: Option<SchoolId>,
-) -> rollcall_store::UserDraft {
-    rollcall_store::UserDraft {
-        username: name.into(),
-        display_name: format!("{name} display"),
-        role,
-        school,
-        year_groups: vec![YearGroup::Year(9), YearGroup::Year(7)],
-        forms: vec!["7B".into(), "7A".into()],
-        children: vec![],
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-        active: true,
-    }
-}
-
-#[test]
-fn users_are_unique_by_name_in_any_case_and_keep_their_reach() {
-    let (mut store, school, pupil, _dir) = setup();
-    let mut tutor = draft("j.smith", rollcall_core::Role::FormTutor, Some(school));
-    let id = store.save_user(&tutor).unwrap();
-    let got = store.user_by_name("J.SMITH").unwrap().unwrap();
-    assert_eq!(got.id, id);
-    assert_eq!(
-        got.user.year_groups,
-        [YearGroup::Year(7), YearGroup::Year(9)]
-    );
-    assert_eq!(got.user.forms, ["7A", "7B"]);
-    tutor.username = "J.Smith".into();
-    tutor.forms = vec!["8C".into()];
-    tutor.children = vec![pupil];
-    assert_eq!(
-        store.save_user(&tutor).unwrap(),
-        id,
-        "the same user, updated"
-    );
-    let got = store.user(id).unwrap().unwrap();
-    assert_eq!(
-        (got.user.forms.clone(), got.user.children.clone()),
-        (vec!["8C".to_owned()], vec![pupil])
-    );
-    store
-        .save_user(&draft("trust.head", rollcall_core::Role::Headteacher, None))
+    // Registers written together: the lines hold the one written and nothing of the one refused.
+    let written = [new(pupil, "2025-04-07", Session::Am, "/")];
+    let refused = [
+        new(pupil, "2025-04-08", Session::Am, "/"),
+        new(pupil, "2025-04-07", Session::Am, "N"),
+    ];
+    let outcomes = store
+        .apply_mark_groups(&[
+            MarkGroup {
+                school,
+                changes: &written,
+            },
+            MarkGroup {
+                school,
+                changes: &refused,
+            },
+        ])
         .unwrap();
-    let names: Vec<_> = store
-        .users(Some(school))
-        .unwrap()
-        .into_iter()
-        .map(|u| u.user.username)
-        .collect();
-    assert_eq!(names, ["J.Smith", "trust.head"]);
-    assert_eq!(store.users(Some(SchoolId(school.0 + 1))).unwrap().len(), 1);
-    assert!(store.user_by_name("nobody").unwrap().is_none());
-}
-
-#[test]
-fn sessions_are_kept_by_token_hash() {
-    let (mut store, school, _, _dir) = setup();
-    let user = store
-        .save_user(&draft("a", rollcall_core::Role::Office, Some(school)))
+    assert!(outcomes[0].is_ok() && outcomes[1].is_err());
+    let lines = store.mark_facts(school, DateRange::all()).unwrap();
+    let rows = store
+        .mark_facts_from_rows(school, DateRange::all())
         .unwrap();
-    let now = Utc::now();
-    let s = rollcall_store::SignInSession {
-        token_hash: "hash".into(),
-        user,
-        csrf_token: "csrf".into(),
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + chrono::Duration::hours(8),
-    };
-    store.create_session(&s).unwrap();
-    let got = store.session("hash").unwrap().unwrap();
-    assert_eq!((got.user, got.csrf_token.as_str()), (user, "csrf"));
-    let later = now + chrono::Duration::minutes(5);
-    store.touch_session("hash", later).unwrap();
-    assert!(store.session("hash").unwrap().unwrap().last_seen_at > now);
-    store.end_session("hash").unwrap();
-    assert!(store.session("hash").unwrap().is_none());
-}
-
-#[test]
-fn an_absence_report_and_its_marks_are_one_transaction() {
-    let (mut store, school, pupil, _dir) = setup();
-    let d = |s| parse_date(s).unwrap();
-    let contact = rollcall_store::Contact {
-        priority: 1,
-        name: "Ann Smith".into(),
-        relationship: "Mother".into(),
-        phone: Some("07700 900123".into()),
-        email: None,
-        parental_responsibility: true,
-    };
-    store
-        .save_contacts(school, &[(pupil, vec![contact.clone()])])
-        .unwrap();
-    assert_eq!(
-        store.contacts(school, pupil).unwrap(),
-        std::slice::from_ref(&contact)
-    );
-    assert!(matches!(
-        store.save_contacts(school, &[(PupilId(pupil.0 + 9), vec![contact])]),
-        Err(StoreError::NotFound(_))
-    ));
-
-    let report = rollcall_store::AbsenceReport {
-        pupil,
-        first: (d("2025-03-03"), Session::Am),
-        last: (d("2025-03-03"), Session::Pm),
-        reason: "Vomiting overnight".into(),
-        code: Code::new(BaseCode::I),
-        expected_return: Some(d("2025-03-04")),
-        reported_by: "Mother (phone)".into(),
-        recorded: rec(),
-    };
-    let marks = |code| {
-        Session::BOTH.map(|session| MarkChange::New {
-            pupil,
-            date: d("2025-03-03"),
-            session,
-            entry: entry(code),
-            recorded: rec(),
-        })
-    };
-    store
-        .record_absence(school, &report, &marks(BaseCode::I))
-        .unwrap();
-    assert_eq!(store.mark_facts(school, DateRange::all()).unwrap().len(), 2);
-    let reports = store
-        .absence_reports(school, DateRange::between(d("2025-03-01"), d("2025-03-03")))
-        .unwrap();
-    assert_eq!(reports.len(), 1);
-    assert_eq!(reports[0].report, report);
-    assert!(store
-        .absence_reports(school, DateRange::between(d("2025-03-04"), d("2025-03-05")))
-        .unwrap()
-        .is_empty());
-    // A second report whose marks conflict writes nothing, not even the report.
-    assert!(store
-        .record_absence(school, &report, &marks(BaseCode::M))
-        .is_err());
-    assert_eq!(
-        store
-            .absence_reports(school, DateRange::all())
-            .unwrap()
-            .len(),
-        1
-    );
-}
-
-#[test]
-fn a_register_reads_only_its_form_and_session() {
-    let (mut store, school, pupil, _dir) = setup();
-    let d = parse_date("2025-03-03").unwrap();
-    store
-        .apply_marks(
-            school,
-            &[MarkChange::New {
-                pupil,
-                date: d,
-                session: Session::Pm,
-                entry: entry(BaseCode::I),
-                recorded: rec(),
-            }],
-            &mut |_| {},
-        )
-        .unwrap();
-    assert!(
-        store.form_pupils(school, "7A").unwrap().is_empty(),
-        "the pupil has no form"
-    );
-    let marks = store
-        .session_marks(school, &[pupil], d, Session::Pm)
-        .unwrap();
-    assert_eq!(marks.len(), 1);
-    assert_eq!(marks[0].entry.code.base(), BaseCode::I);
-    assert!(store
-        .session_marks(school, &[pupil], d, Session::Am)
-        .unwrap()
-        .is_empty());
-    assert!(
-        store
-            .session_marks(SchoolId(school.0 + 1), &[pupil], d, Session::Pm)
-            .unwrap()
-            .is_empty(),
-        "another school's read sees nothing"
-    );
-}
-
-#[test]
-fn ended_and_expired_sessions_are_cleared() {
-    let (mut store, school, _, _dir) = setup();
-    let user = store
-        .save_user(&draft("a", rollcall_core::Role::Office, Some(school)))
-        .unwrap();
-    let now = Utc::now();
-    let session = |hash: &str, seen: chrono::DateTime<Utc>, expires: chrono::DateTime<Utc>| {
-        rollcall_store::SignInSession {
-            token_hash: hash.into(),
-            user,
-            csrf_token: "c".into(),
-            created_at: seen,
-            last_seen_at: seen,
-            expires_at: expires,
-        }
-    };
-    let hour = chrono::Duration::hours(1);
-    store
-        .create_session(&session("live", now, now + hour))
-        .unwrap();
-    store
-        .create_session(&session("idle", now - hour * 2, now + hour))
-        .unwrap();
-    store
-        .create_session(&session("old", now, now - hour))
-        .unwrap();
-    assert_eq!(store.end_expired_sessions(now, now - hour).unwrap(), 2);
-    assert!(store.session("live").unwrap().is_some());
-    assert_eq!(store.end_user_sessions(user).unwrap(), 1);
-    assert!(store.session("live").unwrap().is_none());
+    assert_eq!(lines, rows);
+    assert!(lines.iter().any(|f| f.fact.date == d("2025-04-07")));
+    assert!(!lines.iter().any(|f| f.fact.date == d("2025-04-08")));
 }
 
 /// A server leaves checkpoints to a background task: writes stay in the log until housekeeping
@@ -487,8 +180,8 @@ fn housekeeping_copies_the_log_into_the_database() {
                     pupil,
                     date,
                     session,
-                    entry: entry(BaseCode::I),
-                    recorded: rec(),
+                    entry: base(BaseCode::I),
+                    recorded: recorded("Ms Teacher", 0),
                 });
             }
         }
@@ -514,10 +207,10 @@ fn housekeeping_copies_the_log_into_the_database() {
             pupil,
             date,
             session,
-            expected: entry(was),
-            entry: entry(now),
+            expected: base(was),
+            entry: base(now),
             reason: "Corrected".into(),
-            recorded: rec(),
+            recorded: recorded("Ms Teacher", 0),
         };
         store.apply_marks(school, &[amend], &mut |_| {}).unwrap();
     }
@@ -541,118 +234,22 @@ fn housekeeping_copies_the_log_into_the_database() {
     );
 }
 
-/// Registers submitted together are written in one transaction, but each stands or falls alone.
-#[test]
-fn groups_of_changes_stand_or_fall_alone() {
-    let (mut store, school, pupil, _dir) = setup();
-    let d = |s| parse_date(s).unwrap();
-    let new = |date, session| MarkChange::New {
-        pupil,
-        date: d(date),
-        session,
-        entry: entry(BaseCode::N),
-        recorded: rec(),
-    };
-    store
-        .apply_marks(school, &[new("2025-03-03", Session::Am)], &mut |_| {})
-        .unwrap();
-    let first = [new("2025-03-04", Session::Am)];
-    // A new mark, then a second mark for a session that already has one: refused as a whole.
-    let refused = [
-        new("2025-03-05", Session::Am),
-        new("2025-03-03", Session::Am),
-    ];
-    let third = [new("2025-03-06", Session::Pm)];
-    let stray = [MarkChange::New {
-        pupil: PupilId(pupil.0 + 100),
-        date: d("2025-03-07"),
-        session: Session::Am,
-        entry: entry(BaseCode::N),
-        recorded: rec(),
-    }];
-    let outcomes = store
-        .apply_mark_groups(&[
-            MarkGroup {
-                school,
-                changes: &first,
-            },
-            MarkGroup {
-                school,
-                changes: &refused,
-            },
-            MarkGroup {
-                school,
-                changes: &third,
-            },
-            MarkGroup {
-                school,
-                changes: &stray,
-            },
-        ])
-        .unwrap();
-    assert!(outcomes[0].is_ok());
-    assert!(matches!(outcomes[1], Err(StoreError::Conflict(_))));
-    assert!(outcomes[2].is_ok());
-    assert!(matches!(outcomes[3], Err(StoreError::NotFound(_))));
-    let dates: Vec<_> = store
-        .marks(school, DateRange::all())
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.date.to_string(), m.session))
-        .collect();
-    assert_eq!(
-        dates,
-        [
-            ("2025-03-03".to_string(), Session::Am),
-            ("2025-03-04".to_string(), Session::Am),
-            ("2025-03-06".to_string(), Session::Pm),
-        ]
-    );
-    // One pupil's marks are the same, in order; none through another school.
-    let all = store.marks(school, DateRange::all()).unwrap();
-    assert_eq!(
-        store.pupil_marks(school, pupil, DateRange::all()).unwrap(),
-        all
-    );
-    assert_eq!(
-        store
-            .pupil_marks(
-                school,
-                pupil,
-                DateRange::between(d("2025-03-04"), d("2025-03-04"))
-            )
-            .unwrap(),
-        all[1..2]
-    );
-    assert!(store
-        .pupil_marks(SchoolId(school.0 + 1), pupil, DateRange::all())
-        .unwrap()
-        .is_empty());
-    // The register lines hold the same, with nothing of the refused group.
-    let lines = store.mark_facts(school, DateRange::all()).unwrap();
-    let rows = store
-        .mark_facts_from_rows(school, DateRange::all())
-        .unwrap();
-    assert_eq!(lines, rows);
-    assert_eq!(lines.len(), 3);
-}
-
 /// Schools, calendars and pupils are kept in memory between reads, and every change to them is
 /// seen at once: through this store, another connection of the process, or another program.
 #[test]
 fn kept_pupils_and_calendars_follow_every_change() {
     let (mut store, school, pupil, dir) = setup();
     let path = dir.path().join("r.db");
-    assert_eq!(store.pupils(school).unwrap()[0].pupil.surname, "S");
-    assert!(store.form_pupils(school, "7A").unwrap().is_empty());
+    assert_eq!(store.pupils(school).unwrap()[0].pupil.surname, "Surname0");
+    assert!(store.form_pupils(school, "7Z").unwrap().is_empty());
     let calendar = store.calendar(school).unwrap();
-    assert_eq!(store.schools().unwrap()[0].details.name, "A");
+    assert_eq!(store.schools().unwrap()[0].details.name, "Oak Academy");
 
     // Another program changes a pupil, the calendar and the school behind this one's back.
     let other = rusqlite::Connection::open(&path).unwrap();
     other
         .execute(
-            "UPDATE pupils SET surname = 'Smith', form = '7A' WHERE id = ?1",
+            "UPDATE pupils SET surname = 'Smith', form = '7Z' WHERE id = ?1",
             [pupil],
         )
         .unwrap();
@@ -667,17 +264,17 @@ fn kept_pupils_and_calendars_follow_every_change() {
         .execute("UPDATE schools SET name = 'B' WHERE id = ?1", [school])
         .unwrap();
     assert_eq!(store.pupils(school).unwrap()[0].pupil.surname, "Smith");
-    assert_eq!(store.form_pupils(school, "7A").unwrap().len(), 1);
+    assert_eq!(store.form_pupils(school, "7Z").unwrap().len(), 1);
     assert_ne!(store.calendar(school).unwrap(), calendar);
     assert_eq!(store.schools().unwrap()[0].details.name, "B");
 
     // Another connection of this process adds a pupil.
     let mut second = SqliteStore::open(&path).unwrap();
     let mut newcomer = store.pupils(school).unwrap()[0].pupil.clone();
-    newcomer.upn = Upn::with_check_letter("822400124002").unwrap();
+    newcomer.upn = upn(1);
     second.save_pupils(school, &[newcomer]).unwrap();
     assert_eq!(store.pupils(school).unwrap().len(), 2);
-    assert_eq!(store.form_pupils(school, "7A").unwrap().len(), 2);
+    assert_eq!(store.form_pupils(school, "7Z").unwrap().len(), 2);
 
     // Marks do not touch what is kept.
     let generation = |c: &rusqlite::Connection| -> i64 {
@@ -692,8 +289,8 @@ fn kept_pupils_and_calendars_follow_every_change() {
                 pupil,
                 date: parse_date("2025-03-03").unwrap(),
                 session: Session::Am,
-                entry: entry(BaseCode::N),
-                recorded: rec(),
+                entry: base(BaseCode::N),
+                recorded: recorded("Ms Teacher", 0),
             }],
             &mut |_| {},
         )
@@ -801,4 +398,75 @@ fn a_database_of_the_first_schema_keeps_every_mark() {
         })
         .unwrap();
     assert_eq!(version, 3);
+}
+
+/// A value another program wrote into the file that Rollcall would not have written is reported
+/// as corrupt by the read that meets it, never as a database error and never with a panic.
+#[test]
+fn what_the_store_did_not_write_is_reported_as_corrupt() {
+    let (mut store, school, pupil, dir) = setup();
+    store
+        .apply_marks(
+            school,
+            &[new(pupil, "2024-09-04", Session::Am, "L")],
+            &mut |_| {},
+        )
+        .unwrap();
+    store
+        .save_contacts(school, &[(pupil, vec![contact(1, "Mary Mother")])])
+        .unwrap();
+    store
+        .record_absence(school, &report(pupil, "2024-09-05", "2024-09-05", "I"), &[])
+        .unwrap();
+    let mut hoy = draft("hoy", Role::HeadOfYear, Some(school));
+    hoy.year_groups = vec![rollcall_core::YearGroup::Year(9)];
+    let user = store.save_user(&hoy).unwrap();
+    let other = rusqlite::Connection::open(dir.path().join("r.db")).unwrap();
+    let corrupt = |what: &str, r: rollcall_store::Result<()>| match r {
+        Err(StoreError::Corrupt(m)) => m,
+        other => panic!("{what}: {other:?}"),
+    };
+    let write = |sql: &str| other.execute_batch(sql).unwrap();
+
+    write("UPDATE marks SET minutes_late = -3");
+    let m = corrupt("minutes", store.marks(school, DateRange::all()).map(drop));
+    assert_eq!(m, "minutes late '-3'");
+    write("UPDATE marks SET minutes_late = 'soon'");
+    corrupt("minutes", store.marks(school, DateRange::all()).map(drop));
+    write("UPDATE marks SET minutes_late = 7, date = '2024-02-30'");
+    let m = corrupt("date", store.marks(school, DateRange::all()).map(drop));
+    assert_eq!(m, "date '2024-02-30'");
+    corrupt(
+        "date",
+        store
+            .mark_facts_from_rows(school, DateRange::all())
+            .map(drop),
+    );
+    corrupt(
+        "date",
+        store.pupil_marks(school, pupil, DateRange::all()).map(drop),
+    );
+    write("UPDATE marks SET date = '2024-09-04', code = 'Ø'");
+    let m = corrupt("code", store.marks(school, DateRange::all()).map(drop));
+    assert_eq!(m, "attendance code 'Ø'");
+    write("UPDATE contacts SET priority = -1");
+    corrupt("priority", store.contacts(school, pupil).map(drop));
+    write("UPDATE absence_reports SET expected_return = 'Tuesday'");
+    corrupt(
+        "report",
+        store.absence_reports(school, DateRange::all()).map(drop),
+    );
+    write("UPDATE user_year_groups SET year_group = 'Year Zero'");
+    corrupt("year group", store.user(user).map(drop));
+    write("UPDATE pupils SET dob = '2013-13-01'");
+    corrupt("dob", store.pupils(school).map(drop));
+    write("UPDATE pupils SET dob = '2013-05-17', year_group = 'Year Zero'");
+    corrupt("year group", store.pupils(school).map(drop));
+    write("UPDATE schools SET pm_closes = NULL");
+    let m = corrupt("times", store.schools().map(drop));
+    assert_eq!(m, "register times: some are set and some are not");
+    write(
+        "UPDATE schools SET pm_closes = '13:45'; UPDATE closures SET year_groups = '7,Year Zero'",
+    );
+    corrupt("closure", store.calendar(school).map(drop));
 }
