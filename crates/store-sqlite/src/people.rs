@@ -1,13 +1,16 @@
 //! Users, sign-in sessions, contacts and absence reports in SQLite.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rollcall_store::{
-    decode, format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, PupilId,
-    Result, SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+    decode, format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, DateRange,
+    MarkChange, ProgressCounter, PupilId, Result, SchoolId, SignInSession, StoreError,
+    StoredAbsenceReport, User, UserDraft, UserId,
 };
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{day, db_err, key_taken, missing_reference, require_school, session_of, SqliteStore};
+use crate::marks::apply_in;
+use crate::rows::{day, range_params, read_recorded, recorded, session_of};
+use crate::{db_err, key_taken, missing_reference, require_school, SqliteStore};
 
 pub(crate) enum UserFilter<'a> {
     School(Option<SchoolId>),
@@ -15,12 +18,12 @@ pub(crate) enum UserFilter<'a> {
     Id(UserId),
 }
 
-pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserId> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
+/// Adds a user, or updates every field of the user with the same user name in any case (the
+/// name takes the case given), and puts the draft's year groups, forms and children in place of
+/// the user's; inside the caller's transaction.
+pub(crate) fn save_user(tx: &Connection, user: &UserDraft) -> Result<UserId> {
     if let Some(school) = user.school {
-        require_school(&tx, school)?;
+        require_school(tx, school)?;
     }
     let mut children = user.children.clone();
     children.sort_unstable();
@@ -104,7 +107,6 @@ pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserI
         )
         .map_err(db_err)?;
     }
-    tx.commit().map_err(db_err)?;
     Ok(id)
 }
 
@@ -215,6 +217,40 @@ pub(crate) fn create_session(conn: &Connection, s: &SignInSession) -> Result<()>
     Ok(())
 }
 
+/// Sets the session's last activity; a session that has ended is left ended.
+pub(crate) fn touch_session(conn: &Connection, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, format_timestamp(&at)],
+    )
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Deletes the session: sessions are not evidence. Ending one that has ended already is harmless.
+pub(crate) fn end_session(conn: &Connection, token_hash: &str) -> Result<()> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn end_user_sessions(conn: &Connection, user: UserId) -> Result<usize> {
+    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user])
+        .map_err(db_err)
+}
+
+pub(crate) fn end_expired_sessions(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+) -> Result<usize> {
+    conn.execute(
+        "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at < ?2",
+        params![format_timestamp(&now), format_timestamp(&idle_since)],
+    )
+    .map_err(db_err)
+}
+
 pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<SignInSession>> {
     let row = conn
         .prepare_cached(
@@ -246,14 +282,13 @@ pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<Sign
     .transpose()
 }
 
+/// Puts each pupil's contacts in place of what they had, inside the caller's transaction. Every
+/// pupil must be the school's; when a pupil is listed twice, the later list is the one kept.
 pub(crate) fn save_contacts(
-    conn: &mut Connection,
+    tx: &Connection,
     school: SchoolId,
     contacts: &[(PupilId, Vec<Contact>)],
 ) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
     for (pupil, list) in contacts {
         let belongs: bool = tx
             .query_row(
@@ -276,7 +311,7 @@ pub(crate) fn save_contacts(
             .map_err(db_err)?;
         }
     }
-    tx.commit().map_err(db_err)
+    Ok(())
 }
 
 pub(crate) fn contacts(
@@ -318,7 +353,22 @@ pub(crate) fn contacts(
         .collect()
 }
 
-pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
+/// Saves the report and applies the marks it writes, exactly as
+/// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one write.
+pub(crate) fn record_absence(
+    store: &mut SqliteStore,
+    school: SchoolId,
+    report: &AbsenceReport,
+    changes: &[MarkChange],
+) -> Result<i64> {
+    store.write(|tx| {
+        let id = insert_report(tx, school, report)?;
+        apply_in(tx, school, changes, &mut ProgressCounter::new(&mut |_| {}))?;
+        Ok(id)
+    })
+}
+
+fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
     let belongs: bool = tx
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
@@ -352,12 +402,13 @@ pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport
     Ok(tx.last_insert_rowid())
 }
 
+/// The reports of a school's pupils whose first to last day overlaps the range, by id.
 pub(crate) fn absence_reports(
     conn: &Connection,
     school: SchoolId,
-    from: &str,
-    to: &str,
+    range: DateRange,
 ) -> Result<Vec<StoredAbsenceReport>> {
+    let (from, to) = range_params(range);
     let mut stmt = conn
         .prepare_cached(
             "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, a.last_session,
@@ -394,7 +445,7 @@ pub(crate) fn absence_reports(
                 r.get(7)?,
                 r.get(8)?,
                 r.get(9)?,
-                SqliteStore::read_recorded(r, 10)?,
+                read_recorded(r, 10)?,
             ))
         })
         .map_err(db_err)?
@@ -413,7 +464,7 @@ pub(crate) fn absence_reports(
                     code: stored_code(&code)?,
                     expected_return: ret.as_deref().map(date).transpose()?,
                     reported_by: by,
-                    recorded: crate::recorded(rec)?,
+                    recorded: recorded(rec)?,
                 },
             })
         })
