@@ -225,6 +225,38 @@ pub struct Pupil {
 }
 
 impl Pupil {
+    /// A pupil with the columns every admission register has; the flags are false, the optional
+    /// columns empty and SEN provision `N`, until the caller sets them.
+    pub fn new(
+        upn: Upn,
+        surname: impl Into<String>,
+        forename: impl Into<String>,
+        dob: Date,
+        year_group: YearGroup,
+        admission_date: Date,
+    ) -> Pupil {
+        Pupil {
+            upn,
+            surname: surname.into(),
+            forename: forename.into(),
+            dob,
+            sex: None,
+            year_group,
+            form: None,
+            admission_date,
+            leaving_date: None,
+            fsm: false,
+            pupil_premium: false,
+            looked_after: false,
+            social_worker: false,
+            eal: false,
+            young_carer: false,
+            sen: Sen::N,
+            ethnicity: None,
+            deletion_ground: None,
+        }
+    }
+
     /// Whether the pupil is on roll on a date (admission and leaving dates are both inclusive).
     pub fn on_roll(&self, date: Date) -> bool {
         date >= self.admission_date && self.leaving_date.is_none_or(|l| date <= l)
@@ -298,6 +330,42 @@ mod tests {
 
     fn d(s: &str) -> Date {
         parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn a_new_pupil_has_only_what_it_was_given() {
+        let upn = Upn::with_check_letter("822400124001").unwrap();
+        let p = Pupil::new(
+            upn.clone(),
+            "Smith",
+            "Sam",
+            d("2012-05-01"),
+            YearGroup::Year(8),
+            d("2024-09-04"),
+        );
+        assert_eq!(
+            (p.upn, p.surname.as_str(), p.forename.as_str()),
+            (upn, "Smith", "Sam")
+        );
+        assert_eq!(
+            (p.dob, p.admission_date),
+            (d("2012-05-01"), d("2024-09-04"))
+        );
+        assert_eq!(p.year_group, YearGroup::Year(8));
+        assert_eq!((p.sex, p.form, p.leaving_date), (None, None, None));
+        assert_eq!(
+            (p.ethnicity, p.deletion_ground, p.sen),
+            (None, None, Sen::N)
+        );
+        let flags = [
+            p.fsm,
+            p.pupil_premium,
+            p.looked_after,
+            p.social_worker,
+            p.eal,
+            p.young_carer,
+        ];
+        assert_eq!(flags, [false; 6]);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! - the **unauthorised** codes are `G`, `N`, `O` and `U`.
 //!
 //! ```
-//! use rollcall_core::{parse_date, BaseCode, Calendar, HalfTerm, MarkFact, Pupil, Sen, Session, Upn, YearGroup};
+//! use rollcall_core::{parse_date, BaseCode, Calendar, HalfTerm, MarkFact, Pupil, Session, Upn, YearGroup};
 //! use rollcall_rules::{evaluate, Policy, PupilRecord, Rule};
 //!
 //! fn d(s: &str) -> rollcall_core::Date {
@@ -27,14 +27,14 @@
 //!     vec![HalfTerm { name: "Spring 2".into(), start: d("2025-02-24"), end: d("2025-04-04") }],
 //!     vec![],
 //! )?;
-//! let pupil = Pupil {
-//!     upn: Upn::with_check_letter("822400124001")?,
-//!     surname: "Smith".into(), forename: "Sam".into(), dob: d("2012-05-01"), sex: None,
-//!     year_group: YearGroup::Year(8), form: None, admission_date: d("2024-09-04"),
-//!     leaving_date: None, fsm: false, pupil_premium: false, looked_after: false,
-//!     social_worker: false, eal: false, young_carer: false, sen: Sen::N, ethnicity: None,
-//!     deletion_ground: None,
-//! };
+//! let pupil = Pupil::new(
+//!     Upn::with_check_letter("822400124001")?,
+//!     "Smith",
+//!     "Sam",
+//!     d("2012-05-01"),
+//!     YearGroup::Year(8),
+//!     d("2024-09-04"),
+//! );
 //! // G (holiday not granted) on every session of Monday 3 to Friday 7 March 2025.
 //! let marks: Vec<MarkFact> = (3..=7)
 //!     .flat_map(|day| Session::BOTH.map(|session| MarkFact {

@@ -133,7 +133,7 @@ pub(crate) fn read(input: impl BufRead) -> Result<Vec<PupilMarkFact>> {
         let session = match r.text("session")? {
             "AM" => Session::Am,
             "PM" => Session::Pm,
-            other => return Err(StoreError::Corrupt(format!("session '{other}'"))),
+            other => return Err(StoreError::unreadable("session", other)),
         };
         let code = codes.base(r.text("code")?)?;
         facts.push(PupilMarkFact {

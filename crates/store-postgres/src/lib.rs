@@ -14,16 +14,16 @@
 //! against the marks they expect under a row lock, and written with one statement per batch.
 //! [`Store::mark_facts`] reads a binary `COPY … TO STDOUT` straight into the lean facts the
 //! statistics need. [`Store::record_absence`] saves the report and applies its marks with the code
-//! and checks of [`Store::apply_marks`], in the same transaction. Reads that name an unknown
-//! school fail with [`StoreError::NotFound`].
+//! and checks of [`Store::apply_marks`], in the same transaction. Errors and the reads and
+//! writes of an unknown school are as `rollcall-store` documents them for every backend.
 //!
 //! Migrations take a transaction-scoped advisory lock, so processes that start together on a
 //! new database take turns; each migration is applied in a transaction of its own and recorded
 //! in `schema_migrations`. A database migrated by a newer Rollcall is refused.
 //!
-//! The tests run against a throwaway server (`rollcall-testkit`); the timing run for a large
-//! school's year of marks is `cargo test -p rollcall-store-postgres --release -- --ignored
-//! --nocapture`.
+//! The tests run against a throwaway server (`rollcall-testkit`): the conformance suite of
+//! `rollcall-store-conformance`, and this backend's own. The timing run for a large school's year
+//! of marks is `cargo test -p rollcall-store-postgres --release -- --ignored --nocapture`.
 //!
 //! ```no_run
 //! use rollcall_store::Store;
@@ -42,16 +42,16 @@ mod rows;
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use postgres::{Client, GenericClient, NoTls};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
-use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session, SessionSet};
+use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session};
 use rollcall_store::{
-    AbsenceReport, Contact, DateRange, MarkChange, MarkGroup, PupilId, PupilMarkFact, PupilsSaved,
-    Result, School, SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
-    StoredAmendment, StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
+    decode, AbsenceReport, Contact, DateRange, MarkChange, MarkGroup, PupilId, PupilMarkFact,
+    PupilsSaved, Result, School, SchoolDetails, SchoolId, SignInSession, Store, StoreError,
+    StoredAbsenceReport, StoredAmendment, StoredMark, StoredPolicy, StoredPupil, User, UserDraft,
+    UserId,
 };
 
 use crate::rows::col;
@@ -72,23 +72,6 @@ impl std::fmt::Debug for PostgresStore {
 /// Maps a database error into the store's error.
 pub(crate) fn db(e: postgres::Error) -> StoreError {
     StoreError::Database(Box::new(e))
-}
-
-/// The ends of a date range, with open ends (and the ends of a far-fetched range) at years 1 and
-/// 9999, beyond any date a register holds.
-fn date_bounds(range: DateRange) -> (NaiveDate, NaiveDate) {
-    const FIRST: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
-        Some(d) => d,
-        None => NaiveDate::MIN,
-    };
-    const LAST: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
-        Some(d) => d,
-        None => NaiveDate::MAX,
-    };
-    (
-        range.from.map_or(FIRST, |d| d.max(FIRST)),
-        range.to.map_or(LAST, |d| d.min(LAST)),
-    )
 }
 
 impl PostgresStore {
@@ -117,19 +100,18 @@ impl PostgresStore {
     }
 }
 
-/// Fails with [`StoreError::NotFound`] when there is no such school.
-fn require_school(client: &mut impl GenericClient, school: SchoolId) -> Result<()> {
-    match client
-        .query_opt("SELECT 1 FROM schools WHERE id = $1", &[&school])
-        .map_err(db)?
-    {
+/// Fails with [`StoreError::unknown_school`] when there is no such school; `lock` locks its row
+/// for the rest of the transaction.
+fn require_school(client: &mut impl GenericClient, school: SchoolId, lock: bool) -> Result<()> {
+    let sql = if lock {
+        "SELECT 1 FROM schools WHERE id = $1 FOR NO KEY UPDATE"
+    } else {
+        "SELECT 1 FROM schools WHERE id = $1"
+    };
+    match client.query_opt(sql, &[&school]).map_err(db)? {
         Some(_) => Ok(()),
-        None => Err(not_found(school)),
+        None => Err(StoreError::unknown_school(school)),
     }
-}
-
-fn not_found(school: SchoolId) -> StoreError {
-    StoreError::NotFound(format!("school {school}"))
 }
 
 fn load_calendar(client: &mut impl GenericClient, school: SchoolId) -> Result<Calendar> {
@@ -157,27 +139,17 @@ fn load_calendar(client: &mut impl GenericClient, school: SchoolId) -> Result<Ca
         .map_err(db)?
         .iter()
         .map(|row| {
-            let sessions: &str = col(row, 2)?;
             let groups: Vec<&str> = col(row, 4)?;
-            let year_groups = groups
-                .iter()
-                .map(|g| {
-                    g.parse()
-                        .map_err(|e| StoreError::Corrupt(format!("closure: {e}")))
-                })
-                .collect::<Result<Vec<_>>>()?;
             Ok(Closure {
                 start: col(row, 0)?,
                 end: col(row, 1)?,
-                sessions: SessionSet::parse(sessions)
-                    .ok_or_else(|| StoreError::Corrupt(format!("closure sessions '{sessions}'")))?,
+                sessions: decode::closure_sessions(col(row, 2)?)?,
                 reason: col(row, 3)?,
-                year_groups: (!year_groups.is_empty()).then_some(year_groups),
+                year_groups: decode::closure_year_groups(groups)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Calendar::new(half_terms, closures)
-        .map_err(|e| StoreError::Corrupt(format!("the calendar of school {school}: {e}")))
+    decode::calendar(school, half_terms, closures)
 }
 
 /// Finds the school of a calendar file (on URN, or on name when it has none), or creates it,
@@ -214,12 +186,7 @@ fn find_or_create_school(
         return col(&row, 0);
     }
     // Someone else created it in the meantime.
-    find(tx)?.ok_or_else(|| {
-        StoreError::Conflict(format!(
-            "school '{}' could not be created: another school holds its URN or name",
-            school.name
-        ))
-    })
+    find(tx)?.ok_or_else(|| StoreError::school_taken(&school.name))
 }
 
 fn save_calendar(
@@ -366,28 +333,24 @@ impl Store for PostgresStore {
         )
         .map_err(db)?;
         let existing = load_calendar(&mut tx, id)?;
-        let merged = existing.merged_with(calendar).map_err(|e| {
-            StoreError::Corrupt(format!(
-                "the calendar of school {id} cannot take the new one: {e}"
-            ))
-        })?;
+        let merged = existing
+            .merged_with(calendar)
+            .map_err(|e| StoreError::calendar_not_merged(id, &e))?;
         save_calendar(&mut tx, id, &merged)?;
         tx.commit().map_err(db)?;
         Ok(id)
     }
 
     fn calendar(&mut self, school: SchoolId) -> Result<Calendar> {
+        // Half terms and closures from one snapshot.
         let mut tx = self.client.transaction().map_err(db)?;
-        require_school(&mut tx, school)?;
         let calendar = load_calendar(&mut tx, school)?;
         tx.commit().map_err(db)?;
         Ok(calendar)
     }
 
     fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>> {
-        let mut tx = self.client.transaction().map_err(db)?;
-        require_school(&mut tx, school)?;
-        let pupils = tx
+        self.client
             .query(
                 &format!(
                     "SELECT id, {} FROM pupils WHERE school_id = $1 ORDER BY upn COLLATE \"C\"",
@@ -397,21 +360,12 @@ impl Store for PostgresStore {
             )
             .map_err(db)?
             .iter()
-            .map(|row| {
-                Ok(StoredPupil {
-                    id: col(row, 0)?,
-                    pupil: rows::pupil(row, 1)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        tx.commit().map_err(db)?;
-        Ok(pupils)
+            .map(rows::stored_pupil)
+            .collect()
     }
 
     fn form_pupils(&mut self, school: SchoolId, form: &str) -> Result<Vec<StoredPupil>> {
-        let mut tx = self.client.transaction().map_err(db)?;
-        require_school(&mut tx, school)?;
-        let pupils = tx
+        self.client
             .query(
                 &format!(
                     "SELECT id, {} FROM pupils WHERE school_id = $1 AND form = $2 ORDER BY upn COLLATE \"C\"",
@@ -421,15 +375,8 @@ impl Store for PostgresStore {
             )
             .map_err(db)?
             .iter()
-            .map(|row| {
-                Ok(StoredPupil {
-                    id: col(row, 0)?,
-                    pupil: rows::pupil(row, 1)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        tx.commit().map_err(db)?;
-        Ok(pupils)
+            .map(rows::stored_pupil)
+            .collect()
     }
 
     fn session_marks(
@@ -463,19 +410,13 @@ impl Store for PostgresStore {
     }
 
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved> {
+        if pupils.is_empty() {
+            return Ok(PupilsSaved::default());
+        }
         let mut tx = self.client.transaction().map_err(db)?;
         // Locking the school makes concurrent imports of its pupils take turns, so the counts
         // are exact.
-        if tx
-            .query_opt(
-                "SELECT 1 FROM schools WHERE id = $1 FOR NO KEY UPDATE",
-                &[&school],
-            )
-            .map_err(db)?
-            .is_none()
-        {
-            return Err(not_found(school));
-        }
+        require_school(&mut tx, school, true)?;
         let mut existing: HashMap<String, (PupilId, Pupil)> = HashMap::new();
         for row in tx
             .query(
@@ -561,7 +502,12 @@ impl Store for PostgresStore {
                  VALUES ($1, $2, $3, $4, $5) RETURNING version",
                 &[&school, &text, &recorded.by, &recorded.role, &recorded.at],
             )
-            .map_err(db)?;
+            .map_err(|e| match (school, e.code()) {
+                (Some(school), Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION)) => {
+                    StoreError::unknown_school(school)
+                }
+                _ => db(e),
+            })?;
         col(&row, 0)
     }
 

@@ -9,28 +9,23 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Transaction};
 use rollcall_core::marks::{MarkEntry, Recorded};
-use rollcall_core::{Date, Session};
+use rollcall_core::Date;
 use rollcall_store::{
-    DateRange, MarkChange, MarkGroup, Progress, PupilId, PupilMarkFact, Result, SchoolId,
-    StoreError, StoredAmendment, StoredMark,
+    BatchPupils, DateRange, MarkChange, MarkGroup, Progress, ProgressCounter, PupilId,
+    PupilMarkFact, Result, SchoolId, StoreError, StoredAmendment, StoredMark, PROGRESS_EVERY,
 };
 
+use crate::db;
 use crate::rows::{self, col};
-use crate::{date_bounds, db, require_school};
-
-/// How often a long write reports its progress.
-const PROGRESS_EVERY: usize = 10_000;
 
 pub(crate) fn marks(
     client: &mut Client,
     school: SchoolId,
     range: DateRange,
 ) -> Result<Vec<StoredMark>> {
-    let (from, to) = date_bounds(range);
-    let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
+    let (from, to) = range.bounds();
     let mut marks = Vec::new();
-    let mut rows = tx
+    let mut rows = client
         .query_raw(
             "SELECT m.pupil_id, m.date, m.session, m.code, m.minutes_late, \
                     m.recorded_by, m.recorded_role, m.recorded_at \
@@ -49,8 +44,6 @@ pub(crate) fn marks(
             recorded: rows::recorded(&row, 5)?,
         });
     }
-    drop(rows);
-    tx.commit().map_err(db)?;
     Ok(marks)
 }
 
@@ -60,10 +53,8 @@ pub(crate) fn pupil_marks(
     pupil: PupilId,
     range: DateRange,
 ) -> Result<Vec<StoredMark>> {
-    let (from, to) = date_bounds(range);
-    let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
-    let found = tx
+    let (from, to) = range.bounds();
+    let found = client
         .query(
             "SELECT m.date, m.session, m.code, m.minutes_late, \
                     m.recorded_by, m.recorded_role, m.recorded_at \
@@ -83,7 +74,6 @@ pub(crate) fn pupil_marks(
             recorded: rows::recorded(row, 4)?,
         });
     }
-    tx.commit().map_err(db)?;
     Ok(marks)
 }
 
@@ -92,9 +82,7 @@ pub(crate) fn mark_facts(
     school: SchoolId,
     range: DateRange,
 ) -> Result<Vec<PupilMarkFact>> {
-    let (from, to) = date_bounds(range);
-    let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
+    let (from, to) = range.bounds();
     // COPY takes no parameters; the values spliced in are an integer and two ISO dates.
     let query = format!(
         "COPY (SELECT m.pupil_id, m.date, m.session, m.code \
@@ -105,9 +93,7 @@ pub(crate) fn mark_facts(
         from.format("%Y-%m-%d"),
         to.format("%Y-%m-%d"),
     );
-    let facts = crate::facts::read(tx.copy_out(&query).map_err(db)?)?;
-    tx.commit().map_err(db)?;
-    Ok(facts)
+    crate::facts::read(client.copy_out(&query).map_err(db)?)
 }
 
 pub(crate) fn amendments(
@@ -115,9 +101,7 @@ pub(crate) fn amendments(
     school: SchoolId,
     pupil: Option<PupilId>,
 ) -> Result<Vec<StoredAmendment>> {
-    let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
-    let amendments = tx
+    client
         .query(
             "SELECT a.pupil_id, a.date, a.session, \
                     a.original_code, a.original_minutes_late, \
@@ -143,57 +127,13 @@ pub(crate) fn amendments(
                 recorded: rows::recorded(row, 11)?,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    tx.commit().map_err(db)?;
-    Ok(amendments)
+        .collect()
 }
 
-/// Where a change applies.
-fn key(change: &MarkChange) -> (PupilId, Date, Session) {
-    match change {
-        MarkChange::New {
-            pupil,
-            date,
-            session,
-            ..
-        }
-        | MarkChange::Amend {
-            pupil,
-            date,
-            session,
-            ..
-        } => (*pupil, *date, *session),
-    }
-}
-
-/// What a write is told while it goes: the school's UPNs for messages, and progress.
-struct Run<'p> {
-    upns: HashMap<PupilId, String>,
-    progress: Progress<'p>,
-    done: usize,
-}
-
-impl Run<'_> {
-    fn upn(&self, pupil: PupilId) -> &str {
-        self.upns.get(&pupil).map_or("?", String::as_str)
-    }
-
-    /// Counts `n` more changes written, reporting each time the count passes a multiple of
-    /// [`PROGRESS_EVERY`].
-    fn advance(&mut self, n: usize) {
-        let before = self.done / PROGRESS_EVERY;
-        self.done += n;
-        if self.done / PROGRESS_EVERY > before {
-            (self.progress)(self.done);
-        }
-    }
-
-    fn already_marked(&self, (pupil, date, session): (PupilId, Date, Session)) -> StoreError {
-        StoreError::Conflict(format!(
-            "pupil {} already has a mark for the {session} session of {date}",
-            self.upn(pupil)
-        ))
-    }
+/// What a write is told while it goes: the batch's pupils, for messages, and progress.
+struct Run<'r, 'p> {
+    pupils: BatchPupils,
+    progress: &'r mut ProgressCounter<'p>,
 }
 
 pub(crate) fn apply(
@@ -211,12 +151,11 @@ fn apply_all(
     changes: &[MarkChange],
     progress: Progress<'_>,
 ) -> Result<()> {
+    let mut progress = ProgressCounter::new(progress);
     let mut tx = client.transaction().map_err(db)?;
-    let done = apply_in(&mut tx, school, changes, &mut *progress)?;
+    apply_in(&mut tx, school, changes, &mut progress)?;
     tx.commit().map_err(db)?;
-    if !changes.is_empty() && done % PROGRESS_EVERY != 0 {
-        progress(done);
-    }
+    progress.finish();
     Ok(())
 }
 
@@ -230,8 +169,10 @@ pub(crate) fn apply_groups(
     let mut outcomes = Vec::with_capacity(groups.len());
     for group in groups {
         let mut savepoint = tx.savepoint("mark_group").map_err(db)?;
-        match apply_in(&mut savepoint, group.school, group.changes, &mut |_| {}) {
-            Ok(_) => {
+        let mut progress = |_| {};
+        let mut progress = ProgressCounter::new(&mut progress);
+        match apply_in(&mut savepoint, group.school, group.changes, &mut progress) {
+            Ok(()) => {
                 savepoint.commit().map_err(db)?;
                 outcomes.push(Ok(()));
             }
@@ -254,48 +195,38 @@ pub(crate) fn deadlock_is_conflict<T>(result: Result<T>) -> Result<T> {
                 .and_then(postgres::Error::code)
                 == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
         {
-            StoreError::Conflict(format!(
-                "another writer was changing the same marks at the same time: {inner}"
-            ))
+            StoreError::concurrent_write(inner)
         }
         e => e,
     })
 }
 
 /// Applies `changes` to the marks of a school's pupils within `tx`, with the checks of
-/// [`Store::apply_marks`](rollcall_store::Store::apply_marks): the school exists, every change is
-/// for one of its pupils, a new mark finds its session empty and an amendment finds the entry it
-/// expects. Reports progress every [`PROGRESS_EVERY`] changes and returns how many were written;
-/// the caller commits (or, on an error, drops) the transaction.
+/// [`Store::apply_marks`](rollcall_store::Store::apply_marks) in the order `rollcall-store` gives:
+/// every change is for one of the school's pupils, then, change by change, a new mark finds its
+/// session empty and an amendment finds the entry it expects. Counts the changes written in
+/// `progress`; the caller commits (or, on an error, drops) the transaction.
 pub(crate) fn apply_in(
     tx: &mut Transaction<'_>,
     school: SchoolId,
     changes: &[MarkChange],
-    progress: Progress<'_>,
-) -> Result<usize> {
-    require_school(tx, school)?;
-    let upns = tx
+    progress: &mut ProgressCounter<'_>,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut upns = tx
         .query(
-            "SELECT id, upn FROM pupils WHERE school_id = $1",
-            &[&school],
+            "SELECT id, upn FROM pupils WHERE school_id = $1 AND id = ANY($2)",
+            &[&school, &BatchPupils::asked(changes)],
         )
         .map_err(db)?
         .iter()
         .map(|row| Ok((col(row, 0)?, col(row, 1)?)))
         .collect::<Result<HashMap<PupilId, String>>>()?;
-    if let Some((pupil, _, _)) = changes
-        .iter()
-        .map(key)
-        .find(|(pupil, _, _)| !upns.contains_key(pupil))
-    {
-        return Err(StoreError::NotFound(format!(
-            "pupil {pupil} in school {school}"
-        )));
-    }
     let mut run = Run {
-        upns,
+        pupils: BatchPupils::find(school, changes, |pupil| Ok(upns.remove(&pupil)))?,
         progress,
-        done: 0,
     };
     let mut rest = changes;
     while let Some(first) = rest.first() {
@@ -312,22 +243,27 @@ pub(crate) fn apply_in(
         }
         rest = next;
     }
-    Ok(run.done)
+    Ok(())
 }
 
 /// Inserts a run of new marks with one `COPY`. A session that already has a mark, in the
-/// database or earlier in the run, is a conflict.
-fn insert_new(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &mut Run<'_>) -> Result<()> {
+/// database or earlier in the run, is a conflict; the first such change of the run is reported.
+fn insert_new(
+    tx: &mut Transaction<'_>,
+    changes: &[MarkChange],
+    run: &mut Run<'_, '_>,
+) -> Result<()> {
     let mut seen = HashSet::with_capacity(changes.len());
     let mut minutes = Vec::with_capacity(changes.len());
-    for change in changes {
-        let k = key(change);
-        if !seen.insert(k) {
-            return Err(run.already_marked(k));
+    for (i, change) in changes.iter().enumerate() {
+        if !seen.insert(change.key()) {
+            // A session marked earlier in the run; a change before it may find its session
+            // marked in the database, and that one comes first.
+            let before = changes.get(..i).unwrap_or_default();
+            return Err(find_conflict(tx, before, &run.pupils)?
+                .unwrap_or_else(|| run.pupils.already_marked(change)));
         }
-        if let MarkChange::New { entry, .. } = change {
-            minutes.push(rows::minutes_param(entry.minutes_late)?);
-        }
+        minutes.push(rows::minutes_param(change.entry().minutes_late)?);
     }
     drop(seen);
     let mut savepoint = tx.savepoint("new_marks").map_err(db)?;
@@ -335,9 +271,10 @@ fn insert_new(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &mut Run<'_
         Ok(()) => savepoint.commit().map_err(db),
         Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
             drop(savepoint);
-            Err(find_conflict(tx, changes, run)?.unwrap_or_else(|| {
-                StoreError::Conflict(format!("a mark was recorded meanwhile: {e}"))
-            }))
+            // Not found: the mark that was in the way was another writer's, not yet committed
+            // when it was looked for.
+            Err(find_conflict(tx, changes, &run.pupils)?
+                .unwrap_or_else(|| StoreError::concurrent_write(e)))
         }
         Err(e) => Err(db(e)),
     }
@@ -347,7 +284,7 @@ fn copy_marks(
     tx: &mut Transaction<'_>,
     changes: &[MarkChange],
     minutes: &[Option<i32>],
-    run: &mut Run<'_>,
+    run: &mut Run<'_, '_>,
 ) -> std::result::Result<(), postgres::Error> {
     let sink = tx.copy_in(
         "COPY marks (pupil_id, date, session, code, minutes_late, \
@@ -387,7 +324,7 @@ fn copy_marks(
             &recorded.at,
         ];
         writer.write(&values)?;
-        run.advance(1);
+        run.progress.advance(1);
     }
     writer.finish()?;
     Ok(())
@@ -397,11 +334,14 @@ fn copy_marks(
 fn find_conflict(
     tx: &mut Transaction<'_>,
     changes: &[MarkChange],
-    run: &Run<'_>,
+    batch: &BatchPupils,
 ) -> Result<Option<StoreError>> {
+    if changes.is_empty() {
+        return Ok(None);
+    }
     let (mut pupils, mut dates, mut sessions) = (Vec::new(), Vec::new(), Vec::new());
     for change in changes {
-        let (pupil, date, session) = key(change);
+        let (pupil, date, session) = change.key();
         pupils.push(pupil);
         dates.push(date);
         sessions.push(session.as_str());
@@ -420,24 +360,24 @@ fn find_conflict(
     Ok(usize::try_from(ord - 1)
         .ok()
         .and_then(|i| changes.get(i))
-        .map(|change| run.already_marked(key(change))))
+        .map(|change| batch.already_marked(change)))
 }
 
 /// Applies a run of amendments: in chunks whose sessions are all different (a session amended
 /// twice in a run is amended in order), each chunk with one statement that locks and reads the
 /// current entries and, once all are as expected, one that writes.
-fn amend(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &mut Run<'_>) -> Result<()> {
+fn amend(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &mut Run<'_, '_>) -> Result<()> {
     let mut rest = changes;
     while !rest.is_empty() {
         let mut seen = HashSet::new();
         let n = rest
             .iter()
             .take(PROGRESS_EVERY)
-            .take_while(|c| seen.insert(key(c)))
+            .take_while(|c| seen.insert(c.key()))
             .count();
         let (chunk, next) = rest.split_at(n);
-        amend_chunk(tx, chunk, run)?;
-        run.advance(n);
+        amend_chunk(tx, chunk, &run.pupils)?;
+        run.progress.advance(n);
         rest = next;
     }
     Ok(())
@@ -457,18 +397,21 @@ struct AmendColumns<'a> {
     at: Vec<DateTime<Utc>>,
 }
 
-fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) -> Result<()> {
+fn amend_chunk(
+    tx: &mut Transaction<'_>,
+    changes: &[MarkChange],
+    batch: &BatchPupils,
+) -> Result<()> {
     let mut c = AmendColumns::default();
-    let mut expected = Vec::with_capacity(changes.len());
     for change in changes {
         let MarkChange::Amend {
             pupil,
             date,
             session,
-            expected: was,
             entry,
             reason,
             recorded: Recorded { by, role, at },
+            ..
         } = change
         else {
             continue;
@@ -482,12 +425,11 @@ fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) 
         c.by.push(by);
         c.roles.push(role);
         c.at.push(*at);
-        expected.push((key(change), was));
     }
 
     // Lock the marks, in the order of the key so that writers do not wait on each other in a
     // circle, and read them as they stand.
-    let mut current: Vec<Option<MarkEntry>> = vec![None; expected.len()];
+    let mut current: Vec<Option<MarkEntry>> = vec![None; c.pupils.len()];
     for row in tx
         .query(
             "SELECT k.ord, m.code, m.minutes_late \
@@ -507,21 +449,8 @@ fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) 
             .ok_or_else(|| StoreError::Corrupt(format!("amendment {ord} of a batch")))?;
         *slot = Some(rows::entry(&row, 1, 2)?);
     }
-    for (((pupil, date, session), was), now) in expected.iter().zip(&current) {
-        let upn = run.upn(*pupil);
-        let Some(now) = now else {
-            return Err(StoreError::Conflict(format!(
-                "pupil {upn} has no mark for the {session} session of {date} to amend"
-            )));
-        };
-        if !now.same_as(was) {
-            return Err(StoreError::Conflict(format!(
-                "the mark of pupil {upn} for the {session} session of {date} is now {}, not {}: \
-                 it was changed meanwhile",
-                describe(now),
-                describe(was)
-            )));
-        }
+    for (change, now) in changes.iter().zip(&current) {
+        batch.check(change, now.as_ref())?;
     }
 
     // Keep each original entry, with who recorded it and when, then put the new one in place.
@@ -564,12 +493,4 @@ fn amend_chunk(tx: &mut Transaction<'_>, changes: &[MarkChange], run: &Run<'_>) 
     )
     .map_err(db)?;
     Ok(())
-}
-
-/// An entry for a message: `L (12 minutes late)`.
-fn describe(entry: &MarkEntry) -> String {
-    match entry.minutes_late {
-        Some(m) => format!("'{}' ({m} minutes late)", entry.code),
-        None => format!("'{}'", entry.code),
-    }
 }

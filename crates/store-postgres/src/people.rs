@@ -6,15 +6,14 @@ use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, Row, Transaction};
-use rollcall_core::{Role, YearGroup};
 use rollcall_store::{
-    stored_code, AbsenceReport, Contact, DateRange, MarkChange, PupilId, Result, SchoolId,
-    SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+    decode, stored_code, AbsenceReport, Contact, DateRange, MarkChange, ProgressCounter, PupilId,
+    Result, SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
 };
 
 use crate::marks::{apply_in, deadlock_is_conflict};
 use crate::rows::{self, col, OutOfRange};
-use crate::{date_bounds, db, require_school};
+use crate::{db, require_school};
 
 /// Adds a user, or updates every field of the user with the same user name in any case (the
 /// name takes the case given), and puts the draft's year groups, forms and children in place of
@@ -22,7 +21,7 @@ use crate::{date_bounds, db, require_school};
 pub(crate) fn save_user(client: &mut Client, user: &UserDraft) -> Result<UserId> {
     let mut tx = client.transaction().map_err(db)?;
     if let Some(school) = user.school {
-        require_school(&mut tx, school)?;
+        require_school(&mut tx, school, false)?;
     }
     let mut children = user.children.clone();
     children.sort_unstable();
@@ -35,8 +34,7 @@ pub(crate) fn save_user(client: &mut Client, user: &UserDraft) -> Result<UserId>
         )
         .map_err(db)?
     {
-        let pupil: PupilId = col(&row, 0)?;
-        return Err(StoreError::NotFound(format!("pupil {pupil}")));
+        return Err(StoreError::unknown_pupil(col(&row, 0)?));
     }
     // One statement, so two saves of a new name at once make one user, not an error.
     let row = tx
@@ -96,17 +94,13 @@ pub(crate) enum Users<'a> {
 
 /// Users with their reach, in one statement (so one snapshot), ordered by user name in any case.
 pub(crate) fn users(client: &mut Client, which: Users<'_>) -> Result<Vec<User>> {
-    let mut tx = client.transaction().map_err(db)?;
     let (condition, param): (&str, Box<dyn ToSql + Sync>) = match which {
         Users::Of(None) => ("$1::bigint IS NULL", Box::new(None::<i64>)),
-        Users::Of(Some(school)) => {
-            require_school(&mut tx, school)?;
-            ("u.school_id = $1 OR u.school_id IS NULL", Box::new(school))
-        }
+        Users::Of(Some(school)) => ("u.school_id = $1 OR u.school_id IS NULL", Box::new(school)),
         Users::Named(name) => ("lower(u.username) = lower($1)", Box::new(name.to_owned())),
         Users::Id(id) => ("u.id = $1", Box::new(id)),
     };
-    let users = tx
+    client
         .query(
             &format!(
                 "SELECT u.id, u.username, u.display_name, u.role, u.school_id, u.password_hash, \
@@ -122,23 +116,15 @@ pub(crate) fn users(client: &mut Client, which: Users<'_>) -> Result<Vec<User>> 
         .map_err(db)?
         .iter()
         .map(user)
-        .collect::<Result<Vec<_>>>()?;
-    tx.commit().map_err(db)?;
-    Ok(users)
+        .collect()
 }
 
 fn user(row: &Row) -> Result<User> {
-    let role: &str = col(row, 3)?;
-    let role: Role = role
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("role '{role}'")))?;
+    let role = decode::role(col(row, 3)?)?;
     let year_groups: Vec<&str> = col(row, 7)?;
     let mut year_groups = year_groups
         .into_iter()
-        .map(|g| {
-            g.parse::<YearGroup>()
-                .map_err(|_| StoreError::Corrupt(format!("year group '{g}'")))
-        })
+        .map(decode::year_group)
         .collect::<Result<Vec<_>>>()?;
     year_groups.sort_unstable();
     let mut forms: Vec<String> = col(row, 8)?;
@@ -182,12 +168,8 @@ pub(crate) fn create_session(client: &mut Client, s: &SignInSession) -> Result<(
             ],
         )
         .map_err(|e| match state(&e) {
-            Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
-                StoreError::NotFound(format!("user {}", s.user))
-            }
-            Some(&SqlState::UNIQUE_VIOLATION) => {
-                StoreError::Conflict("a session with this token already exists".into())
-            }
+            Some(&SqlState::FOREIGN_KEY_VIOLATION) => StoreError::unknown_user(s.user),
+            Some(&SqlState::UNIQUE_VIOLATION) => StoreError::session_exists(),
             _ => db(e),
         })?;
     Ok(())
@@ -258,12 +240,6 @@ pub(crate) fn end_session(client: &mut Client, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-fn not_on_register(pupil: PupilId, school: SchoolId) -> StoreError {
-    StoreError::NotFound(format!(
-        "pupil {pupil} is not on the admission register of school {school}"
-    ))
-}
-
 /// Puts each pupil's contacts in place of what they had. Every pupil must be the school's; when a
 /// pupil is listed twice, the later list is the one kept.
 pub(crate) fn save_contacts(
@@ -271,8 +247,10 @@ pub(crate) fn save_contacts(
     school: SchoolId,
     contacts: &[(PupilId, Vec<Contact>)],
 ) -> Result<()> {
+    if contacts.is_empty() {
+        return Ok(());
+    }
     let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
     let mut pupils: Vec<PupilId> = contacts.iter().map(|(pupil, _)| *pupil).collect();
     pupils.sort_unstable();
     pupils.dedup();
@@ -289,7 +267,7 @@ pub(crate) fn save_contacts(
         .map(|row| col(row, 0))
         .collect::<Result<HashSet<PupilId>>>()?;
     if let Some((pupil, _)) = contacts.iter().find(|(pupil, _)| !found.contains(pupil)) {
-        return Err(not_on_register(*pupil, school));
+        return Err(StoreError::not_on_register(*pupil, school));
     }
     tx.execute("DELETE FROM contacts WHERE pupil_id = ANY($1)", &[&pupils])
         .map_err(db)?;
@@ -378,8 +356,7 @@ pub(crate) fn contacts(
         .map(|row| {
             let priority: i32 = col(row, 0)?;
             Ok(Contact {
-                priority: u32::try_from(priority)
-                    .map_err(|_| StoreError::Corrupt(format!("contact priority {priority}")))?,
+                priority: decode::contact_priority(priority)?,
                 name: col(row, 1)?,
                 relationship: col(row, 2)?,
                 phone: col(row, 3)?,
@@ -408,9 +385,13 @@ fn record(
     changes: &[MarkChange],
 ) -> Result<i64> {
     let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
     let id = insert_report(&mut tx, school, report)?;
-    apply_in(&mut tx, school, changes, &mut |_| {})?;
+    apply_in(
+        &mut tx,
+        school,
+        changes,
+        &mut ProgressCounter::new(&mut |_| {}),
+    )?;
     tx.commit().map_err(db)?;
     Ok(id)
 }
@@ -444,7 +425,7 @@ fn insert_report(tx: &mut Transaction<'_>, school: SchoolId, r: &AbsenceReport) 
         .map_err(db)?;
     match row {
         Some(row) => col(&row, 0),
-        None => Err(not_on_register(r.pupil, school)),
+        None => Err(StoreError::not_on_register(r.pupil, school)),
     }
 }
 
@@ -454,10 +435,8 @@ pub(crate) fn absence_reports(
     school: SchoolId,
     range: DateRange,
 ) -> Result<Vec<StoredAbsenceReport>> {
-    let (from, to) = date_bounds(range);
-    let mut tx = client.transaction().map_err(db)?;
-    require_school(&mut tx, school)?;
-    let reports = tx
+    let (from, to) = range.bounds();
+    client
         .query(
             "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, \
                     a.last_session, a.reason, a.code, a.expected_return, a.reported_by, \
@@ -484,7 +463,5 @@ pub(crate) fn absence_reports(
                 },
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    tx.commit().map_err(db)?;
-    Ok(reports)
+        .collect()
 }

@@ -1,12 +1,11 @@
 //! Reading rows back into domain values without trusting them: whatever Rollcall did not write
 //! is reported as [`StoreError::Corrupt`], never a panic.
 
-use chrono::NaiveTime;
 use postgres::types::FromSql;
 use postgres::Row;
 use rollcall_core::marks::{MarkEntry, Recorded};
-use rollcall_core::{Pupil, RegisterTimes, Session, Upn};
-use rollcall_store::{stored_code, Result, School, SchoolDetails, StoreError};
+use rollcall_core::{Pupil, Session};
+use rollcall_store::{decode, Result, School, SchoolDetails, StoreError, StoredPupil};
 
 /// A column of a row, or [`StoreError::Corrupt`] when it does not hold a `T`.
 pub(crate) fn col<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T> {
@@ -17,14 +16,7 @@ pub(crate) fn col<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T> {
 }
 
 pub(crate) fn session(text: &str) -> Result<Session> {
-    text.parse()
-        .map_err(|()| StoreError::Corrupt(format!("session '{text}'")))
-}
-
-pub(crate) fn minutes_late(value: Option<i32>) -> Result<Option<u32>> {
-    value
-        .map(|m| u32::try_from(m).map_err(|_| StoreError::Corrupt(format!("minutes late {m}"))))
-        .transpose()
+    decode::session(text)
 }
 
 /// Minutes late as stored: a column of type `integer`.
@@ -55,8 +47,8 @@ impl std::error::Error for OutOfRange {}
 /// A mark entry from a code column and a minutes-late column.
 pub(crate) fn entry(row: &Row, code: usize, minutes: usize) -> Result<MarkEntry> {
     Ok(MarkEntry {
-        code: stored_code(col(row, code)?)?,
-        minutes_late: minutes_late(col(row, minutes)?)?,
+        code: decode::code(col(row, code)?)?,
+        minutes_late: decode::minutes_late::<i32>(col(row, minutes)?)?,
     })
 }
 
@@ -73,7 +65,7 @@ pub(crate) const SCHOOL_COLUMNS: &str =
     "id, urn, name, la, estab, am_opens, am_closes, pm_opens, pm_closes";
 
 pub(crate) fn school(row: &Row) -> Result<School> {
-    let times: [Option<String>; 4] = [col(row, 5)?, col(row, 6)?, col(row, 7)?, col(row, 8)?];
+    let times: [Option<&str>; 4] = [col(row, 5)?, col(row, 6)?, col(row, 7)?, col(row, 8)?];
     Ok(School {
         id: col(row, 0)?,
         details: SchoolDetails {
@@ -82,29 +74,8 @@ pub(crate) fn school(row: &Row) -> Result<School> {
             la: col(row, 3)?,
             estab: col(row, 4)?,
         },
-        register_times: register_times(times)?,
+        register_times: decode::register_times(times)?,
     })
-}
-
-fn register_times(times: [Option<String>; 4]) -> Result<Option<RegisterTimes>> {
-    let parse = |text: &str| {
-        NaiveTime::parse_from_str(text, "%H:%M")
-            .map_err(|_| StoreError::Corrupt(format!("register time '{text}'")))
-    };
-    match times {
-        [None, None, None, None] => Ok(None),
-        [Some(am_opens), Some(am_closes), Some(pm_opens), Some(pm_closes)] => RegisterTimes::new(
-            parse(&am_opens)?,
-            parse(&am_closes)?,
-            parse(&pm_opens)?,
-            parse(&pm_closes)?,
-        )
-        .map(Some)
-        .map_err(|e| StoreError::Corrupt(format!("register times: {e}"))),
-        _ => Err(StoreError::Corrupt(
-            "register times: some are set and some are not".into(),
-        )),
-    }
 }
 
 /// The columns of a pupil after its id, in the order of [`pupil`] and the insert statement.
@@ -112,25 +83,24 @@ pub(crate) const PUPIL_COLUMNS: &str = "upn, surname, forename, dob, sex, year_g
     admission_date, leaving_date, fsm, pupil_premium, looked_after, social_worker, eal, \
     young_carer, sen, ethnicity, deletion_ground";
 
+/// A pupil with its id, from `id` and [`PUPIL_COLUMNS`].
+pub(crate) fn stored_pupil(row: &Row) -> Result<StoredPupil> {
+    Ok(StoredPupil {
+        id: col(row, 0)?,
+        pupil: pupil(row, 1)?,
+    })
+}
+
 /// A pupil from [`PUPIL_COLUMNS`], starting at column `first`.
 pub(crate) fn pupil(row: &Row, first: usize) -> Result<Pupil> {
     let c = |i: usize| first + i;
-    let upn: &str = col(row, c(0))?;
-    let sex: Option<&str> = col(row, c(4))?;
-    let year_group: &str = col(row, c(5))?;
-    let sen: &str = col(row, c(15))?;
     Ok(Pupil {
-        upn: Upn::parse(upn).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        upn: decode::upn(col(row, c(0))?)?,
         surname: col(row, c(1))?,
         forename: col(row, c(2))?,
         dob: col(row, c(3))?,
-        sex: sex
-            .map(str::parse)
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-        year_group: year_group
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+        sex: decode::sex(col(row, c(4))?)?,
+        year_group: decode::year_group(col(row, c(5))?)?,
         form: col(row, c(6))?,
         admission_date: col(row, c(7))?,
         leaving_date: col(row, c(8))?,
@@ -140,9 +110,7 @@ pub(crate) fn pupil(row: &Row, first: usize) -> Result<Pupil> {
         social_worker: col(row, c(12))?,
         eal: col(row, c(13))?,
         young_carer: col(row, c(14))?,
-        sen: sen
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+        sen: decode::sen(col(row, c(15))?)?,
         ethnicity: col(row, c(16))?,
         deletion_ground: col(row, c(17))?,
     })

@@ -1,14 +1,16 @@
 //! Users, sign-in sessions, contacts and absence reports in SQLite.
 
-use chrono::Utc;
-use rollcall_core::{parse_date, Role, YearGroup};
+use chrono::{DateTime, Utc};
 use rollcall_store::{
-    format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, PupilId, Result,
-    SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+    decode, format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, DateRange,
+    MarkChange, ProgressCounter, PupilId, Result, SchoolId, SignInSession, StoreError,
+    StoredAbsenceReport, User, UserDraft, UserId,
 };
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{corrupt, day, db_err, session_of, SqliteStore};
+use crate::marks::apply_in;
+use crate::rows::{day, range_params, read_recorded, recorded, session_of};
+use crate::{db_err, key_taken, missing_reference, require_school, SqliteStore};
 
 pub(crate) enum UserFilter<'a> {
     School(Option<SchoolId>),
@@ -16,10 +18,26 @@ pub(crate) enum UserFilter<'a> {
     Id(UserId),
 }
 
-pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserId> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
+/// Adds a user, or updates every field of the user with the same user name in any case (the
+/// name takes the case given), and puts the draft's year groups, forms and children in place of
+/// the user's; inside the caller's transaction.
+pub(crate) fn save_user(tx: &Connection, user: &UserDraft) -> Result<UserId> {
+    if let Some(school) = user.school {
+        require_school(tx, school)?;
+    }
+    let mut children = user.children.clone();
+    children.sort_unstable();
+    children.dedup();
+    {
+        let mut exists = tx
+            .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1")
+            .map_err(db_err)?;
+        for &child in &children {
+            if !exists.exists([child]).map_err(db_err)? {
+                return Err(StoreError::unknown_pupil(child));
+            }
+        }
+    }
     let existing: Option<UserId> = tx
         .query_row(
             "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE",
@@ -89,7 +107,6 @@ pub(crate) fn save_user(conn: &mut Connection, user: &UserDraft) -> Result<UserI
         )
         .map_err(db_err)?;
     }
-    tx.commit().map_err(db_err)?;
     Ok(id)
 }
 
@@ -131,7 +148,7 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
         .map_err(db_err)?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, username, display_name, role, school, password_hash, active) in rows {
-        let role: Role = role.parse().map_err(|_| corrupt("role", &role))?;
+        let role = decode::role(&role)?;
         let list = |sql: &str| -> Result<Vec<String>> {
             let mut stmt = conn.prepare_cached(sql).map_err(db_err)?;
             let v = stmt
@@ -143,7 +160,7 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
         };
         let mut year_groups = list("SELECT year_group FROM user_year_groups WHERE user_id = ?1")?
             .iter()
-            .map(|g| g.parse::<YearGroup>().map_err(|_| corrupt("year group", g)))
+            .map(|g| decode::year_group(g))
             .collect::<Result<Vec<_>>>()?;
         year_groups.sort();
         let forms = list("SELECT form FROM user_forms WHERE user_id = ?1 ORDER BY form")?;
@@ -188,8 +205,50 @@ pub(crate) fn create_session(conn: &Connection, s: &SignInSession) -> Result<()>
             format_timestamp(&s.expires_at)
         ],
     )
+    .map_err(|e| {
+        if key_taken(&e) {
+            StoreError::session_exists()
+        } else if missing_reference(&e) {
+            StoreError::unknown_user(s.user)
+        } else {
+            db_err(e)
+        }
+    })?;
+    Ok(())
+}
+
+/// Sets the session's last activity; a session that has ended is left ended.
+pub(crate) fn touch_session(conn: &Connection, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, format_timestamp(&at)],
+    )
     .map_err(db_err)?;
     Ok(())
+}
+
+/// Deletes the session: sessions are not evidence. Ending one that has ended already is harmless.
+pub(crate) fn end_session(conn: &Connection, token_hash: &str) -> Result<()> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn end_user_sessions(conn: &Connection, user: UserId) -> Result<usize> {
+    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user])
+        .map_err(db_err)
+}
+
+pub(crate) fn end_expired_sessions(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    idle_since: DateTime<Utc>,
+) -> Result<usize> {
+    conn.execute(
+        "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at < ?2",
+        params![format_timestamp(&now), format_timestamp(&idle_since)],
+    )
+    .map_err(db_err)
 }
 
 pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<SignInSession>> {
@@ -223,14 +282,13 @@ pub(crate) fn session(conn: &Connection, token_hash: &str) -> Result<Option<Sign
     .transpose()
 }
 
+/// Puts each pupil's contacts in place of what they had, inside the caller's transaction. Every
+/// pupil must be the school's; when a pupil is listed twice, the later list is the one kept.
 pub(crate) fn save_contacts(
-    conn: &mut Connection,
+    tx: &Connection,
     school: SchoolId,
     contacts: &[(PupilId, Vec<Contact>)],
 ) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
     for (pupil, list) in contacts {
         let belongs: bool = tx
             .query_row(
@@ -240,9 +298,7 @@ pub(crate) fn save_contacts(
             )
             .map_err(db_err)?;
         if !belongs {
-            return Err(StoreError::NotFound(format!(
-                "pupil {pupil} is not on this school's admission register"
-            )));
+            return Err(StoreError::not_on_register(*pupil, school));
         }
         tx.execute("DELETE FROM contacts WHERE pupil_id = ?1", [pupil])
             .map_err(db_err)?;
@@ -255,7 +311,7 @@ pub(crate) fn save_contacts(
             .map_err(db_err)?;
         }
     }
-    tx.commit().map_err(db_err)
+    Ok(())
 }
 
 pub(crate) fn contacts(
@@ -272,22 +328,47 @@ pub(crate) fn contacts(
         .map_err(db_err)?;
     let rows = stmt
         .query_map(params![pupil, school], |r| {
-            Ok(Contact {
-                priority: r.get(0)?,
-                name: r.get(1)?,
-                relationship: r.get(2)?,
-                phone: r.get(3)?,
-                email: r.get(4)?,
-                parental_responsibility: r.get(5)?,
-            })
+            Ok((
+                r.get::<_, i64>(0)?,
+                Contact {
+                    priority: 0,
+                    name: r.get(1)?,
+                    relationship: r.get(2)?,
+                    phone: r.get(3)?,
+                    email: r.get(4)?,
+                    parental_responsibility: r.get(5)?,
+                },
+            ))
         })
         .map_err(db_err)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db_err)?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|(priority, contact)| {
+            Ok(Contact {
+                priority: decode::contact_priority(priority)?,
+                ..contact
+            })
+        })
+        .collect()
 }
 
-pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
+/// Saves the report and applies the marks it writes, exactly as
+/// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one write.
+pub(crate) fn record_absence(
+    store: &mut SqliteStore,
+    school: SchoolId,
+    report: &AbsenceReport,
+    changes: &[MarkChange],
+) -> Result<i64> {
+    store.write(|tx| {
+        let id = insert_report(tx, school, report)?;
+        apply_in(tx, school, changes, &mut ProgressCounter::new(&mut |_| {}))?;
+        Ok(id)
+    })
+}
+
+fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
     let belongs: bool = tx
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
@@ -296,10 +377,7 @@ pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport
         )
         .map_err(db_err)?;
     if !belongs {
-        return Err(StoreError::NotFound(format!(
-            "pupil {} is not on this school's admission register",
-            r.pupil
-        )));
+        return Err(StoreError::not_on_register(r.pupil, school));
     }
     tx.execute(
         "INSERT INTO absence_reports (pupil_id, first_date, first_session, last_date, last_session,
@@ -324,12 +402,13 @@ pub(crate) fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport
     Ok(tx.last_insert_rowid())
 }
 
+/// The reports of a school's pupils whose first to last day overlaps the range, by id.
 pub(crate) fn absence_reports(
     conn: &Connection,
     school: SchoolId,
-    from: &str,
-    to: &str,
+    range: DateRange,
 ) -> Result<Vec<StoredAbsenceReport>> {
+    let (from, to) = range_params(range);
     let mut stmt = conn
         .prepare_cached(
             "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, a.last_session,
@@ -366,13 +445,13 @@ pub(crate) fn absence_reports(
                 r.get(7)?,
                 r.get(8)?,
                 r.get(9)?,
-                SqliteStore::read_recorded(r, 10)?,
+                read_recorded(r, 10)?,
             ))
         })
         .map_err(db_err)?
         .collect::<rusqlite::Result<Vec<Raw>>>()
         .map_err(db_err)?;
-    let date = |t: &str| parse_date(t).ok_or_else(|| corrupt("date", t));
+    let date = decode::date;
     rows.into_iter()
         .map(|(id, pupil, fd, fs, ld, ls, reason, code, ret, by, rec)| {
             Ok(StoredAbsenceReport {
@@ -385,7 +464,7 @@ pub(crate) fn absence_reports(
                     code: stored_code(&code)?,
                     expected_return: ret.as_deref().map(date).transpose()?,
                     reported_by: by,
-                    recorded: crate::recorded(rec)?,
+                    recorded: recorded(rec)?,
                 },
             })
         })

@@ -10,6 +10,35 @@
 //! application layer; a backend only re-checks what a concurrent writer could have changed
 //! (an amendment's expected original mark), and reports that as [`StoreError::Conflict`].
 //!
+//! ## Errors and unknown schools
+//! Both backends give the same error, worded the same, for the same call on the same data: the
+//! errors are built by this crate's constructors on [`StoreError`], and the checks of a batch of
+//! mark changes are made here ([`BatchPupils`]). `rollcall-store-conformance` runs one suite of
+//! tests on every backend to hold them to it.
+//! - [`StoreError::Conflict`]: a new mark for a session that has one, an amendment of a session
+//!   with no mark or whose entry is no longer the one expected, a sign-in token already taken,
+//!   writers that met on the same marks.
+//! - [`StoreError::NotFound`]: a write that names what the database does not hold: a pupil not
+//!   on the school's admission register (a mark, a contact list or an absence report for another
+//!   school's pupil, or nobody's), a user's unknown school or child, a session's unknown user, and
+//!   a school that does not exist for a write that would attach rows to it (pupils, a policy).
+//! - [`StoreError::Corrupt`]: the database holds a value Rollcall would not have written.
+//! - [`StoreError::Database`]: anything else the database reports (it cannot be reached, a lock
+//!   waited too long, a value is too large for its column).
+//!
+//! A batch of mark changes ([`Store::apply_marks`], each group of [`Store::apply_mark_groups`],
+//! the marks of [`Store::record_absence`]) is checked in one order: first that every pupil is on
+//! the school's admission register (the first that is not, in the order of the changes, is
+//! reported), then each change in order against its session as the database and the earlier
+//! changes of the batch leave it; the first change that fails is the one reported.
+//!
+//! A school id the database does not hold reads as a school with nothing in it: its calendar is
+//! empty, and its pupils, marks, facts, amendments, contacts, absence reports and policies are
+//! none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
+//! no contacts, no mark changes); a write that must attach something to it fails with
+//! [`StoreError::NotFound`] ([`StoreError::unknown_school`], or
+//! [`StoreError::not_on_register`] for its pupils).
+//!
 //! Figures are never computed in SQL: backends hand marks to `rollcall-core`, so both databases
 //! give the same numbers.
 //!
@@ -32,6 +61,9 @@
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
 
+mod changes;
+pub mod decode;
+mod errors;
 pub mod ids;
 pub mod people;
 
@@ -40,6 +72,8 @@ use rollcall_core::codes::Code;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
 
+pub use changes::{BatchPupils, ProgressCounter, PROGRESS_EVERY};
+pub use errors::describe;
 pub use ids::{PupilId, SchoolId, UserId};
 pub use people::{AbsenceReport, Contact, SignInSession, StoredAbsenceReport, User, UserDraft};
 
@@ -161,13 +195,35 @@ impl DateRange {
             to: Some(to),
         }
     }
+
+    /// The first and last day of the range as a database compares them: open ends, and ends
+    /// beyond what a database's dates hold, at 0001-01-01 and 9999-12-31 (years of four digits,
+    /// so that dates kept as text compare as dates).
+    pub fn bounds(self) -> (Date, Date) {
+        const FIRST: Date = match Date::from_ymd_opt(1, 1, 1) {
+            Some(d) => d,
+            None => Date::MIN,
+        };
+        const LAST: Date = match Date::from_ymd_opt(9999, 12, 31) {
+            Some(d) => d,
+            None => Date::MAX,
+        };
+        (
+            self.from.map_or(FIRST, |d| d.clamp(FIRST, LAST)),
+            self.to.map_or(LAST, |d| d.clamp(FIRST, LAST)),
+        )
+    }
 }
 
+/// What went wrong in a store. Backends build the first three with the constructors of this
+/// type ([`StoreError::already_marked`], [`StoreError::not_on_register`],
+/// [`StoreError::unreadable`], …), so every backend words them alike.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Someone else changed the data between reading and writing.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A write names something the database does not hold.
     #[error("not found: {0}")]
     NotFound(String),
     /// The database holds something Rollcall did not write (e.g. an unreadable code).
@@ -214,8 +270,10 @@ pub trait Store: Send {
         calendar: &Calendar,
     ) -> Result<SchoolId>;
 
+    /// The school's calendar; an empty one for a school the database does not hold.
     fn calendar(&mut self, school: SchoolId) -> Result<Calendar>;
 
+    /// The school's admission register, in UPN order.
     fn pupils(&mut self, school: SchoolId) -> Result<Vec<StoredPupil>>;
 
     /// The pupils of one registration group (form), in UPN order.
@@ -230,7 +288,8 @@ pub trait Store: Send {
         session: Session,
     ) -> Result<Vec<StoredMark>>;
 
-    /// Adds pupils, or updates the pupil with the same UPN.
+    /// Adds pupils, or updates the pupil with the same UPN. Pupils for a school the database
+    /// does not hold are [`StoreError::NotFound`]; none at all is nothing to do.
     fn save_pupils(&mut self, school: SchoolId, pupils: &[Pupil]) -> Result<PupilsSaved>;
 
     /// Every mark of the school's pupils in the range, with who recorded it.
@@ -252,7 +311,9 @@ pub trait Store: Send {
     /// The marks of the school's pupils in the range, lean, for statistics.
     fn mark_facts(&mut self, school: SchoolId, range: DateRange) -> Result<Vec<PupilMarkFact>>;
 
-    /// Applies all changes or none.
+    /// Applies all changes or none, checked in the order the crate documentation gives. Reports
+    /// progress as [`ProgressCounter`] counts it: rising counts, the last the whole batch, none
+    /// for an empty batch.
     fn apply_marks(
         &mut self,
         school: SchoolId,
@@ -289,7 +350,7 @@ pub trait Store: Send {
     }
 
     /// Saves a new version of a school's policy, or of the defaults (`school` is `None`), and
-    /// returns its version.
+    /// returns its version. A school the database does not hold is [`StoreError::NotFound`].
     fn save_policy(
         &mut self,
         school: Option<SchoolId>,
@@ -300,7 +361,9 @@ pub trait Store: Send {
     /// Every version of a school's policy (or of the defaults), oldest first.
     fn policies(&mut self, school: Option<SchoolId>) -> Result<Vec<StoredPolicy>>;
 
-    /// Adds a user, or updates the user with the same user name (any case); returns the id.
+    /// Adds a user, or updates the user with the same user name (any case); returns the id. A
+    /// school or child the database does not hold is [`StoreError::NotFound`], and nothing is
+    /// saved.
     fn save_user(&mut self, user: &UserDraft) -> Result<UserId>;
 
     /// The users of a school and the trust-wide users (`school` is `None`: every user).
@@ -311,6 +374,8 @@ pub trait Store: Send {
 
     fn user(&mut self, id: UserId) -> Result<Option<User>>;
 
+    /// Saves a new sign-in session: [`StoreError::Conflict`] when its token hash is taken,
+    /// [`StoreError::NotFound`] when its user does not exist.
     fn create_session(&mut self, session: &SignInSession) -> Result<()>;
 
     fn session(&mut self, token_hash: &str) -> Result<Option<SignInSession>>;
@@ -332,7 +397,8 @@ pub trait Store: Send {
         idle_since: DateTime<Utc>,
     ) -> Result<usize>;
 
-    /// Puts `contacts` in place of each pupil's contacts.
+    /// Puts `contacts` in place of each pupil's contacts; when a pupil is listed twice, the later
+    /// list is kept. A pupil not on the school's admission register is [`StoreError::NotFound`].
     fn save_contacts(
         &mut self,
         school: SchoolId,
@@ -342,7 +408,8 @@ pub trait Store: Send {
     /// A pupil's contacts, in priority order; nothing for a pupil of another school.
     fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>>;
 
-    /// Saves an absence report and applies `changes` (the marks it writes) in one transaction.
+    /// Saves an absence report and applies `changes` (the marks it writes) in one transaction,
+    /// with the checks of [`Store::apply_marks`]. The report's pupil is checked first.
     fn record_absence(
         &mut self,
         school: SchoolId,
@@ -365,10 +432,9 @@ pub trait Store: Send {
     ) -> Result<Vec<StoredAmendment>>;
 }
 
-/// Reads a code as a backend stored it. Codes were validated against their session's date when
-/// they were written, so only the text is read back here.
+/// Reads a code as a backend stored it ([`decode::code`]).
 pub fn stored_code(text: &str) -> Result<Code> {
-    Code::parse_stored(text).ok_or_else(|| StoreError::Corrupt(format!("attendance code '{text}'")))
+    decode::code(text)
 }
 
 /// Formats a timestamp the way both backends store it.
@@ -376,8 +442,7 @@ pub fn format_timestamp(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// Reads a timestamp as [`format_timestamp`] wrote it ([`decode::timestamp`]).
 pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| StoreError::Corrupt(format!("timestamp '{text}'")))
+    decode::timestamp(text)
 }

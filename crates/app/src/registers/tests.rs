@@ -16,24 +16,16 @@ fn t(s: &str) -> NaiveTime {
 
 fn pupil(body: &str, surname: &str, form: &str, left: Option<&str>) -> Pupil {
     Pupil {
-        upn: Upn::with_check_letter(body).unwrap(),
-        surname: surname.into(),
-        forename: "Sam".into(),
-        dob: d("2013-10-01"),
-        sex: None,
-        year_group: YearGroup::Year(7),
         form: Some(form.into()),
-        admission_date: d("2024-09-02"),
         leaving_date: left.map(d),
-        fsm: false,
-        pupil_premium: false,
-        looked_after: false,
-        social_worker: false,
-        eal: false,
-        young_carer: false,
-        sen: Default::default(),
-        ethnicity: None,
-        deletion_ground: None,
+        ..Pupil::new(
+            Upn::with_check_letter(body).unwrap(),
+            surname,
+            "Sam",
+            d("2013-10-01"),
+            YearGroup::Year(7),
+            d("2024-09-02"),
+        )
     }
 }
 

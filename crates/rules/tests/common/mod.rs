@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use rollcall_core::{
-    parse_date, BaseCode, Calendar, Closure, Date, HalfTerm, MarkFact, Pupil, Sen, Session,
-    SessionSet, Upn, YearGroup,
+    parse_date, BaseCode, Calendar, Closure, Date, HalfTerm, MarkFact, Pupil, Session, SessionSet,
+    Upn, YearGroup,
 };
 use rollcall_rules::{evaluate, Finding, Policy, PupilRecord, Rule};
 
@@ -75,24 +75,16 @@ pub fn upn(n: u32) -> Upn {
 
 pub fn pupil(n: u32, admission: &str, leaving: Option<&str>) -> Pupil {
     Pupil {
-        upn: upn(n),
-        surname: format!("Pupil{n}"),
-        forename: "Test".into(),
-        dob: d("2012-05-01"),
-        sex: None,
-        year_group: YEAR,
         form: Some("8A".into()),
-        admission_date: d(admission),
         leaving_date: leaving.map(d),
-        fsm: false,
-        pupil_premium: false,
-        looked_after: false,
-        social_worker: false,
-        eal: false,
-        young_carer: false,
-        sen: Sen::N,
-        ethnicity: None,
-        deletion_ground: None,
+        ..Pupil::new(
+            upn(n),
+            format!("Pupil{n}"),
+            "Test",
+            d("2012-05-01"),
+            YEAR,
+            d(admission),
+        )
     }
 }
 
