@@ -9,26 +9,26 @@
 //! - `GET /governors`: figures and trends only, never a pupil; groups of fewer than
 //!   [`SMALLEST_GROUP`] pupils are shown as "fewer than 5".
 //!
-//! All figures come from `rollcall_app::school_view`, which loads the school's marks once and
-//! counts them in `rollcall-core`.
-
-use std::collections::BTreeSet;
+//! Each page is one use case of `rollcall_app::cases::figures`, which decides whose figures the
+//! user sees; this module reads the query and renders the answer.
 
 use axum::extract::State;
 use axum::http::Uri;
 use axum::routing::get;
 use axum::Router;
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::NaiveTime;
 use maud::{html, Markup};
-use rollcall_app::school_view::{
-    governor_figures, month_name, national_for, overview, pupil_list, Guarded, Only, Overview,
-    OverviewRow, Period, PupilFilter, PupilList, SessionTally, NATIONAL_SOURCE, SMALLEST_GROUP,
+use rollcall_app::access::Permission;
+use rollcall_app::cases::figures::{
+    FilterText, ListChoices, OverviewView, PeriodChoice, PupilListQuery, PupilListView,
 };
-use rollcall_core::calendar::format_time;
+use rollcall_app::school_view::{
+    month_name, Guarded, Only, OverviewRow, SessionTally, NATIONAL_SOURCE, SMALLEST_GROUP,
+};
+use rollcall_core::calendar::{format_time, RegisterTimes};
 use rollcall_core::dates::academic_year;
 use rollcall_core::stats::GroupStats;
-use rollcall_core::{Percent, Role, Sen, Sex, YearGroup};
-use rollcall_store::{School, StoredPupil};
+use rollcall_core::{Percent, YearGroup};
 use serde::Deserialize;
 
 use crate::common::format::*;
@@ -38,20 +38,6 @@ use crate::common::AppState;
 use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
-use crate::pupils::school_of;
-use rollcall_app::access::Permission;
-use rollcall_app::Reach;
-
-/// Who sees the overview and the lists behind it (a head of year for their year groups).
-pub const OVERVIEW_READERS: &[Role] = &[
-    Role::Administrator,
-    Role::Headteacher,
-    Role::AttendanceOfficer,
-    Role::HeadOfYear,
-];
-
-/// Who sees the governors' figures.
-pub const GOVERNOR_READERS: &[Role] = &[Role::Administrator, Role::Headteacher, Role::Governor];
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
@@ -106,17 +92,17 @@ fn count_and_rate(n: u32, rate: Option<Percent>) -> String {
     }
 }
 
-fn reach_note(p: &Principal) -> Option<String> {
-    match p.reach() {
-        Reach::YearGroups(g) => Some(format!(
+/// "You see year 9 only." for a head of year.
+fn reach_note(limited_to: Option<&[YearGroup]>) -> Option<String> {
+    limited_to.map(|g| {
+        format!(
             "You see year {} only.",
             g.iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(" and ")
-        )),
-        _ => None,
-    }
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,25 +110,17 @@ fn reach_note(p: &Principal) -> Option<String> {
 
 async fn overview_page(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
     p.require(Permission::Overview)?;
-    let now = state.settings().clock.now();
-    let who = p.clone();
-    let (school, ov) = state
-        .with_store(move |store| {
-            let school = school_of(store, &who)?;
-            let keep = |s: &StoredPupil| who.reaches(s.id, &s.pupil);
-            let ov = overview(store, &school, now, &keep)?;
-            Ok((school, ov))
-        })
-        .await?;
-    Ok(page(
-        "Overview",
-        Some(&p),
-        overview_body(&p, &school, &ov, now),
-    ))
+    let actor = p.actor.clone();
+    let view = state.run(move |app| app.overview(&actor)).await?;
+    Ok(page("Overview", Some(&p), overview_body(&view)))
 }
 
-fn register_status(school: &School, session: rollcall_core::Session, now: NaiveTime) -> String {
-    let Some(times) = school.register_times else {
+fn register_status(
+    times: Option<&RegisterTimes>,
+    session: rollcall_core::Session,
+    now: NaiveTime,
+) -> String {
+    let Some(times) = times else {
         return String::new();
     };
     let (opens, closes) = (times.opens(session), times.closes(session));
@@ -156,7 +134,8 @@ fn register_status(school: &School, session: rollcall_core::Session, now: NaiveT
     }
 }
 
-fn today_table(school: &School, ov: &Overview, now: NaiveDateTime) -> Markup {
+fn today_table(view: &OverviewView) -> Markup {
+    let ov = &view.overview;
     let absent = link(
         "/overview/pupils",
         &[("period", "today"), ("absent", "true")],
@@ -184,7 +163,7 @@ fn today_table(school: &School, ov: &Overview, now: NaiveDateTime) -> Markup {
                 } }
                 tbody {
                     @for (session, t) in &ov.sessions {
-                        (today_row(*session, t, &register_status(school, *session, now.time()), &absent, &unmarked))
+                        (today_row(*session, t, &register_status(view.register_times.as_ref(), *session, view.now.time()), &absent, &unmarked))
                     }
                 }
             }
@@ -299,10 +278,12 @@ fn group_row(name: &Markup, field: &str, key: &str, r: &OverviewRow) -> Markup {
     }
 }
 
-fn overview_body(p: &Principal, school: &School, ov: &Overview, now: NaiveDateTime) -> Markup {
-    let total_label = match p.reach() {
-        Reach::YearGroups(_) => "All your pupils",
-        _ => "Whole school",
+fn overview_body(view: &OverviewView) -> Markup {
+    let ov = &view.overview;
+    let total_label = if view.limited_to.is_some() {
+        "All your pupils"
+    } else {
+        "Whole school"
     };
     let caption = format!(
         "This week: {}. Year to date: {}. Attendance is present and approved educational activity as a share of possible sessions; a pupil is in persistent absence at 10% of possible sessions missed, severe absence at 50%.",
@@ -312,11 +293,11 @@ fn overview_body(p: &Principal, school: &School, ov: &Overview, now: NaiveDateTi
     html! {
         h1 { "Attendance overview" }
         p {
-            (school.details.name) ", " (now.format("%A %-d %B %Y, %H:%M")) "."
-            @if let Some(note) = reach_note(p) { " " (note) }
+            (view.school_name) ", " (view.now.format("%A %-d %B %Y, %H:%M")) "."
+            @if let Some(note) = reach_note(view.limited_to.as_deref()) { " " (note) }
         }
         h2 { "Today's registers" }
-        (today_table(school, ov, now))
+        (today_table(view))
         h2 { "By year group" }
         (group_table(&caption, "Year group", "year_group", total_label, &ov.total, &ov.by_year, |k| format!("Year {k}")))
         h2 { "By form" }
@@ -352,40 +333,22 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn flag(name: &str, v: &Option<String>) -> Result<Option<bool>, WebError> {
-    match given(v) {
-        None => Ok(None),
-        Some("true" | "yes" | "1") => Ok(Some(true)),
-        Some("false" | "no" | "0") => Ok(Some(false)),
-        Some(other) => Err(WebError::BadRequest(format!(
-            "{name}: '{other}' is not true or false"
-        ))),
-    }
-}
-
 impl ListQuery {
-    fn filter(&self) -> Result<PupilFilter, WebError> {
-        let bad =
-            |name: &str, e: &dyn std::fmt::Display| WebError::BadRequest(format!("{name}: {e}"));
-        Ok(PupilFilter {
-            year_group: given(&self.year_group)
-                .map(|v| v.parse::<YearGroup>().map_err(|e| bad("year_group", &e)))
-                .transpose()?,
-            form: given(&self.form).map(str::to_owned),
-            sex: given(&self.sex)
-                .map(|v| v.parse::<Sex>().map_err(|e| bad("sex", &e)))
-                .transpose()?,
-            fsm: flag("fsm", &self.fsm)?,
-            pupil_premium: flag("pupil_premium", &self.pupil_premium)?,
-            sen: given(&self.sen)
-                .map(|v| v.parse::<Sen>().map_err(|e| bad("sen", &e)))
-                .transpose()?,
-            looked_after: flag("looked_after", &self.looked_after)?,
-            social_worker: flag("social_worker", &self.social_worker)?,
-            eal: flag("eal", &self.eal)?,
-            young_carer: flag("young_carer", &self.young_carer)?,
-            ethnicity: given(&self.ethnicity).map(str::to_owned),
-        })
+    /// The characteristics of the filter, as typed.
+    fn filter_text(&self) -> FilterText {
+        FilterText {
+            year_group: self.year_group.clone(),
+            form: self.form.clone(),
+            sex: self.sex.clone(),
+            fsm: self.fsm.clone(),
+            pupil_premium: self.pupil_premium.clone(),
+            sen: self.sen.clone(),
+            looked_after: self.looked_after.clone(),
+            social_worker: self.social_worker.clone(),
+            eal: self.eal.clone(),
+            young_carer: self.young_carer.clone(),
+            ethnicity: self.ethnicity.clone(),
+        }
     }
 
     /// The filters as query pairs, to keep them in links and forms.
@@ -409,46 +372,6 @@ impl ListQuery {
     }
 }
 
-/// The values pupils in reach have, for the filter's choices.
-#[derive(Debug, Default)]
-struct Choices {
-    years: BTreeSet<YearGroup>,
-    forms: BTreeSet<(YearGroup, String)>,
-    ethnicities: BTreeSet<String>,
-}
-
-/// A filtered list of pupils, with the choices of its filter.
-async fn load_list(
-    state: &AppState,
-    p: &Principal,
-    now: NaiveDateTime,
-    period: Period,
-    filter: PupilFilter,
-    only: Only,
-) -> Result<(PupilList, Choices), WebError> {
-    let who = p.clone();
-    state
-        .with_store(move |store| {
-            let school = school_of(store, &who)?;
-            let mut choices = Choices::default();
-            for s in store.pupils(school.id)? {
-                if who.reaches(s.id, &s.pupil) && s.pupil.on_roll_during(period.from, period.to) {
-                    choices.years.insert(s.pupil.year_group);
-                    if let Some(f) = s.pupil.form {
-                        choices.forms.insert((s.pupil.year_group, f));
-                    }
-                    if let Some(e) = s.pupil.ethnicity {
-                        choices.ethnicities.insert(e);
-                    }
-                }
-            }
-            let keep = |s: &StoredPupil| who.reaches(s.id, &s.pupil);
-            let list = pupil_list(store, &school, now, period, &filter, only, &keep)?;
-            Ok((list, choices))
-        })
-        .await
-}
-
 async fn persistent_page(
     State(state): State<AppState>,
     p: Principal,
@@ -456,16 +379,11 @@ async fn persistent_page(
 ) -> Result<Markup, WebError> {
     p.require(Permission::Overview)?;
     let q: ListQuery = query_of(&uri)?;
-    let filter = q.filter()?;
-    let severe = flag("severe", &q.severe)?.unwrap_or(false);
-    let only = if severe {
-        Only::Severe
-    } else {
-        Only::Persistent
-    };
-    let now = state.settings().clock.now();
-    let period = Period::year_to_date(now.date());
-    let (list, choices) = load_list(&state, &p, now, period, filter, only).await?;
+    let query = PupilListQuery::persistent(&q.filter_text(), q.severe.as_deref())?;
+    let actor = p.actor.clone();
+    let view = state.run(move |app| app.pupil_list(&actor, &query)).await?;
+    let list = &view.list;
+    let severe = view.only == Only::Severe;
     let title = if severe {
         "Severe absence"
     } else {
@@ -488,8 +406,8 @@ async fn persistent_page(
         p {
             strong { (n) } " of " (list.group.pupils) " pupils"
             @if let Some(r) = rate { " (" (r) "%)" }
-            " " (rule) " in the year to date, " (period_text(period)) "."
-            @if let Some(note) = reach_note(&p) { " " (note) }
+            " " (rule) " in the year to date, " (period_text(view.period)) "."
+            @if let Some(note) = reach_note(view.limited_to.as_deref()) { " " (note) }
         }
     };
     let extra = vec![html! {
@@ -511,10 +429,9 @@ async fn persistent_page(
         title,
         "/overview/persistent",
         &q,
-        &choices,
+        &view,
         extra,
         html! { (summary) (other) },
-        &list,
     );
     Ok(page(title, Some(&p), body))
 }
@@ -530,32 +447,22 @@ async fn pupils_page(
 ) -> Result<Markup, WebError> {
     p.require(Permission::Overview)?;
     let q: ListQuery = query_of(&uri)?;
-    let filter = q.filter()?;
-    let now = state.settings().clock.now();
-    let today = now.date();
-    let year = Period::year_to_date(today);
-    let (period, period_name) = match given(&q.period) {
-        None | Some("year") => (year, "the year to date"),
-        Some("week") => {
-            let week = Period::week_to_date(today);
-            let from = week.from.max(year.from);
-            (Period { from, to: today }, "this week")
-        }
-        Some("today") => (Period::day(today), "today"),
-        Some(other) => {
-            return Err(WebError::BadRequest(format!(
-                "period: '{other}' is not year, week or today"
-            )))
-        }
+    let query = PupilListQuery::behind_figure(
+        &q.filter_text(),
+        q.period.as_deref(),
+        q.absent.as_deref(),
+        q.unmarked.as_deref(),
+    )?;
+    let period_value = query.period;
+    let actor = p.actor.clone();
+    let view = state.run(move |app| app.pupil_list(&actor, &query)).await?;
+    let list = &view.list;
+    let only = view.only;
+    let period_name = match period_value {
+        PeriodChoice::Year => "the year to date",
+        PeriodChoice::Week => "this week",
+        PeriodChoice::Today => "today",
     };
-    let absent = flag("absent", &q.absent)?.unwrap_or(false);
-    let unmarked = flag("unmarked", &q.unmarked)?.unwrap_or(false);
-    let only = match (absent, unmarked) {
-        (true, _) => Only::Absent,
-        (false, true) => Only::Unmarked,
-        _ => Only::All,
-    };
-    let (list, choices) = load_list(&state, &p, now, period, filter, only).await?;
     let what = match only {
         Only::Absent => "Pupils absent",
         Only::Unmarked => "Pupils with a session not marked",
@@ -564,12 +471,13 @@ async fn pupils_page(
     let title = format!("{what}: {period_name}");
     let summary = html! {
         p {
-            strong { (list.pupils.len()) } " of " (list.group.pupils) " pupils with possible sessions, " (period_text(period)) "."
+            strong { (list.pupils.len()) } " of " (list.group.pupils) " pupils with possible sessions, " (period_text(view.period)) "."
             " Attendance of all " (list.group.pupils) ": " (pct(list.group.attendance_pct())) "."
-            @if let Some(note) = reach_note(&p) { " " (note) }
+            @if let Some(note) = reach_note(view.limited_to.as_deref()) { " " (note) }
         }
     };
-    let period_value = given(&q.period).unwrap_or("year");
+    let period_value = period_value.as_str();
+    let unmarked = only == Only::Unmarked;
     let extra = vec![
         html! {
             label for="period" { "Period" }
@@ -581,21 +489,13 @@ async fn pupils_page(
         },
         html! {
             label for="only" { "Pupils" }
-            select #only name=(if unmarked && !absent { "unmarked" } else { "absent" }) {
+            select #only name=(if unmarked { "unmarked" } else { "absent" }) {
                 option value="" selected[only == Only::All] { "Every pupil" }
-                option value="true" selected[only != Only::All] { (if unmarked && !absent { "With a session not marked" } else { "Absent at least once" }) }
+                option value="true" selected[only != Only::All] { (if unmarked { "With a session not marked" } else { "Absent at least once" }) }
             }
         },
     ];
-    let body = list_body(
-        &title,
-        "/overview/pupils",
-        &q,
-        &choices,
-        extra,
-        summary,
-        &list,
-    );
+    let body = list_body(&title, "/overview/pupils", &q, &view, extra, summary);
     Ok(page(&title, Some(&p), body))
 }
 
@@ -611,7 +511,7 @@ fn select_bool(name: &str, label: &str, value: Option<&str>) -> Markup {
     }
 }
 
-fn filter_form(action: &str, q: &ListQuery, choices: &Choices, extra: Vec<Markup>) -> Markup {
+fn filter_form(action: &str, q: &ListQuery, choices: &ListChoices, extra: Vec<Markup>) -> Markup {
     let active = !q.pairs().is_empty();
     let year = given(&q.year_group).unwrap_or("");
     let form = given(&q.form).unwrap_or("");
@@ -726,11 +626,11 @@ fn list_body(
     title: &str,
     action: &str,
     q: &ListQuery,
-    choices: &Choices,
+    view: &PupilListView,
     extra: Vec<Markup>,
     summary: Markup,
-    list: &PupilList,
 ) -> Markup {
+    let (list, choices) = (&view.list, &view.choices);
     let described = describe_filter(q);
     html! {
         p { a href="/overview" { "← Overview" } }
@@ -781,23 +681,18 @@ fn list_body(
 
 async fn governors_page(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
     p.require(Permission::GovernorFigures)?;
-    let today = state.settings().clock.now().date();
-    let who = p.clone();
-    let (school, figures) = state
-        .with_store(move |store| {
-            let school = school_of(store, &who)?;
-            let figures = governor_figures(store, &school, today)?;
-            Ok((school, figures))
-        })
-        .await?;
+    let actor = p.actor.clone();
+    let view = state.run(move |app| app.governor_figures(&actor)).await?;
+    let figures = &view.figures;
+    let today = figures.year.to;
     let year = academic_year(today);
     let year_name = format!("{year}/{:02}", (year + 1) % 100);
-    let national = national_for(figures.phase);
+    let national = &view.national;
     let small = format!("fewer than {SMALLEST_GROUP} pupils");
     let body = html! {
         h1 { "Attendance figures" }
         p {
-            (school.details.name) ", " (year_name) " to date (" (period_text(figures.year)) "). "
+            (view.school_name) ", " (year_name) " to date (" (period_text(figures.year)) "). "
             "Figures for groups of pupils only: no pupil is named. Groups of " (small)
             " are not shown, so that no pupil can be recognised."
         }
@@ -830,7 +725,7 @@ async fn governors_page(State(state): State<AppState>, p: Principal) -> Result<M
                     td { (year_name) " to date" }
                     (guarded_cells(&figures.national_cohort, false))
                 }
-                @for n in &national {
+                @for n in national {
                     tr {
                         th scope="row" { "England, " (n.phase) ", pupils aged 5 to 15" }
                         td { (n.time_period) }

@@ -1,8 +1,8 @@
 //! Governors' figures.
 
 use chrono::Datelike;
-use rollcall_core::stats::GroupStats;
-use rollcall_core::{Date, Percent, YearGroup};
+use rollcall_core::stats::{Counts, GroupStats};
+use rollcall_core::{Date, Percent, Pupil, YearGroup};
 use rollcall_store::{School, Store};
 
 use crate::error::Result;
@@ -41,42 +41,123 @@ impl Guarded {
 /// hold fewer than [`SMALLEST_GROUP`] pupils, the smallest group still shown as well, so that no
 /// small group's figures can be found by subtraction.
 pub fn guard_groups(groups: Vec<(String, GroupStats)>) -> Vec<(String, Guarded)> {
-    let mut hidden: Vec<bool> = groups
-        .iter()
-        .map(|(_, g)| g.pupils < SMALLEST_GROUP)
-        .collect();
+    let pupils: Vec<u32> = groups.iter().map(|(_, g)| g.pupils).collect();
+    let mut hidden: Vec<bool> = pupils.iter().map(|&n| n < SMALLEST_GROUP).collect();
+    let whole: Vec<usize> = (0..groups.len()).collect();
+    hide_enough(&whole, &pupils, &mut hidden);
+    label(groups, &hidden)
+}
+
+/// Hides more groups of a line (groups that together make up a larger one) while the hidden
+/// groups of the line hold fewer than [`SMALLEST_GROUP`] pupils: the smallest group still shown
+/// first. Says whether it hid any.
+fn hide_enough(line: &[usize], pupils: &[u32], hidden: &mut [bool]) -> bool {
+    let mut changed = false;
     loop {
-        let total: u32 = groups
+        let total: u32 = line
             .iter()
-            .zip(&hidden)
-            .filter(|(_, h)| **h)
-            .map(|((_, g), _)| g.pupils)
+            .filter(|&&i| hidden[i])
+            .map(|&i| pupils[i])
             .sum();
         if total == 0 || total >= SMALLEST_GROUP {
-            break;
+            return changed;
         }
-        let smallest = groups
+        match line
             .iter()
-            .enumerate()
-            .filter(|(i, _)| !hidden[*i])
-            .min_by_key(|(_, (_, g))| g.pupils)
-            .map(|(i, _)| i);
-        match smallest {
-            Some(i) => hidden[i] = true,
-            None => break,
+            .copied()
+            .filter(|&i| !hidden[i])
+            .min_by_key(|&i| pupils[i])
+        {
+            Some(i) => {
+                hidden[i] = true;
+                changed = true;
+            }
+            None => return changed,
         }
     }
+}
+
+/// Each group's figures, or why they are not shown.
+fn label<K>(groups: Vec<(K, GroupStats)>, hidden: &[bool]) -> Vec<(K, Guarded)> {
     groups
         .into_iter()
         .zip(hidden)
-        .map(|((label, g), h)| {
+        .map(|((key, g), &h)| {
             let shown = match Guarded::of(g) {
                 Guarded::Shown(_) if h => Guarded::Withheld,
                 other => other,
             };
-            (label, shown)
+            (key, shown)
         })
         .collect()
+}
+
+/// Figures by the groups of pupils sharing the values of `by` (the whole of `stats` when `by` is
+/// empty), guarded for governors the way the governors' page guards its breakdowns: a group is
+/// hidden
+/// - when it has fewer than [`SMALLEST_GROUP`] pupils;
+/// - when its value of one of the characteristics is hidden in that characteristic's own
+///   breakdown ([`guard_groups`] over the same pupils), so that a table by several
+///   characteristics never adds up to a figure a breakdown by one withholds;
+/// - and then, along each characteristic, while the hidden groups of a line (the groups that
+///   differ only in that characteristic, and so add up to a group of the others) hold fewer than
+///   [`SMALLEST_GROUP`] pupils, the smallest group of the line still shown as well.
+///
+/// By one characteristic this is [`guard_groups`] itself.
+pub fn guard_table(stats: &[(Pupil, Counts)], by: &[GroupField]) -> Vec<(Vec<Cell>, Guarded)> {
+    let groups = group_stats(stats, by);
+    let pupils: Vec<u32> = groups.iter().map(|(_, g)| g.pupils).collect();
+    let mut hidden: Vec<bool> = pupils.iter().map(|&n| n < SMALLEST_GROUP).collect();
+    for (d, field) in by.iter().enumerate() {
+        let margin = group_stats(stats, &[*field]);
+        let counts: Vec<u32> = margin.iter().map(|(_, g)| g.pupils).collect();
+        let mut in_margin: Vec<bool> = counts.iter().map(|&n| n < SMALLEST_GROUP).collect();
+        let whole: Vec<usize> = (0..margin.len()).collect();
+        hide_enough(&whole, &counts, &mut in_margin);
+        let withheld: Vec<&Cell> = margin
+            .iter()
+            .zip(&in_margin)
+            .filter(|(_, h)| **h)
+            .filter_map(|((key, _), _)| key.first())
+            .collect();
+        for ((key, _), h) in groups.iter().zip(hidden.iter_mut()) {
+            if key.get(d).is_some_and(|v| withheld.contains(&v)) {
+                *h = true;
+            }
+        }
+    }
+    let lines: Vec<Vec<usize>> = (0..by.len().max(1))
+        .flat_map(|d| lines_along(&groups, d))
+        .collect();
+    loop {
+        let mut changed = false;
+        for line in &lines {
+            changed |= hide_enough(line, &pupils, &mut hidden);
+        }
+        if !changed {
+            break;
+        }
+    }
+    label(groups, &hidden)
+}
+
+/// The lines of a table along its `d`th characteristic: the groups that share the values of
+/// every other characteristic.
+fn lines_along(groups: &[(Vec<Cell>, GroupStats)], d: usize) -> Vec<Vec<usize>> {
+    let mut lines: Vec<(Vec<&Cell>, Vec<usize>)> = Vec::new();
+    for (i, (key, _)) in groups.iter().enumerate() {
+        let rest: Vec<&Cell> = key
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != d)
+            .map(|(_, c)| c)
+            .collect();
+        match lines.iter_mut().find(|(k, _)| *k == rest) {
+            Some((_, line)) => line.push(i),
+            None => lines.push((rest, vec![i])),
+        }
+    }
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// The figures of the groups of one characteristic.
@@ -376,4 +457,106 @@ pub fn month_name(first: Date) -> String {
         .copied()
         .unwrap_or_default();
     format!("{name} {}", first.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use rollcall_core::{Sex, Upn};
+
+    use super::*;
+
+    fn pupils(n: usize, sex: Sex, fsm: bool, first: usize) -> Vec<(Pupil, Counts)> {
+        (first..first + n)
+            .map(|i| {
+                let pupil = Pupil {
+                    upn: Upn::with_check_letter(&format!("{:012}", 100_000_000_000 + i)).unwrap(),
+                    surname: format!("Pupil {i}"),
+                    forename: "Sam".into(),
+                    dob: Date::from_ymd_opt(2012, 10, 1).unwrap(),
+                    sex: Some(sex),
+                    year_group: YearGroup::Year(8),
+                    form: Some("8A".into()),
+                    admission_date: Date::from_ymd_opt(2023, 9, 1).unwrap(),
+                    leaving_date: None,
+                    fsm,
+                    pupil_premium: false,
+                    looked_after: false,
+                    social_worker: false,
+                    eal: false,
+                    young_carer: false,
+                    sen: Default::default(),
+                    ethnicity: None,
+                    deletion_ground: None,
+                };
+                let counts = Counts {
+                    possible: 10,
+                    present: 10,
+                    ..Counts::default()
+                };
+                (pupil, counts)
+            })
+            .collect()
+    }
+
+    fn shown(rows: &[(Vec<Cell>, Guarded)]) -> Vec<&'static str> {
+        rows.iter()
+            .map(|(_, g)| match g {
+                Guarded::Empty => "empty",
+                Guarded::Small => "small",
+                Guarded::Withheld => "withheld",
+                Guarded::Shown(_) => "shown",
+            })
+            .collect()
+    }
+
+    /// A small group of a table by two characteristics hides a neighbour along each of them,
+    /// so that neither the row nor the column it is in can be subtracted to find it.
+    #[test]
+    fn a_table_hides_enough_along_each_characteristic() {
+        let mut stats = pupils(20, Sex::F, false, 0);
+        stats.extend(pupils(3, Sex::F, true, 100));
+        stats.extend(pupils(20, Sex::M, false, 200));
+        stats.extend(pupils(10, Sex::M, true, 300));
+        let by = [GroupField::Sex, GroupField::Fsm];
+        let rows = guard_table(&stats, &by);
+        let keys: Vec<_> = rows.iter().map(|(k, _)| k.clone()).collect();
+        assert_eq!(
+            keys,
+            [
+                vec![Cell::Text("F".into()), Cell::Bool(false)],
+                vec![Cell::Text("F".into()), Cell::Bool(true)],
+                vec![Cell::Text("M".into()), Cell::Bool(false)],
+                vec![Cell::Text("M".into()), Cell::Bool(true)],
+            ]
+        );
+        assert_eq!(shown(&rows), ["withheld", "small", "shown", "withheld"]);
+
+        // By one characteristic, the governors' page's own rule.
+        for field in by {
+            let page = guard_groups(
+                group_stats(&stats, &[field])
+                    .into_iter()
+                    .map(|(k, g)| (format!("{k:?}"), g))
+                    .collect(),
+            );
+            let table = guard_table(&stats, &[field]);
+            assert_eq!(
+                table.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
+                page.iter().map(|(_, g)| *g).collect::<Vec<_>>()
+            );
+        }
+        // A value hidden in its own breakdown is hidden in every table by it.
+        let mut few = stats.clone();
+        few.extend(pupils(2, Sex::F, false, 400).into_iter().map(|(mut p, c)| {
+            p.sex = None;
+            (p, c)
+        }));
+        let rows = guard_table(&few, &by);
+        // Pupils with no sex recorded (2) are small by sex; the smallest sex shown beside them,
+        // F (23), is withheld in the breakdown by sex, and so in the table.
+        assert_eq!(
+            shown(&rows),
+            ["withheld", "small", "shown", "withheld", "small"]
+        );
+    }
 }

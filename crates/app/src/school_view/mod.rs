@@ -23,8 +23,8 @@ mod overview;
 mod record;
 
 pub use governors::{
-    governor_figures, guard_groups, month_name, national_for, Breakdown, GovernorFigures, Guarded,
-    Month, National, Phase, GOVERNOR_FIELDS, NATIONAL, NATIONAL_SOURCE,
+    governor_figures, guard_groups, guard_table, month_name, national_for, Breakdown,
+    GovernorFigures, Guarded, Month, National, Phase, GOVERNOR_FIELDS, NATIONAL, NATIONAL_SOURCE,
 };
 pub use lists::{pupil_list, Only, PupilFilter, PupilList};
 pub use overview::{overview, Overview, OverviewRow, SessionTally};

@@ -1,0 +1,391 @@
+//! The figures' use cases on the demo school: who sees which pupils' figures, and governors'
+//! figures guarded the same way on their page and through the API.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rollcall_core::YearGroup;
+
+use super::*;
+use crate::school_view::{GOVERNOR_FIELDS, SMALLEST_GROUP};
+use crate::service::Clock;
+
+/// The day the demo school is on: Tuesday 8 July 2025, a school day near the end of its year.
+const TODAY: &str = "2025-07-08";
+
+/// A demo school of 300 pupils with its demo users, built once; each test gets its own copy.
+fn template() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("rollcall-figures-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("template.db");
+        let _ = std::fs::remove_file(&db);
+        let mut store = crate::open_store(&db.display().to_string()).unwrap();
+        let opts = rollcall_demo::DemoOptions {
+            seed: 7,
+            pupils: 300,
+        };
+        crate::demo::build_demo(
+            store.as_mut(),
+            &dir.join("files"),
+            &opts,
+            Some(rollcall_core::parse_date(TODAY).unwrap()),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        crate::demo::demo_people(store.as_mut()).unwrap();
+        db
+    })
+}
+
+struct Demo {
+    app: App,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    /// The demo school at 10:00 on [`TODAY`].
+    fn new() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rollcall.db");
+        std::fs::copy(template(), &db).unwrap();
+        let url = db.display().to_string();
+        let now = NaiveDateTime::parse_from_str(&format!("{TODAY}T10:00:00"), "%Y-%m-%dT%H:%M:%S")
+            .unwrap();
+        let opener_url = url.clone();
+        let app = App::with_opener(
+            Box::new(move || crate::open_store(&opener_url)),
+            Clock::Fixed(now),
+        );
+        Demo {
+            app,
+            url,
+            _dir: dir,
+        }
+    }
+
+    /// A demo user, as they act.
+    fn actor(&self, username: &str) -> Actor {
+        let mut store = crate::open_store(&self.url).unwrap();
+        let user = store.user_by_name(username).unwrap().unwrap();
+        Actor::of_user(&user)
+    }
+}
+
+fn nine() -> YearGroup {
+    YearGroup::Year(9)
+}
+
+fn forbidden<T: std::fmt::Debug>(r: Result<T, Refusal>) -> bool {
+    matches!(r, Err(Refusal::Forbidden))
+}
+
+/// The message of an invalid request.
+fn invalid<T: std::fmt::Debug>(r: Result<T, Refusal>) -> String {
+    match r {
+        Err(e @ Refusal::Invalid(_)) => e.to_string(),
+        other => panic!("not refused as invalid: {other:?}"),
+    }
+}
+
+#[test]
+fn the_overview_counts_the_pupils_in_reach() {
+    let demo = Demo::new();
+    let head = demo.app.overview(&demo.actor("head")).unwrap();
+    assert_eq!(head.limited_to, None);
+    assert!(head.overview.by_year.len() > 1);
+
+    let hoy = demo.app.overview(&demo.actor("hoy9")).unwrap();
+    assert_eq!(hoy.limited_to, Some(vec![nine()]));
+    let years: Vec<&str> = hoy
+        .overview
+        .by_year
+        .iter()
+        .map(|r| r.key.as_str())
+        .collect();
+    assert_eq!(years, ["9"]);
+    assert!(hoy.overview.by_form.iter().all(|r| r.key.starts_with('9')));
+    let head_nine = head.overview.by_year.iter().find(|r| r.key == "9").unwrap();
+    assert_eq!(hoy.overview.total.year, head_nine.year);
+    assert_eq!(hoy.overview.total.week, head_nine.week);
+
+    for user in ["tutor7a", "office", "governor", "parent"] {
+        assert!(forbidden(demo.app.overview(&demo.actor(user))), "{user}");
+    }
+}
+
+#[test]
+fn lists_and_their_choices_are_limited_to_the_reach() {
+    let demo = Demo::new();
+    let every = PupilListQuery::behind_figure(&FilterText::default(), None, None, None).unwrap();
+    let head = demo.app.pupil_list(&demo.actor("head"), &every).unwrap();
+    assert!(head.choices.years.len() > 1);
+    assert_eq!(head.period, Period::year_to_date(parse_day(TODAY).unwrap()));
+
+    let hoy = demo.app.pupil_list(&demo.actor("hoy9"), &every).unwrap();
+    assert_eq!(hoy.limited_to, Some(vec![nine()]));
+    assert_eq!(hoy.choices.years, BTreeSet::from([nine()]));
+    assert!(hoy.choices.forms.iter().all(|(y, _)| *y == nine()));
+    assert!(!hoy.list.pupils.is_empty());
+    assert!(hoy.list.pupils.iter().all(|(p, _)| p.year_group == nine()));
+
+    // Another year group's list holds nobody for the head of year 9.
+    let seven = FilterText {
+        year_group: Some("7".into()),
+        ..FilterText::default()
+    };
+    let persistent = PupilListQuery::persistent(&seven, None).unwrap();
+    assert_eq!(persistent.only, Only::Persistent);
+    let other = demo
+        .app
+        .pupil_list(&demo.actor("hoy9"), &persistent)
+        .unwrap();
+    assert!(other.list.pupils.is_empty());
+    assert!(!demo
+        .app
+        .pupil_list(&demo.actor("head"), &persistent)
+        .unwrap()
+        .list
+        .pupils
+        .is_empty());
+
+    for user in ["tutor7a", "office", "governor", "parent"] {
+        assert!(
+            forbidden(demo.app.pupil_list(&demo.actor(user), &every)),
+            "{user}"
+        );
+    }
+}
+
+#[test]
+fn a_list_is_asked_for_in_words() {
+    let today = parse_day(TODAY).unwrap();
+    let q = PupilListQuery::behind_figure(
+        &FilterText::default(),
+        Some("today"),
+        Some("false"),
+        Some("yes"),
+    )
+    .unwrap();
+    assert_eq!((q.period, q.only), (PeriodChoice::Today, Only::Unmarked));
+    assert_eq!(q.period.period(today), Period::day(today));
+    let q = PupilListQuery::persistent(&FilterText::default(), Some(" true ")).unwrap();
+    assert_eq!(q.only, Only::Severe);
+
+    // This week starts no earlier than the academic year: Sunday 1 September 2024's week
+    // started on Monday 26 August.
+    let first = parse_day("2024-09-01").unwrap();
+    assert_eq!(PeriodChoice::Week.period(first), Period::day(first));
+    assert_eq!(
+        PeriodChoice::Week.period(today).from,
+        parse_day("2025-07-07").unwrap()
+    );
+
+    // Every problem is said, each naming its field.
+    let bad = FilterText {
+        fsm: Some("maybe".into()),
+        year_group: Some("Z".into()),
+        ..FilterText::default()
+    };
+    let message = invalid(PupilListQuery::behind_figure(
+        &bad,
+        Some("fortnight"),
+        None,
+        None,
+    ));
+    for part in [
+        "fsm: 'maybe' is not true or false",
+        "year_group:",
+        "period: 'fortnight' is not year, week or today",
+    ] {
+        assert!(message.contains(part), "{message}");
+    }
+    assert!(invalid(PupilListQuery::persistent(
+        &FilterText::default(),
+        Some("often")
+    ))
+    .contains("severe"));
+}
+
+#[test]
+fn governors_figures_are_for_governors_and_senior_staff() {
+    let demo = Demo::new();
+    for user in ["governor", "head", "admin"] {
+        let view = demo.app.governor_figures(&demo.actor(user)).unwrap();
+        assert!(!view.national.is_empty());
+        assert!(matches!(view.figures.whole, Guarded::Shown(_)));
+    }
+    for user in ["attendance", "hoy9", "tutor7a", "office", "parent"] {
+        assert!(
+            forbidden(demo.app.governor_figures(&demo.actor(user))),
+            "{user}"
+        );
+    }
+}
+
+/// Through the API a governor gets, by any one characteristic, exactly what their page shows:
+/// the same groups hidden, the same way.
+#[test]
+fn the_api_guards_a_governor_s_groups_as_their_page_does() {
+    let demo = Demo::new();
+    let governor = demo.actor("governor");
+    let page = demo.app.governor_figures(&governor).unwrap().figures;
+    let mut withheld = 0;
+    for b in &page.breakdowns {
+        let api = demo
+            .app
+            .group_figures(&governor, None, None, b.field.name())
+            .unwrap();
+        let by_api: Vec<Guarded> = api.groups.iter().map(|(_, g)| *g).collect();
+        let by_page: Vec<Guarded> = b.rows.iter().map(|(_, g)| *g).collect();
+        assert_eq!(by_api, by_page, "{}", b.field.name());
+        withheld += by_page
+            .iter()
+            .filter(|g| matches!(g, Guarded::Withheld))
+            .count();
+    }
+    assert!(withheld > 0, "the demo has a group withheld on the page");
+    assert_eq!(page.breakdowns.len(), GOVERNOR_FIELDS.len());
+    // The whole school, by nothing.
+    let whole = demo.app.group_figures(&governor, None, None, "").unwrap();
+    assert_eq!(whole.groups, vec![(vec![], page.whole)]);
+}
+
+/// By two characteristics, a governor never gets a group whose value of either is hidden in the
+/// breakdown by that one, and no line of groups hides fewer than five pupils.
+#[test]
+fn a_governor_s_table_by_two_characteristics_adds_up_to_nothing_hidden() {
+    let demo = Demo::new();
+    let governor = demo.actor("governor");
+    let head = demo.actor("head");
+    let by = [GroupField::Ethnicity, GroupField::LookedAfter];
+    let table = demo
+        .app
+        .group_figures(&governor, None, None, "ethnicity,looked_after")
+        .unwrap();
+    let staff = demo
+        .app
+        .group_figures(&head, None, None, "ethnicity,looked_after")
+        .unwrap();
+    assert_eq!(table.groups.len(), staff.groups.len());
+    let pupils: Vec<u32> = staff
+        .groups
+        .iter()
+        .map(|(_, g)| match g {
+            Guarded::Shown(g) => g.pupils,
+            other => panic!("staff see every group: {other:?}"),
+        })
+        .collect();
+    assert!(table
+        .groups
+        .iter()
+        .any(|(_, g)| matches!(g, Guarded::Small)));
+    for (d, field) in by.iter().enumerate() {
+        let margin = demo
+            .app
+            .group_figures(&governor, None, None, field.name())
+            .unwrap();
+        for ((key, g), n) in table.groups.iter().zip(&pupils) {
+            let value = margin.groups.iter().find(|(k, _)| k[0] == key[d]).unwrap();
+            if !matches!(value.1, Guarded::Shown(_)) && *n > 0 {
+                assert!(!matches!(g, Guarded::Shown(_)), "{key:?}");
+            }
+        }
+        // Each line along this characteristic hides no pupil, or at least five, or all of it
+        // (a line adding up to a group too small to show).
+        let mut lines: Vec<(Vec<&Cell>, u32, bool)> = Vec::new();
+        for ((key, g), n) in table.groups.iter().zip(&pupils) {
+            let rest: Vec<&Cell> = key
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != d)
+                .map(|(_, c)| c)
+                .collect();
+            let shown = matches!(g, Guarded::Shown(_) | Guarded::Empty);
+            let hidden = if shown { 0 } else { *n };
+            match lines.iter_mut().find(|(k, _, _)| *k == rest) {
+                Some((_, total, any)) => {
+                    *total += hidden;
+                    *any |= shown;
+                }
+                None => lines.push((rest, hidden, shown)),
+            }
+        }
+        for (rest, hidden, any_shown) in lines {
+            assert!(
+                hidden == 0 || hidden >= SMALLEST_GROUP || !any_shown,
+                "{rest:?}: {hidden}"
+            );
+        }
+    }
+}
+
+#[test]
+fn figures_by_group_count_the_pupils_in_reach() {
+    let demo = Demo::new();
+    let hoy = demo
+        .app
+        .group_figures(&demo.actor("hoy9"), None, None, "year_group")
+        .unwrap();
+    assert_eq!(hoy.groups.len(), 1);
+    assert_eq!(hoy.groups[0].0, vec![Cell::Text("9".into())]);
+    let all = demo
+        .app
+        .group_figures(&demo.actor("attendance"), None, None, "year_group")
+        .unwrap();
+    assert!(all.groups.len() > 1);
+    assert!(all.groups.contains(&hoy.groups[0]));
+    // Staff see small groups.
+    let by_care = demo
+        .app
+        .group_figures(&demo.actor("attendance"), None, None, "looked_after")
+        .unwrap();
+    assert!(by_care
+        .groups
+        .iter()
+        .all(|(_, g)| matches!(g, Guarded::Shown(_))));
+    assert_eq!(
+        (all.from, all.to),
+        (parse_day("2024-09-01").unwrap(), parse_day(TODAY).unwrap())
+    );
+
+    for user in ["tutor7a", "office", "parent"] {
+        assert!(
+            forbidden(demo.app.group_figures(&demo.actor(user), None, None, "")),
+            "{user}"
+        );
+    }
+}
+
+#[test]
+fn figures_by_group_say_what_is_wrong_with_the_question() {
+    let demo = Demo::new();
+    let head = demo.actor("head");
+    let message =
+        invalid(
+            demo.app
+                .group_figures(&head, Some("March"), Some("2025-13-01"), "colour"),
+        );
+    for part in [
+        "from: 'March' is not a date",
+        "to: '2025-13-01'",
+        "'colour'",
+    ] {
+        assert!(message.contains(part), "{message}");
+    }
+    let backwards =
+        invalid(
+            demo.app
+                .group_figures(&head, Some("2025-03-01"), Some("2025-02-01"), ""),
+        );
+    assert!(backwards.contains("before it starts"), "{backwards}");
+    // The role is refused before the question is read.
+    assert!(forbidden(demo.app.group_figures(
+        &demo.actor("tutor7a"),
+        Some("March"),
+        None,
+        ""
+    )));
+}
