@@ -20,12 +20,12 @@ use serde::Deserialize;
 
 use crate::common::format::capitalise;
 use crate::common::forms::url_pairs;
+use crate::common::legacy::school_details as school_of;
 use crate::common::page;
 use crate::common::AppState;
 use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
-use crate::pupils::school_of;
 use rollcall_app::access::Permission;
 
 pub const ACCESS: &[RouteRule] = &[

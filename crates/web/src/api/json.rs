@@ -1,13 +1,11 @@
 //! The JSON forms the API's answers share, and reading its query parameters.
 
-use rollcall_core::{parse_date, Counts, Date};
-use rollcall_store::StoredPupil;
+use rollcall_core::{parse_date, Counts, Date, Pupil};
 use serde_json::{json, Value};
 
 use crate::common::{AppState, WebError};
 
-pub(super) fn pupil_json(p: &StoredPupil) -> Value {
-    let p = &p.pupil;
+pub(super) fn pupil_json(p: &Pupil) -> Value {
     json!({
         "upn": p.upn.as_str(),
         "surname": p.surname,
