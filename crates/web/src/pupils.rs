@@ -1,23 +1,24 @@
 //! A pupil's record, and a parent's page of their children.
 //!
 //! `GET /pupils/{upn}` shows a pupil to staff who reach them and to their parents; never to a
-//! governor. Who learns what about a UPN that is not theirs:
+//! governor. What each reader learns is decided by the use cases (`App::pupil_record`,
+//! `App::my_children`), the same for the API:
 //!
 //! - a user whose reach is the whole school (administrator, headteacher, attendance officer,
 //!   office) gets 404 for a UPN that is not on the register: they could list every pupil anyway;
 //! - a user with a narrower reach (head of year, form tutor, parent) gets 403 for every UPN
 //!   outside it, on the register or not, so that the answer never tells whether a pupil exists;
-//! - a governor gets 403 for every UPN: the role never sees a pupil.
+//! - a governor gets 403 for every UPN: the role never sees a pupil;
+//! - a parent's record holds no alerts, no contacts and no names of staff.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::Router;
-use chrono::NaiveDateTime;
 use maud::{html, Markup, PreEscaped};
-use rollcall_app::school_view::{pupil_record, year_figures, GridCell, Period, PupilRecord};
+use rollcall_app::access::Permission;
+use rollcall_app::school_view::{Amendment, GridCell, PupilRecord, Reader};
 use rollcall_core::stats::Counts;
-use rollcall_core::{BaseCode, Date, Role, Session};
-use rollcall_store::{School, Store};
+use rollcall_core::{BaseCode, Date, Session};
 
 use crate::common::format::*;
 use crate::common::page;
@@ -25,19 +26,6 @@ use crate::common::AppState;
 use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
-use rollcall_app::access::Permission;
-use rollcall_app::Reach;
-
-/// Who may open a pupil's record (each within their reach).
-pub const RECORD_READERS: &[Role] = &[
-    Role::Administrator,
-    Role::Headteacher,
-    Role::AttendanceOfficer,
-    Role::HeadOfYear,
-    Role::FormTutor,
-    Role::Office,
-    Role::Parent,
-];
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
@@ -59,19 +47,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Helpers the figure pages share
-
-/// The school the user works in, with its details.
-pub(crate) fn school_of(store: &mut dyn Store, p: &Principal) -> Result<School, WebError> {
-    let schools = store.schools()?;
-    let id = p.school(&schools)?;
-    schools
-        .into_iter()
-        .find(|s| s.id == id)
-        .ok_or(WebError::NotFound)
-}
-
-// ---------------------------------------------------------------------------------------------
 // GET /pupils/{upn}
 
 async fn record(
@@ -80,24 +55,9 @@ async fn record(
     Path(upn): Path<String>,
 ) -> Result<Markup, WebError> {
     p.require(Permission::ReadPupils)?;
-    let now = state.settings().clock.now();
-    let who = p.clone();
-    let rec = state
-        .with_store(move |store| {
-            let school = school_of(store, &who)?;
-            let found = store
-                .pupils(school.id)?
-                .into_iter()
-                .find(|s| s.pupil.upn.as_str() == upn);
-            let pupil = match found {
-                Some(s) if who.reaches(s.id, &s.pupil) => s,
-                None if who.reach() == Reach::School => return Err(WebError::NotFound),
-                _ => return Err(WebError::Forbidden),
-            };
-            Ok(pupil_record(store, &school, pupil, now)?)
-        })
-        .await?;
-    Ok(record_page(&p, &rec, now))
+    let actor = p.actor.clone();
+    let rec = state.run(move |app| app.pupil_record(&actor, &upn)).await?;
+    Ok(record_page(&p, &rec))
 }
 
 fn figures_row(label: Markup, c: &Counts) -> Markup {
@@ -114,11 +74,11 @@ fn figures_row(label: Markup, c: &Counts) -> Markup {
     }
 }
 
-fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
-    let pupil = &rec.pupil.pupil;
+fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
+    let pupil = &rec.pupil;
     let name = full_name(pupil);
     let traits = characteristics(pupil);
-    let parent = p.role() == Role::Parent;
+    let parent = rec.reader == Reader::Parent;
     let body = html! {
         @if parent {
             p { a href="/children" { "← My children" } }
@@ -153,7 +113,7 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
 
         h2 #figures { "Attendance" }
         table {
-            caption { "Sessions as at " (day_text(now.date())) ". Attendance is present and approved educational activity as a share of possible sessions." }
+            caption { "Sessions as at " (day_text(rec.year.period.to)) ". Attendance is present and approved educational activity as a share of possible sessions." }
             thead {
                 tr {
                     th scope="col" { "Period" }
@@ -186,15 +146,15 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
         (legend())
         (grid(rec))
 
-        // Parents see the register and its changes. Alerts are the school's casework, and
-        // contacts are other people's details (in a separated family, the other parent's).
-        @if parent {
+        // A parent's record holds no alerts (the school's casework) and no contacts (other
+        // people's details): the use case decides, and the page shows what it is given.
+        @if rec.contacts.is_none() {
             h2 #contacts { "Contact details" }
             p { "To check or change the contact details the school holds for " (pupil.forename) ", please contact the school office." }
         }
-        @if !parent {
+        @if let Some(alerts) = &rec.alerts {
             h2 #alerts { "Alerts this year" }
-            @if rec.alerts.is_empty() {
+            @if alerts.is_empty() {
                 p { "No alerts this academic year." }
             } @else {
                 table {
@@ -204,7 +164,7 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
                         th scope="col" { "What was found" }
                     } }
                     tbody {
-                        @for f in &rec.alerts {
+                        @for f in alerts {
                             tr {
                                 td {
                                     (day_text(f.date))
@@ -240,14 +200,7 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
                                 td { (code_chip(a.original.code.base(), a.original.code.text(), None)) }
                                 td { (code_chip(a.amended.code.base(), a.amended.code.text(), None)) }
                                 td { (a.reason) }
-                                @if parent {
-                                    // Staff are named to staff; a parent sees their role.
-                                    td { (capitalise(&a.recorded.role)) br;
-                                         small { "first recorded by the " (a.original_recorded.role) } }
-                                } @else {
-                                    td { (a.recorded.by) " (" (a.recorded.role) ")" br;
-                                         small { "first recorded by " (a.original_recorded.by) " (" (a.original_recorded.role) ")" } }
-                                }
+                                td { (changed_by(a)) }
                                 td { (rollcall_core::dates::school_time(a.recorded.at).format("%-d %b %Y %H:%M")) }
                             }
                         }
@@ -255,9 +208,9 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
             }
         }
 
-        @if !parent {
+        @if let Some(contacts) = &rec.contacts {
             h2 #contacts { "Contacts" }
-            @if rec.contacts.is_empty() {
+            @if contacts.is_empty() {
                 p { "No contacts recorded." }
             } @else {
                 table {
@@ -270,7 +223,7 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
                         th scope="col" { "Parental responsibility" }
                     } }
                     tbody {
-                        @for c in &rec.contacts {
+                        @for c in contacts {
                             tr {
                                 td.num { (c.priority) }
                                 th scope="row" { (c.name) }
@@ -286,6 +239,24 @@ fn record_page(p: &Principal, rec: &PupilRecord, now: NaiveDateTime) -> Markup {
         }
     };
     page(&name, Some(p), body)
+}
+
+/// Who changed a mark and who first recorded it: staff are named (with their role) to staff; a
+/// parent's record carries the role alone.
+fn changed_by(a: &Amendment) -> Markup {
+    let (now, first) = (&a.recorded, &a.original_recorded);
+    html! {
+        @match (&now.by, &first.by) {
+            (Some(by), Some(first_by)) => {
+                (by) " (" (now.role) ")" br;
+                small { "first recorded by " (first_by) " (" (first.role) ")" }
+            }
+            _ => {
+                (capitalise(&now.role)) br;
+                small { "first recorded by the " (first.role) }
+            }
+        }
+    }
 }
 
 /// A mark as a coloured code; `label` is what a screen reader says for it.
@@ -413,20 +384,9 @@ fn grid_cell(date: Date, session: Session, cell: &GridCell) -> Markup {
 
 async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
     p.require(Permission::OwnChildren)?;
-    let today = state.settings().clock.now().date();
-    let who = p.clone();
-    let list = state
-        .with_store(move |store| {
-            let school = school_of(store, &who)?;
-            let mine: Vec<_> = store
-                .pupils(school.id)?
-                .into_iter()
-                .filter(|s| who.reaches(s.id, &s.pupil))
-                .collect();
-            Ok(year_figures(store, &school, mine, today)?)
-        })
-        .await?;
-    let year = Period::year_to_date(today);
+    let actor = p.actor.clone();
+    let mine = state.run(move |app| app.my_children(&actor)).await?;
+    let (year, list) = (mine.period, mine.children);
     let body = html! {
         h1 { "My children" }
         @if list.is_empty() {
@@ -443,11 +403,11 @@ async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup,
                     th.num scope="col" { "Attendance" }
                 } }
                 tbody {
-                    @for (s, c) in &list {
+                    @for (child, c) in &list {
                         tr {
-                            th scope="row" { a href=(record_link(&s.pupil)) { (full_name(&s.pupil)) } }
-                            td { (s.pupil.year_group) }
-                            td { (s.pupil.form.as_deref().unwrap_or("")) }
+                            th scope="row" { a href=(record_link(child)) { (full_name(child)) } }
+                            td { (child.year_group) }
+                            td { (child.form.as_deref().unwrap_or("")) }
                             td.num { (c.possible) }
                             td.num { (c.absent()) }
                             td.num { (pct(c.attendance_pct())) " " (absence_pill(c)) }

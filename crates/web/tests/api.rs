@@ -63,10 +63,26 @@ async fn each_user_sees_the_pupils_they_reach() {
             StatusCode::FORBIDDEN
         );
     }
+    // Whoever reaches the whole school is told that a pupil is not on the register, as on the
+    // record page.
+    assert_eq!(
+        app.get(Some(&head), "/api/v1/pupils/A000000000000")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(Some(&head), "/api/v1/pupils/A000000000000/marks")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let record = json(
         &app.get(Some(&parent), &format!("/api/v1/pupils/{child}"))
             .await,
     );
+    // The database's own id is not part of the answer.
+    assert!(record.get("id").is_none(), "{record}");
     let figures = &record["year_to_date"]["figures"];
     let possible = figures["possible"].as_u64().unwrap();
     let sum: u64 = ["present", "aea", "authorised", "unauthorised"]
@@ -86,6 +102,12 @@ async fn each_user_sees_the_pupils_they_reach() {
     .unwrap();
     let (_, c) = stats.iter().find(|(p, _)| p.upn.as_str() == child).unwrap();
     assert_eq!(possible, u64::from(c.possible));
+    // Counted as on the pupil's record: today's two registers, not closed at 08:45, are not
+    // unmarked yet.
+    assert_eq!(
+        figures["unmarked"].as_u64().unwrap() + 2,
+        u64::from(c.unmarked)
+    );
     let marks = json(
         &app.get(
             Some(&parent),

@@ -29,8 +29,8 @@ pub use governors::{
 pub use lists::{pupil_list, Only, PupilFilter, PupilList};
 pub use overview::{overview, Overview, OverviewRow, SessionTally};
 pub use record::{
-    findings, pupil_record, register_grid, sessions_still_open, year_figures, Figures, GridCell,
-    GridWeek, PupilRecord,
+    findings, pupil_record, register_grid, sessions_still_open, year_figures, Amendment,
+    Attribution, Figures, GridCell, GridWeek, PupilRecord, Reader,
 };
 
 /// Groups of fewer pupils than this are never shown to governors, so that no pupil can be picked

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rollcall_core::dates::week_start;
-use rollcall_core::marks::MarkFact;
+use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::stats::Counts;
 use rollcall_core::{BaseCode, Calendar, Date, NotSchoolSession, Pupil, Session};
 use rollcall_rules::{Finding, Rule};
@@ -107,27 +107,95 @@ pub struct Figures {
     pub counts: Counts,
 }
 
-/// Everything on a pupil's record.
+/// Who reads a pupil's record, which decides what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Staff: the school's casework (alerts and contacts) too, and who recorded each mark.
+    Staff,
+    /// A parent: the register, its figures and its changes, with the role (never the name) of
+    /// whoever made them. Alerts are the school's casework, and contacts are other people's
+    /// details (in a separated family, the other parent's): neither is even read.
+    Parent,
+}
+
+/// Who recorded a mark or a change and when: the person's name only for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    /// `None` for a parent.
+    pub by: Option<String>,
+    /// Their role, as the audit trail has it ("office", "form tutor").
+    pub role: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Attribution {
+    pub fn of(recorded: Recorded, reader: Reader) -> Attribution {
+        Attribution {
+            by: (reader == Reader::Staff).then_some(recorded.by),
+            role: recorded.role,
+            at: recorded.at,
+        }
+    }
+
+    /// When, as the register's files and the API write a moment (RFC 3339, UTC).
+    pub fn timestamp(&self) -> String {
+        rollcall_store::format_timestamp(&self.at)
+    }
+}
+
+/// A change to a mark, as the record shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amendment {
+    pub date: Date,
+    pub session: Session,
+    pub original: MarkEntry,
+    /// Who first recorded the mark.
+    pub original_recorded: Attribution,
+    pub amended: MarkEntry,
+    pub reason: String,
+    /// Who changed it.
+    pub recorded: Attribution,
+}
+
+impl Amendment {
+    fn of(a: StoredAmendment, reader: Reader) -> Amendment {
+        Amendment {
+            date: a.date,
+            session: a.session,
+            original: a.original,
+            original_recorded: Attribution::of(a.original_recorded, reader),
+            amended: a.amended,
+            reason: a.reason,
+            recorded: Attribution::of(a.recorded, reader),
+        }
+    }
+}
+
+/// Everything on a pupil's record, for one reader.
 #[derive(Debug, Clone)]
 pub struct PupilRecord {
-    pub pupil: StoredPupil,
+    pub reader: Reader,
+    pub pupil: Pupil,
     pub year: Figures,
     /// This half term so far (or, in a holiday, the last half term), with its name.
     pub half_term: Option<(String, Figures)>,
     pub weeks: Vec<GridWeek>,
-    /// The findings for the pupil dated in this academic year, every rule.
-    pub alerts: Vec<Finding>,
-    pub amendments: Vec<StoredAmendment>,
-    pub contacts: Vec<Contact>,
+    /// The findings for the pupil dated in this academic year, every rule; `None` for a parent.
+    pub alerts: Option<Vec<Finding>>,
+    /// Oldest first.
+    pub amendments: Vec<Amendment>,
+    /// `None` for a parent.
+    pub contacts: Option<Vec<Contact>>,
 }
 
-/// One pupil's counts over a period; with `now`, without today's registers still open.
+/// One pupil's counts over a period, without today's registers still open at `now`.
 fn counts_of(
     calendar: &Calendar,
     pupil: &StoredPupil,
     facts: &[PupilMarkFact],
     period: Period,
-    now: Option<(&School, NaiveDateTime)>,
+    school: &School,
+    now: NaiveDateTime,
 ) -> Counts {
     let facts = within(facts, period);
     let mut stats = compute_pupil_stats(
@@ -137,17 +205,15 @@ fn counts_of(
         period.from,
         period.to,
     );
-    if let Some((school, now)) = now {
-        settle_today(
-            calendar,
-            school,
-            now,
-            std::slice::from_ref(pupil),
-            &facts,
-            period,
-            &mut stats,
-        );
-    }
+    settle_today(
+        calendar,
+        school,
+        now,
+        std::slice::from_ref(pupil),
+        &facts,
+        period,
+        &mut stats,
+    );
     stats.into_iter().next().map(|(_, c)| c).unwrap_or_default()
 }
 
@@ -223,26 +289,29 @@ pub(super) fn settle_today(
     }
 }
 
-/// The findings of a school dated in the academic year of `now`, up to `now`, without the
-/// "register not taken" findings of registers still open.
+/// The findings of a school dated in the academic year of `as_of`, up to `as_of`, without the
+/// "register not taken" findings of registers still open at `now`.
 pub fn findings(
     store: &mut dyn Store,
     school: &School,
+    as_of: Date,
     now: NaiveDateTime,
     query: &AlertQuery,
 ) -> Result<Vec<Finding>> {
-    let mut found = alerts(store, school.id, now.date(), query)?;
+    let mut found = alerts(store, school.id, as_of, query)?;
     found.retain(|f| !register_still_open(f, school, now));
     Ok(found)
 }
 
-/// A pupil's record as of `now` (the school's local time): figures for the year and the half term
-/// to date, the register grid for the year to date, alerts, amendments and contacts.
+/// A pupil's record as of `now` (the school's local time) for `reader`: figures for the year and
+/// the half term to date (today's registers still open are not counted as unmarked), the register
+/// grid for the year to date and its amendments, and for staff alerts and contacts.
 pub fn pupil_record(
     store: &mut dyn Store,
     school: &School,
     pupil: StoredPupil,
     now: NaiveDateTime,
+    reader: Reader,
 ) -> Result<PupilRecord> {
     let today = now.date();
     let calendar = store.calendar(school.id)?;
@@ -252,29 +321,41 @@ pub fn pupil_record(
     let marks: Vec<MarkFact> = all.iter().map(|f| f.fact).collect();
     let year_figures = Figures {
         period: year,
-        counts: counts_of(&calendar, &pupil, &all, year, Some((school, now))),
+        counts: counts_of(&calendar, &pupil, &all, year, school, now),
     };
     let half_term = Period::half_term_to_date(&calendar, today).map(|(name, period)| {
         (
             name,
             Figures {
                 period,
-                counts: counts_of(&calendar, &pupil, &all, period, Some((school, now))),
+                counts: counts_of(&calendar, &pupil, &all, period, school, now),
             },
         )
     });
     let still_open = sessions_still_open(school, now);
     let weeks = register_grid(&calendar, &pupil.pupil, &marks, year, &still_open);
-    let query = AlertQuery {
-        all_rules: true,
-        upn: Some(pupil.pupil.upn.to_string()),
-        rule: None,
+    let (alerts, contacts) = match reader {
+        Reader::Parent => (None, None),
+        Reader::Staff => {
+            let query = AlertQuery {
+                all_rules: true,
+                upn: Some(pupil.pupil.upn.to_string()),
+                rule: None,
+            };
+            (
+                Some(findings(store, school, today, now, &query)?),
+                Some(store.contacts(school.id, pupil.id)?),
+            )
+        }
     };
-    let alerts = findings(store, school, now, &query)?;
-    let amendments = store.amendments(school.id, Some(pupil.id))?;
-    let contacts = store.contacts(school.id, pupil.id)?;
+    let amendments = store
+        .amendments(school.id, Some(pupil.id))?
+        .into_iter()
+        .map(|a| Amendment::of(a, reader))
+        .collect();
     Ok(PupilRecord {
-        pupil,
+        reader,
+        pupil: pupil.pupil,
         year: year_figures,
         half_term,
         weeks,
@@ -284,13 +365,15 @@ pub fn pupil_record(
     })
 }
 
-/// Each pupil of `pupils` with their counts for the year to date, in the order given.
+/// Each pupil of `pupils` with their counts for the year to date as of `now`, counted as on their
+/// record (today's registers still open are not counted as unmarked), in the order given.
 pub fn year_figures(
     store: &mut dyn Store,
     school: &School,
     pupils: Vec<StoredPupil>,
-    today: Date,
+    now: NaiveDateTime,
 ) -> Result<Vec<(StoredPupil, Counts)>> {
+    let today = now.date();
     let calendar = store.calendar(school.id)?;
     let year = Period::year_to_date(today);
     let ids: std::collections::HashSet<_> = pupils.iter().map(|p| p.id).collect();
@@ -299,7 +382,7 @@ pub fn year_figures(
     Ok(pupils
         .into_iter()
         .map(|p| {
-            let c = counts_of(&calendar, &p, &all, year, None);
+            let c = counts_of(&calendar, &p, &all, year, school, now);
             (p, c)
         })
         .collect())

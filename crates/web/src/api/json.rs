@@ -1,13 +1,9 @@
 //! The JSON forms the API's answers share, and reading its query parameters.
 
-use rollcall_core::{parse_date, Counts, Date};
-use rollcall_store::StoredPupil;
+use rollcall_core::{Counts, Pupil};
 use serde_json::{json, Value};
 
-use crate::common::{AppState, WebError};
-
-pub(super) fn pupil_json(p: &StoredPupil) -> Value {
-    let p = &p.pupil;
+pub(super) fn pupil_json(p: &Pupil) -> Value {
     json!({
         "upn": p.upn.as_str(),
         "surname": p.surname,
@@ -33,21 +29,6 @@ pub(super) fn counts_json(c: &Counts) -> Value {
         "persistent_absence": c.persistent_absence(),
         "severe_absence": c.severe_absence(),
     })
-}
-
-pub(super) fn today(state: &AppState) -> Date {
-    state.settings().clock.now().date()
-}
-
-/// The pupils of the user's school the user reaches.
-pub(super) fn date_param(name: &str, value: Option<&String>) -> Result<Option<Date>, WebError> {
-    value
-        .map(|v| {
-            parse_date(v).ok_or_else(|| {
-                WebError::BadRequest(format!("{name}: '{v}' is not a date; expected YYYY-MM-DD"))
-            })
-        })
-        .transpose()
 }
 
 pub(super) fn cell_json(cell: &rollcall_app::table::Cell) -> Value {

@@ -2,7 +2,7 @@
 
 use rollcall_app::registers::Refusal;
 use rollcall_app::Actor;
-use rollcall_store::{MarkChange, SchoolId, Store, StoreError};
+use rollcall_store::{MarkChange, School, SchoolId, Store, StoreError};
 
 use super::session::Principal;
 
@@ -59,6 +59,16 @@ pub fn actor(p: &Principal) -> Actor {
 pub fn school_of(p: &Principal, store: &mut dyn Store) -> Result<SchoolId, WebError> {
     let schools = store.schools()?;
     p.school(&schools)
+}
+
+/// The school the user acts on, with its details.
+pub fn school_details(store: &mut dyn Store, p: &Principal) -> Result<School, WebError> {
+    let schools = store.schools()?;
+    let id = p.school(&schools)?;
+    schools
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(WebError::NotFound)
 }
 
 /// A register use case's refusal as a response.
