@@ -32,8 +32,10 @@ mod take;
 #[cfg(test)]
 mod tests;
 
-pub use calls::{call_code_allowed, record_call, CallOutcome, CallReport, LeftAlone};
-pub use late::{sign_in_late, LateOutcome};
+pub use calls::{
+    call_code_allowed, record_call, record_call_about, CallOutcome, CallReport, LeftAlone,
+};
+pub use late::{plan_late, sign_in_late, LateOutcome};
 pub use lists::{form_registers, registers_not_taken, FormRegister, SessionRegisters, Taker};
 pub use register::register;
 pub use take::{
