@@ -38,6 +38,7 @@ pub use calls::{
 pub use late::{plan_late, sign_in_late, LateOutcome};
 pub use lists::{form_registers, registers_not_taken, FormRegister, SessionRegisters, Taker};
 pub use register::register;
+pub(crate) use take::written_as_register;
 pub use take::{
     plan_for, plan_register, take_register, MarkInput, RegisterPlan, RegisterSubmission,
     TakeOutcome,
