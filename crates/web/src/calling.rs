@@ -6,13 +6,10 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
-use rollcall_app::calling::calling_list;
-use rollcall_app::registers::{full_name, register_times};
 use rollcall_core::calendar::format_time;
-use rollcall_core::{parse_date, Session};
+use rollcall_core::Session;
 
 use crate::common::format::*;
-use crate::common::legacy::{register_error, school_of};
 use crate::common::page;
 use crate::common::AppState;
 use crate::common::Principal;
@@ -36,33 +33,17 @@ async fn calling_list_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
     p.require(Permission::FollowUp)?;
-    let now = state.settings().clock.now();
-    let date = match query.get("date").filter(|d| !d.is_empty()) {
-        Some(d) => parse_date(d).ok_or_else(|| {
-            WebError::BadRequest(format!("'{d}' is not a date; expected YYYY-MM-DD"))
-        })?,
-        None => now.date(),
-    };
-    let session = match query.get("session").map(String::as_str) {
-        None | Some("") | Some("AM") => Session::Am,
-        Some("PM") => Session::Pm,
-        Some(other) => {
-            return Err(WebError::BadRequest(format!(
-                "'{other}' is not a session; expected AM or PM"
-            )))
-        }
-    };
-    let who = p.clone();
-    let (list, closes) = state
-        .with_store(move |store| {
-            let school = school_of(&who, store)?;
-            let times = register_times(store, school).map_err(register_error)?;
-            let reach = |id, pupil: &rollcall_core::Pupil| who.reaches(id, pupil);
-            let list = calling_list(store, school, date, session, &reach)?;
-            Ok((list, date.and_time(times.closes(session))))
+    let actor = p.actor.clone();
+    let list = state
+        .run(move |app| {
+            app.calling_list(
+                &actor,
+                query.get("date").map(String::as_str),
+                query.get("session").map(String::as_str),
+            )
         })
         .await?;
-    let open = now < closes;
+    let (date, session, closes) = (list.date, list.session, list.closes);
     let other = match session {
         Session::Am => "PM",
         Session::Pm => "AM",
@@ -77,16 +58,16 @@ async fn calling_list_page(
                 " and no absence reported: contact their parents today, pupils with a social worker or looked after first. "
                 a href=(format!("/office/calling-list?date={date}&session={other}")) { "Show the other session" }
             }
-            @if open {
+            @if list.still_open {
                 p.notice role="status" {
                     "The register closes at " (format_time(closes.time()))
                     ": until then pupils without a mark may still be on their way in."
                 }
             }
-            @if list.is_empty() {
+            @if list.to_call.is_empty() {
                 p { "Nobody to call: every pupil has a mark with a reason." }
             } @else {
-                p { strong { (list.len()) } " to call." }
+                p { strong { (list.to_call.len()) } " to call." }
                 table {
                     thead {
                         tr {
@@ -99,7 +80,7 @@ async fn calling_list_page(
                         }
                     }
                     tbody {
-                        @for t in &list {
+                        @for t in &list.to_call {
                             tr {
                                 td {
                                     a href=(format!("/pupils/{}", t.pupil.pupil.upn)) { (full_name(&t.pupil.pupil)) }

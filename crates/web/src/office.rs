@@ -9,34 +9,20 @@ use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
-use rollcall_app::registers::{
-    self as uc, full_name, CallOutcome, CallReport, FormRegister, LateOutcome, Refusal,
-};
+use rollcall_app::cases::office::{CallDesk, CallInput, LateSearch, SessionNotTaken};
+use rollcall_app::registers::{call_code_allowed, CallOutcome, LateOutcome};
+use rollcall_app::Refusal;
 use rollcall_core::calendar::format_time;
-use rollcall_core::{BaseCode, Category, Code, Date, Role, Session};
-use rollcall_store::{Contact, PupilId, SchoolId, Store, StoredPupil};
+use rollcall_core::{BaseCode, Category, Code, Date, Session};
 use serde::Deserialize;
 
 use crate::common::format::*;
-use crate::common::legacy::{actor, register_error, school_of};
 use crate::common::page;
 use crate::common::AppState;
 use crate::common::Principal;
 use crate::common::RouteRule;
 use crate::common::WebError;
 use rollcall_app::access::Permission;
-use rollcall_app::Reach;
-
-/// The office's own pages.
-pub const OFFICE: &[Role] = &[Role::Office, Role::AttendanceOfficer, Role::Headteacher];
-
-/// Late sign-in and parents' calls: the office, and heads of year for their year groups.
-pub const OFFICE_AND_HEADS_OF_YEAR: &[Role] = &[
-    Role::Office,
-    Role::AttendanceOfficer,
-    Role::Headteacher,
-    Role::HeadOfYear,
-];
 
 pub const ACCESS: &[RouteRule] = &[
     RouteRule {
@@ -79,43 +65,6 @@ pub fn routes() -> Router<AppState> {
         .route("/office/calls", get(calls_page).post(call))
 }
 
-/// The most pupils a search lists.
-const SEARCH_LIMIT: usize = 40;
-
-fn bad(e: Refusal) -> WebError {
-    register_error(e)
-}
-
-/// The pupil with this UPN, if the user reaches them. A pupil outside a limited reach is refused
-/// the same way whether or not they exist; with the whole school in reach, an unknown UPN is
-/// a mistake to put right.
-fn reached_pupil(
-    p: &Principal,
-    store: &mut dyn Store,
-    school: SchoolId,
-    upn: &str,
-) -> Result<StoredPupil, WebError> {
-    let found = uc::find_pupil(store, school, upn);
-    match (p.reach(), found) {
-        (Reach::School, found) => found.map_err(bad),
-        (_, Ok(s)) if p.reaches(s.id, &s.pupil) => Ok(s),
-        (_, Err(e)) if upn.trim().is_empty() => Err(bad(e)),
-        _ => Err(WebError::Forbidden),
-    }
-}
-
-fn pupil_search(p: &Principal, pupils: &[StoredPupil], q: &str, on: Date) -> Vec<StoredPupil> {
-    let reached: Vec<StoredPupil> = pupils
-        .iter()
-        .filter(|s| s.pupil.on_roll(on) && p.reaches(s.id, &s.pupil))
-        .cloned()
-        .collect();
-    uc::search_pupils(&reached, q, on, SEARCH_LIMIT)
-        .into_iter()
-        .cloned()
-        .collect()
-}
-
 fn search_form(action: &str, q: &str, label: &str) -> Markup {
     html! {
         form.search method="get" action=(action) role="search" {
@@ -131,68 +80,36 @@ fn search_form(action: &str, q: &str, label: &str) -> Markup {
 
 async fn home(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
     p.require(Permission::OfficeDesk)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let sessions = today_not_taken(store, school, now)?;
-            let open: Vec<_> = sessions.iter().filter(|s| s.opened).collect();
-            let count: usize = open.iter().map(|s| s.forms.len()).sum();
-            let body = html! {
-                h1 { "Office" }
-                p { "Today is " (long_date(now.date())) ". It is " (format_time(now.time())) "." }
-                p {
-                    a.button href="/office/late" { "Sign in a late arrival" } " "
-                    a.button href="/office/calls" { "Record a parent's call" } " "
-                    a.button.secondary href="/registers" { "All registers" }
-                }
-                h2 { "Registers not taken today" }
-                @if open.is_empty() {
-                    p { (next_opening(&sessions)) }
-                } @else if count == 0 {
-                    p.notice { "Every register that has opened today is taken." }
-                } @else {
-                    p.notice role="status" {
-                        strong { (count) } " " (if count == 1 { "register has" } else { "registers have" })
-                        " pupils without a mark."
-                    }
-                    (not_taken_tables(&open, now, true))
-                    p { a href="/office/not-taken" { "Registers not taken, with who should take them" } }
-                }
-            };
-            Ok(page("Office", Some(&p), body))
-        })
-        .await
-}
-
-/// One of today's sessions and its registers not taken.
-struct SessionNotTaken {
-    session: Session,
-    opened: bool,
-    opens: NaiveDateTime,
-    closes: NaiveDateTime,
-    forms: Vec<FormRegister>,
-}
-
-fn today_not_taken(
-    store: &mut dyn Store,
-    school: SchoolId,
-    now: NaiveDateTime,
-) -> Result<Vec<SessionNotTaken>, WebError> {
-    let mut out = Vec::new();
-    for session in Session::BOTH {
-        let all = uc::form_registers(store, school, now.date(), session, now).map_err(bad)?;
-        let forms =
-            uc::registers_not_taken(store, school, now.date(), session, now).map_err(bad)?;
-        out.push(SessionNotTaken {
-            session,
-            opened: all.opened(now),
-            opens: all.opens,
-            closes: all.closes,
-            forms,
-        });
-    }
-    Ok(out)
+    let now = state.now();
+    let actor = p.actor.clone();
+    let sessions = state
+        .run(move |app| app.registers_not_taken_today(&actor))
+        .await?;
+    let open: Vec<_> = sessions.iter().filter(|s| s.opened).collect();
+    let count: usize = open.iter().map(|s| s.forms.len()).sum();
+    let body = html! {
+        h1 { "Office" }
+        p { "Today is " (long_date(now.date())) ". It is " (format_time(now.time())) "." }
+        p {
+            a.button href="/office/late" { "Sign in a late arrival" } " "
+            a.button href="/office/calls" { "Record a parent's call" } " "
+            a.button.secondary href="/registers" { "All registers" }
+        }
+        h2 { "Registers not taken today" }
+        @if open.is_empty() {
+            p { (next_opening(&sessions)) }
+        } @else if count == 0 {
+            p.notice { "Every register that has opened today is taken." }
+        } @else {
+            p.notice role="status" {
+                strong { (count) } " " (if count == 1 { "register has" } else { "registers have" })
+                " pupils without a mark."
+            }
+            (not_taken_tables(&open, now, true))
+            p { a href="/office/not-taken" { "Registers not taken, with who should take them" } }
+        }
+    };
+    Ok(page("Office", Some(&p), body))
 }
 
 fn next_opening(sessions: &[SessionNotTaken]) -> String {
@@ -252,29 +169,27 @@ fn not_taken_tables(sessions: &[&SessionNotTaken], now: NaiveDateTime, brief: bo
 
 async fn not_taken(State(state): State<AppState>, p: Principal) -> Result<Markup, WebError> {
     p.require(Permission::OfficeDesk)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let sessions = today_not_taken(store, school, now)?;
-            let body = html! {
-                h1 { "Registers not taken" }
-                p {
-                    (long_date(now.date())) ", " (format_time(now.time()))
-                    ". A register is listed once it has opened while a pupil on roll has no mark."
-                }
-                @for s in &sessions {
-                    @if s.opened {
-                        (not_taken_tables(&[s], now, false))
-                    } @else {
-                        h2 { "The " (session_name(s.session)) " register" }
-                        p { "Opens at " (format_time(s.opens.time())) "." }
-                    }
-                }
-            };
-            Ok(page("Registers not taken", Some(&p), body))
-        })
-        .await
+    let now = state.now();
+    let actor = p.actor.clone();
+    let sessions = state
+        .run(move |app| app.registers_not_taken_today(&actor))
+        .await?;
+    let body = html! {
+        h1 { "Registers not taken" }
+        p {
+            (long_date(now.date())) ", " (format_time(now.time()))
+            ". A register is listed once it has opened while a pupil on roll has no mark."
+        }
+        @for s in &sessions {
+            @if s.opened {
+                (not_taken_tables(&[s], now, false))
+            } @else {
+                h2 { "The " (session_name(s.session)) " register" }
+                p { "Opens at " (format_time(s.opens.time())) "." }
+            }
+        }
+    };
+    Ok(page("Registers not taken", Some(&p), body))
 }
 
 // ---- Late sign-in ----
@@ -291,12 +206,31 @@ struct LateForm {
 
 struct LateView {
     q: String,
-    results: Vec<(StoredPupil, Option<Code>)>,
+    search: LateSearch,
     time: String,
     notice: Option<Markup>,
     error: Option<String>,
-    session: Session,
-    closes: String,
+}
+
+/// The late sign-in page for a search, the time offered for an arrival already filled in.
+async fn late_view(
+    state: &AppState,
+    p: &Principal,
+    q: &str,
+    time: String,
+) -> Result<LateView, WebError> {
+    let actor = p.actor.clone();
+    let query = q.to_owned();
+    let search = state
+        .run(move |app| app.late_search(&actor, &query))
+        .await?;
+    Ok(LateView {
+        q: q.to_owned(),
+        search,
+        time,
+        notice: None,
+        error: None,
+    })
 }
 
 async fn late_page(
@@ -305,83 +239,39 @@ async fn late_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
     p.require(Permission::FollowUp)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let q = query.get("q").cloned().unwrap_or_default();
-            let view = late_view(&p, store, school, &q, format_time(now.time()), now)?;
-            Ok(late_markup(&p, &view, now))
-        })
-        .await
-}
-
-fn late_view(
-    p: &Principal,
-    store: &mut dyn Store,
-    school: SchoolId,
-    q: &str,
-    time: String,
-    now: NaiveDateTime,
-) -> Result<LateView, WebError> {
-    let times = uc::register_times(store, school).map_err(bad)?;
-    let session = uc::session_of_arrival(&times, now.time());
-    let pupils = store.pupils(school)?;
-    let found = pupil_search(p, &pupils, q, now.date());
-    let marks: HashMap<PupilId, Code> = if found.is_empty() {
-        HashMap::new()
-    } else {
-        store
-            .marks(
-                school,
-                rollcall_store::DateRange::between(now.date(), now.date()),
-            )?
-            .into_iter()
-            .filter(|m| m.session == session)
-            .map(|m| (m.pupil, m.entry.code))
-            .collect()
-    };
-    Ok(LateView {
-        q: q.to_owned(),
-        results: found
-            .into_iter()
-            .map(|s| {
-                let mark = marks.get(&s.id).cloned();
-                (s, mark)
-            })
-            .collect(),
-        time,
-        notice: None,
-        error: None,
-        session,
-        closes: format_time(times.closes(session)),
-    })
+    let now = state.now();
+    let q = query.get("q").cloned().unwrap_or_default();
+    let view = late_view(&state, &p, &q, format_time(now.time())).await?;
+    Ok(late_markup(&p, &view, now))
 }
 
 fn late_markup(p: &Principal, v: &LateView, now: NaiveDateTime) -> Markup {
+    let session = v.search.session;
+    let closes = format_time(v.search.closes);
     let body = html! {
         h1 { "Late sign-in" }
         p {
-            "A pupil arriving before the " (session_name(v.session)) " register closes at " (v.closes)
-            " is marked L (late, present); from " (v.closes) " U (arrived after the register closed, unauthorised absence). Today is "
+            "A pupil arriving before the " (session_name(session)) " register closes at " (closes)
+            " is marked L (late, present); from " (closes) " U (arrived after the register closed, unauthorised absence). Today is "
             (short_date(now.date())) ", it is " (format_time(now.time())) "."
         }
         @if let Some(n) = &v.notice { div.notice role="status" { (n) } }
         @if let Some(e) = &v.error { p.error role="alert" { (e) } }
         (search_form("/office/late", &v.q, "Find the pupil: name, UPN or form"))
         @if !v.q.trim().is_empty() {
-            @if v.results.is_empty() {
+            @if v.search.found.is_empty() {
                 p { "No pupil on roll today matches “" (v.q) "”." }
             } @else {
                 table aria-label="Pupils found" {
                     thead { tr {
                         th scope="col" { "Pupil" }
                         th scope="col" { "Form" }
-                        th.hide-small scope="col" { (v.session) " mark" }
+                        th.hide-small scope="col" { (session) " mark" }
                         th scope="col" { "Sign in" }
                     } }
                     tbody {
-                        @for (s, mark) in &v.results {
+                        @for found in &v.search.found {
+                            @let (s, mark) = (&found.pupil, &found.mark);
                             @let upn = s.pupil.upn.to_string();
                             tr {
                                 th scope="row" #(format!("who-{upn}")) { (s.pupil.surname) ", " (s.pupil.forename) }
@@ -394,7 +284,7 @@ fn late_markup(p: &Principal, v: &LateView, now: NaiveDateTime) -> Markup {
                                         } @else {
                                             "Marked " (m) ": "
                                             @if let Some(form) = &s.pupil.form {
-                                                a href=(register_path(form, now.date(), v.session)) { "change it in the register" }
+                                                a href=(register_path(form, now.date(), session)) { "change it in the register" }
                                             } @else { "change it in the register" }
                                         }
                                     } @else {
@@ -447,108 +337,40 @@ async fn late(
     Form(form): Form<LateForm>,
 ) -> Result<Response, WebError> {
     p.require(Permission::FollowUp)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let attempt = (|| {
-                let pupil = reached_pupil(&p, store, school, &form.upn)?;
-                let time = uc::parse_time(&form.time).map_err(bad)?;
-                uc::sign_in_late(
-                    store,
-                    school,
-                    pupil.pupil.upn.as_str(),
-                    now.date(),
-                    time,
-                    &actor(&p),
-                    now,
-                )
-                .map_err(bad)
-            })();
-            match attempt {
-                Ok(out) => {
-                    let mut view =
-                        late_view(&p, store, school, &form.q, format_time(now.time()), now)?;
-                    view.notice = Some(late_notice(&out));
-                    Ok(late_markup(&p, &view, now).into_response())
-                }
-                Err(e @ (WebError::BadRequest(_) | WebError::Conflict(_))) => {
-                    let status = e.status();
-                    let mut view = late_view(&p, store, school, &form.q, form.time.clone(), now)?;
-                    view.error = Some(format!("Nothing was recorded: {e}"));
-                    Ok((status, late_markup(&p, &view, now)).into_response())
-                }
-                Err(e) => Err(e),
-            }
-        })
-        .await
+    let now = state.now();
+    let actor = p.actor.clone();
+    let (upn, time) = (form.upn.clone(), form.time.clone());
+    let attempt = state
+        .attempt(move |app| app.sign_in_late(&actor, &upn, &time))
+        .await?;
+    match attempt {
+        Ok(out) => {
+            let mut view = late_view(&state, &p, &form.q, format_time(now.time())).await?;
+            view.notice = Some(late_notice(&out));
+            Ok(late_markup(&p, &view, now).into_response())
+        }
+        Err(e @ (Refusal::Invalid(_) | Refusal::Conflict { .. })) => {
+            let e = WebError::from(e);
+            let mut view = late_view(&state, &p, &form.q, form.time.clone()).await?;
+            view.error = Some(format!("Nothing was recorded: {e}"));
+            Ok((e.status(), late_markup(&p, &view, now)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---- Parents' calls ----
 
-#[derive(Debug, Default, Clone, Deserialize)]
-struct CallForm {
-    #[serde(default)]
-    upn: String,
-    #[serde(default)]
-    first_date: String,
-    #[serde(default)]
-    first_session: String,
-    #[serde(default)]
-    last_date: String,
-    #[serde(default)]
-    last_session: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    expected_return: String,
-    #[serde(default)]
-    reported_by: String,
-}
-
-impl CallForm {
-    /// A new call about today, from the session under way.
-    fn today(upn: &str, now: NaiveDateTime, first: Session) -> CallForm {
-        CallForm {
-            upn: upn.to_owned(),
-            first_date: now.date().to_string(),
-            first_session: first.as_str().to_owned(),
-            last_date: now.date().to_string(),
-            last_session: "PM".into(),
-            code: "N".into(),
-            ..CallForm::default()
-        }
-    }
-
-    fn report(&self) -> Result<CallReport, WebError> {
-        let first_date = uc::parse_day(&self.first_date).map_err(bad)?;
-        let last_date = if self.last_date.trim().is_empty() {
-            first_date
-        } else {
-            uc::parse_day(&self.last_date).map_err(bad)?
-        };
-        let session = |s: &str, default: Session| {
-            if s.trim().is_empty() {
-                Ok(default)
-            } else {
-                uc::parse_session(s).map_err(bad)
-            }
-        };
-        let expected_return = match self.expected_return.trim() {
-            "" => None,
-            d => Some(uc::parse_day(d).map_err(bad)?),
-        };
-        Ok(CallReport {
-            upn: self.upn.clone(),
-            first: (first_date, session(&self.first_session, Session::Am)?),
-            last: (last_date, session(&self.last_session, Session::Pm)?),
-            reason: self.reason.clone(),
-            code: self.code.clone(),
-            expected_return,
-            reported_by: self.reported_by.clone(),
-        })
+/// A new call about today, from the session under way.
+fn new_call(upn: &str, desk: &CallDesk) -> CallInput {
+    CallInput {
+        upn: upn.to_owned(),
+        first_date: desk.today.to_string(),
+        first_session: desk.first_session.as_str().to_owned(),
+        last_date: desk.today.to_string(),
+        last_session: "PM".into(),
+        code: "N".into(),
+        ..CallInput::default()
     }
 }
 
@@ -566,7 +388,7 @@ fn call_code_options(date: Date, selected: &str) -> Markup {
             .copied()
             .filter(|c| {
                 c.category() == category
-                    && uc::call_code_allowed(*c)
+                    && call_code_allowed(*c)
                     && !first.iter().any(|(f, _)| f == c)
                     && Code::parse(c.symbol(), date).is_ok()
             })
@@ -592,11 +414,25 @@ fn call_code_options(date: Date, selected: &str) -> Markup {
 
 struct CallView {
     q: String,
-    results: Vec<StoredPupil>,
-    pupil: Option<(StoredPupil, Vec<Contact>)>,
-    form: CallForm,
+    desk: CallDesk,
+    form: CallInput,
     error: Option<String>,
     outcome: Option<CallOutcome>,
+}
+
+/// The call desk: the pupils a search found, and the pupil with this UPN (if any) with their
+/// contacts.
+async fn call_desk(
+    state: &AppState,
+    p: &Principal,
+    q: &str,
+    upn: &str,
+) -> Result<CallDesk, WebError> {
+    let actor = p.actor.clone();
+    let (q, upn) = (q.to_owned(), upn.to_owned());
+    state
+        .run(move |app| app.call_desk(&actor, &q, Some(&upn)))
+        .await
 }
 
 async fn calls_page(
@@ -605,32 +441,18 @@ async fn calls_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Markup, WebError> {
     p.require(Permission::FollowUp)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let times = uc::register_times(store, school).map_err(bad)?;
-            let q = query.get("q").cloned().unwrap_or_default();
-            let upn = query.get("upn").cloned().unwrap_or_default();
-            let pupil = if upn.trim().is_empty() {
-                None
-            } else {
-                let s = reached_pupil(&p, store, school, &upn)?;
-                let contacts = store.contacts(school, s.id)?;
-                Some((s, contacts))
-            };
-            let pupils = store.pupils(school)?;
-            let view = CallView {
-                results: pupil_search(&p, &pupils, &q, now.date()),
-                q,
-                pupil,
-                form: CallForm::today(&upn, now, uc::session_of_arrival(&times, now.time())),
-                error: None,
-                outcome: None,
-            };
-            Ok(calls_markup(&p, &view, now))
-        })
-        .await
+    let now = state.now();
+    let q = query.get("q").cloned().unwrap_or_default();
+    let upn = query.get("upn").cloned().unwrap_or_default();
+    let desk = call_desk(&state, &p, &q, &upn).await?;
+    let view = CallView {
+        form: new_call(&upn, &desk),
+        q,
+        desk,
+        error: None,
+        outcome: None,
+    };
+    Ok(calls_markup(&p, &view, now))
 }
 
 fn calls_markup(p: &Principal, v: &CallView, now: NaiveDateTime) -> Markup {
@@ -649,16 +471,16 @@ fn calls_markup(p: &Principal, v: &CallView, now: NaiveDateTime) -> Markup {
         h1 { "Record a parent's call" }
         @if let Some(out) = &v.outcome { (call_notice(out)) }
         @if let Some(e) = &v.error { div.error role="alert" { @for line in e.lines() { p { (line) } } } }
-        @match &v.pupil {
+        @match &v.desk.pupil {
             None => {
                 p { "Find the pupil the call is about." }
                 (search_form("/office/calls", &v.q, "Pupil's name, UPN or form"))
                 @if !v.q.trim().is_empty() {
-                    @if v.results.is_empty() {
+                    @if v.desk.found.is_empty() {
                         p { "No pupil on roll today matches “" (v.q) "”." }
                     } @else {
                         ul.results {
-                            @for s in &v.results {
+                            @for s in &v.desk.found {
                                 li {
                                     a href=(format!("/office/calls?upn={}", s.pupil.upn)) {
                                         (s.pupil.surname) ", " (s.pupil.forename)
@@ -670,7 +492,8 @@ fn calls_markup(p: &Principal, v: &CallView, now: NaiveDateTime) -> Markup {
                     }
                 }
             }
-            Some((s, contacts)) => {
+            Some(chosen) => {
+                @let (s, contacts) = (&chosen.pupil, &chosen.contacts);
                 h2 { (full_name(&s.pupil)) " · " (s.pupil.form.as_deref().unwrap_or("no form")) " · year " (s.pupil.year_group) }
                 @if !contacts.is_empty() {
                     table aria-label="Contacts" {
@@ -761,41 +584,39 @@ fn call_notice(out: &CallOutcome) -> Markup {
 async fn call(
     State(state): State<AppState>,
     p: Principal,
-    Form(form): Form<CallForm>,
+    Form(form): Form<CallInput>,
 ) -> Result<Response, WebError> {
     p.require(Permission::FollowUp)?;
-    let now = state.settings().clock.now();
-    state
-        .with_store(move |store| {
-            let school = school_of(&p, store)?;
-            let pupil = reached_pupil(&p, store, school, &form.upn)?;
-            let contacts = store.contacts(school, pupil.id)?;
-            let attempt = form.report().and_then(|report| {
-                uc::record_call(store, school, &report, &actor(&p), now).map_err(bad)
-            });
-            let mut view = CallView {
+    let now = state.now();
+    let actor = p.actor.clone();
+    let input = form.clone();
+    let attempt = state
+        .attempt(move |app| app.record_call(&actor, &input))
+        .await?;
+    match attempt {
+        Ok(out) => {
+            let desk = call_desk(&state, &p, "", &form.upn).await?;
+            let view = CallView {
                 q: String::new(),
-                results: Vec::new(),
-                pupil: Some((pupil, contacts)),
-                form: form.clone(),
+                form: new_call(&form.upn, &desk),
+                desk,
                 error: None,
+                outcome: Some(out),
+            };
+            Ok(calls_markup(&p, &view, now).into_response())
+        }
+        Err(e @ (Refusal::Invalid(_) | Refusal::Conflict { .. })) => {
+            let e = WebError::from(e);
+            let desk = call_desk(&state, &p, "", &form.upn).await?;
+            let view = CallView {
+                q: String::new(),
+                desk,
+                form,
+                error: Some(format!("Nothing was recorded: {e}")),
                 outcome: None,
             };
-            match attempt {
-                Ok(out) => {
-                    let times = uc::register_times(store, school).map_err(bad)?;
-                    view.form =
-                        CallForm::today(&form.upn, now, uc::session_of_arrival(&times, now.time()));
-                    view.outcome = Some(out);
-                    Ok(calls_markup(&p, &view, now).into_response())
-                }
-                Err(e @ (WebError::BadRequest(_) | WebError::Conflict(_))) => {
-                    let status = e.status();
-                    view.error = Some(format!("Nothing was recorded: {e}"));
-                    Ok((status, calls_markup(&p, &view, now)).into_response())
-                }
-                Err(e) => Err(e),
-            }
-        })
-        .await
+            Ok((e.status(), calls_markup(&p, &view, now)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

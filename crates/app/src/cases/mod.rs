@@ -6,6 +6,7 @@
 //! a typed result: the web crate only translates HTTP to these calls and back.
 
 pub mod figures;
+pub mod office;
 pub mod pupils;
 pub mod registers;
 pub mod sessions;

@@ -7,6 +7,7 @@ use rollcall_core::marks::MarkEntry;
 use rollcall_core::{BaseCode, Calendar, Category, Code, Date, Pupil, Session};
 use rollcall_store::{
     AbsenceReport, DateRange, MarkChange, PupilId, SchoolId, Store, StoreError, StoredMark,
+    StoredPupil,
 };
 
 use crate::Actor;
@@ -98,6 +99,18 @@ pub fn record_call(
     now: NaiveDateTime,
 ) -> Result<CallOutcome> {
     let p = find_pupil(store, school, &call.upn)?;
+    record_call_about(store, school, &p, call, actor, now)
+}
+
+/// [`record_call`] about a pupil already found (the call's UPN is not read again).
+pub fn record_call_about(
+    store: &mut dyn Store,
+    school: SchoolId,
+    p: &StoredPupil,
+    call: &CallReport,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<CallOutcome> {
     let name = full_name(&p.pupil);
     let mut problems = Vec::new();
     let reason = call.reason.trim();

@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, NaiveTime};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::MarkEntry;
 use rollcall_core::{BaseCode, Category, Code, Date, Session};
-use rollcall_store::{MarkChange, PupilId, SchoolId, Store};
+use rollcall_store::{MarkChange, PupilId, SchoolId, Store, StoredPupil};
 
 use crate::Actor;
 
@@ -42,8 +42,24 @@ pub fn sign_in_late(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<LateOutcome> {
-    let times = register_times(store, school)?;
     let p = find_pupil(store, school, upn)?;
+    let (change, outcome) = plan_late(store, school, &p, date, time, actor, now)?;
+    apply(store, school, std::slice::from_ref(&change))?;
+    Ok(outcome)
+}
+
+/// What signing in `p` late would do, as [`sign_in_late`] says, and the change to the register
+/// that does it, to be written.
+pub fn plan_late(
+    store: &mut dyn Store,
+    school: SchoolId,
+    p: &StoredPupil,
+    date: Date,
+    time: NaiveTime,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<(MarkChange, LateOutcome)> {
+    let times = register_times(store, school)?;
     let name = full_name(&p.pupil);
     let session = session_of_arrival(&times, time);
     if !p.pupil.on_roll(date) {
@@ -104,8 +120,7 @@ pub fn sign_in_late(
             )));
         }
     };
-    apply(store, school, std::slice::from_ref(&change))?;
-    Ok(LateOutcome {
+    let outcome = LateOutcome {
         pupil: p.id,
         name,
         form: p.pupil.form.clone(),
@@ -114,5 +129,6 @@ pub fn sign_in_late(
         minutes_late: arrival.minutes_late,
         replaced: current.map(|m| m.entry.code),
         closes: times.closes(session),
-    })
+    };
+    Ok((change, outcome))
 }

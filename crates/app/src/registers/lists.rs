@@ -56,6 +56,19 @@ impl SessionRegisters {
     pub fn opened(&self, now: NaiveDateTime) -> bool {
         now >= self.opens
     }
+
+    /// The forms whose register has pupils without a mark, once it has opened by `now`: none
+    /// before.
+    pub fn not_taken(&self, now: NaiveDateTime) -> Vec<FormRegister> {
+        if !self.opened(now) {
+            return Vec::new();
+        }
+        self.forms
+            .iter()
+            .filter(|f| f.expected > f.marked)
+            .cloned()
+            .collect()
+    }
 }
 
 /// Every form's register for a session: who is expected, who is marked, who takes it.
@@ -141,13 +154,5 @@ pub fn registers_not_taken(
     session: Session,
     now: NaiveDateTime,
 ) -> Result<Vec<FormRegister>> {
-    let all = form_registers(store, school, date, session, now)?;
-    if !all.opened(now) {
-        return Ok(Vec::new());
-    }
-    Ok(all
-        .forms
-        .into_iter()
-        .filter(|f| f.expected > f.marked)
-        .collect())
+    Ok(form_registers(store, school, date, session, now)?.not_taken(now))
 }

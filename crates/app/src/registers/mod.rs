@@ -32,10 +32,13 @@ mod take;
 #[cfg(test)]
 mod tests;
 
-pub use calls::{call_code_allowed, record_call, CallOutcome, CallReport, LeftAlone};
-pub use late::{sign_in_late, LateOutcome};
+pub use calls::{
+    call_code_allowed, record_call, record_call_about, CallOutcome, CallReport, LeftAlone,
+};
+pub use late::{plan_late, sign_in_late, LateOutcome};
 pub use lists::{form_registers, registers_not_taken, FormRegister, SessionRegisters, Taker};
 pub use register::register;
+pub(crate) use take::written_as_register;
 pub use take::{
     plan_for, plan_register, take_register, MarkInput, RegisterPlan, RegisterSubmission,
     TakeOutcome,

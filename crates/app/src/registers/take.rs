@@ -384,7 +384,7 @@ fn write(
 }
 
 /// The store's answer to a write, with a conflict in the register's own words.
-fn written_as_register(written: std::result::Result<(), StoreError>) -> Result<()> {
+pub(crate) fn written_as_register(written: std::result::Result<(), StoreError>) -> Result<()> {
     match written {
         Err(StoreError::Conflict(_)) => Err(concurrent_change()),
         other => Ok(other?),

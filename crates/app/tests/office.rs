@@ -1,0 +1,298 @@
+//! The office's use cases: who may use them, and whose pupils each person reaches.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::NaiveDateTime;
+use rollcall_app::cases::office::CallInput;
+use rollcall_app::{Actor, App, Clock, Refusal};
+use rollcall_core::{Session, Upn, YearGroup};
+use rollcall_store::{DateRange, StoredPupil};
+
+const TODAY: &str = "2025-07-08";
+
+/// A demo school of 150 pupils (one form a year), built once per test binary.
+fn template() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("rollcall-office-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("template.db");
+        let _ = std::fs::remove_file(&db);
+        let mut store = rollcall_app::open_store(&db.display().to_string()).unwrap();
+        let opts = rollcall_demo::DemoOptions {
+            seed: 7,
+            pupils: 150,
+        };
+        rollcall_app::demo::build_demo(
+            store.as_mut(),
+            &dir.join("files"),
+            &opts,
+            Some(rollcall_core::parse_date(TODAY).unwrap()),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        rollcall_app::demo::demo_people(store.as_mut()).unwrap();
+        drop(store);
+        db
+    })
+}
+
+struct School {
+    app: App,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A copy of the demo school with the clock stopped at `time` on [`TODAY`].
+fn school_at(time: &str) -> School {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rollcall.db");
+    std::fs::copy(template(), &db).unwrap();
+    let url = db.display().to_string();
+    let now = NaiveDateTime::parse_from_str(&format!("{TODAY} {time}"), "%Y-%m-%d %H:%M").unwrap();
+    let opener_url = url.clone();
+    let app = App::with_opener(
+        Box::new(move || rollcall_app::open_store(&opener_url)),
+        Clock::Fixed(now),
+    );
+    School {
+        app,
+        url,
+        _dir: dir,
+    }
+}
+
+impl School {
+    fn actor(&self, username: &str) -> Actor {
+        let mut store = rollcall_app::open_store(&self.url).unwrap();
+        let user = store.user_by_name(username).unwrap().unwrap();
+        Actor::of_user(&user)
+    }
+
+    /// The pupils on roll today in a year group, by UPN.
+    fn pupils_of(&self, year: u8) -> Vec<StoredPupil> {
+        let mut store = rollcall_app::open_store(&self.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let today = rollcall_core::parse_date(TODAY).unwrap();
+        let mut all: Vec<_> = store
+            .pupils(school.id)
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.pupil.year_group == YearGroup::Year(year) && p.pupil.on_roll(today))
+            .collect();
+        all.sort_by_key(|p| p.pupil.upn.clone());
+        all
+    }
+
+    /// How many marks and absence reports the school holds for today.
+    fn written(&self) -> (usize, usize) {
+        let mut store = rollcall_app::open_store(&self.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let today = rollcall_core::parse_date(TODAY).unwrap();
+        let day = DateRange::between(today, today);
+        (
+            store.marks(school.id, day).unwrap().len(),
+            store.absence_reports(school.id, day).unwrap().len(),
+        )
+    }
+}
+
+fn call_about(upn: &str) -> CallInput {
+    CallInput {
+        upn: upn.to_owned(),
+        first_date: TODAY.into(),
+        first_session: "AM".into(),
+        last_date: TODAY.into(),
+        last_session: "PM".into(),
+        reason: "Poorly".into(),
+        code: "I".into(),
+        reported_by: "Mother (phone)".into(),
+        ..CallInput::default()
+    }
+}
+
+fn problems(r: Refusal) -> String {
+    match r {
+        Refusal::Invalid(_) => r.to_string(),
+        other => panic!("expected an invalid request, got {other:?}"),
+    }
+}
+
+#[test]
+fn only_the_office_senior_staff_and_heads_of_year_follow_up_absence() {
+    let s = school_at("10:30");
+    let seven = s.pupils_of(7)[0].pupil.upn.to_string();
+    for who in ["tutor7a", "parent", "governor", "admin"] {
+        let a = s.actor(who);
+        let forbidden =
+            |r: Result<(), Refusal>| assert!(matches!(r, Err(Refusal::Forbidden)), "{who}");
+        forbidden(s.app.late_search(&a, "7A").map(drop));
+        forbidden(s.app.sign_in_late(&a, &seven, "09:40").map(drop));
+        forbidden(s.app.call_desk(&a, "7A", Some(&seven)).map(drop));
+        forbidden(s.app.record_call(&a, &call_about(&seven)).map(drop));
+        forbidden(s.app.calling_list(&a, None, None).map(drop));
+        forbidden(s.app.registers_not_taken_today(&a).map(drop));
+    }
+    // The office's desk is the office's and senior staff's, not a head of year's.
+    let hoy = s.actor("hoy9");
+    assert!(matches!(
+        s.app.registers_not_taken_today(&hoy),
+        Err(Refusal::Forbidden)
+    ));
+    for who in ["office", "attendance", "head"] {
+        let a = s.actor(who);
+        let sessions = s.app.registers_not_taken_today(&a).unwrap();
+        assert_eq!(sessions.len(), 2, "{who}");
+        assert!(sessions[0].opened && !sessions[1].opened);
+        assert!(
+            sessions[0].forms.iter().any(|f| f.form == "7A"),
+            "no morning register is taken yet"
+        );
+        assert!(sessions[1].forms.is_empty(), "the afternoon has not opened");
+    }
+    assert_eq!(s.written(), (0, 0), "nothing was written");
+}
+
+#[test]
+fn a_head_of_year_reaches_only_their_years_pupils() {
+    let s = school_at("10:30");
+    let hoy = s.actor("hoy9");
+    let seven = s.pupils_of(7)[0].pupil.upn.to_string();
+    let nine = s.pupils_of(9);
+    let unknown = Upn::with_check_letter("999999999999").unwrap().to_string();
+
+    // Searches find only year 9.
+    assert!(s.app.late_search(&hoy, "7A").unwrap().found.is_empty());
+    let found = s.app.late_search(&hoy, "9A").unwrap().found;
+    assert!(!found.is_empty());
+    assert!(found
+        .iter()
+        .all(|f| f.pupil.pupil.year_group == YearGroup::Year(9)));
+    assert!(s.app.call_desk(&hoy, "7A", None).unwrap().found.is_empty());
+
+    // A pupil out of reach is refused the same way whether or not they exist; an empty UPN is
+    // a mistake to put right.
+    for upn in [seven.as_str(), unknown.as_str(), "X123"] {
+        assert!(
+            matches!(
+                s.app.sign_in_late(&hoy, upn, "09:40"),
+                Err(Refusal::Forbidden)
+            ),
+            "{upn}"
+        );
+        assert!(
+            matches!(
+                s.app.call_desk(&hoy, "", Some(upn)),
+                Err(Refusal::Forbidden)
+            ),
+            "{upn}"
+        );
+        assert!(
+            matches!(
+                s.app.record_call(&hoy, &call_about(upn)),
+                Err(Refusal::Forbidden)
+            ),
+            "{upn}"
+        );
+    }
+    assert!(
+        problems(s.app.sign_in_late(&hoy, " ", "09:40").unwrap_err())
+            .contains("give the pupil's UPN")
+    );
+    assert!(
+        problems(s.app.record_call(&hoy, &call_about("")).unwrap_err())
+            .contains("give the pupil's UPN")
+    );
+    assert_eq!(s.written(), (0, 0), "nothing was written");
+
+    // Their own year's pupils they sign in, and take calls about.
+    let late = s
+        .app
+        .sign_in_late(&hoy, nine[0].pupil.upn.as_str(), "09:40")
+        .unwrap();
+    assert_eq!(late.session, Session::Am);
+    let desk = s
+        .app
+        .call_desk(&hoy, "", Some(nine[1].pupil.upn.as_str()))
+        .unwrap();
+    assert_eq!(desk.pupil.unwrap().pupil.id, nine[1].id);
+    let call = s
+        .app
+        .record_call(&hoy, &call_about(nine[1].pupil.upn.as_str()))
+        .unwrap();
+    assert_eq!(call.marked.len(), 2);
+    // The calling list is of year 9 only.
+    let list = s.app.calling_list(&hoy, None, None).unwrap();
+    assert!(!list.to_call.is_empty());
+    assert!(list
+        .to_call
+        .iter()
+        .all(|t| t.pupil.pupil.year_group == YearGroup::Year(9)));
+    assert!(list.to_call.iter().all(|t| t.pupil.id != nine[1].id));
+}
+
+#[test]
+fn the_office_reaches_the_school_and_is_told_what_is_wrong() {
+    let s = school_at("10:30");
+    let office = s.actor("office");
+    let seven = &s.pupils_of(7)[0];
+    let upn = seven.pupil.upn.to_string();
+    let unknown = Upn::with_check_letter("999999999999").unwrap().to_string();
+
+    assert!(
+        problems(s.app.sign_in_late(&office, &unknown, "09:40").unwrap_err())
+            .contains("no pupil with UPN")
+    );
+    assert!(
+        problems(s.app.call_desk(&office, "", Some(&unknown)).unwrap_err())
+            .contains("no pupil with UPN")
+    );
+    assert!(
+        problems(s.app.sign_in_late(&office, &upn, "25:00").unwrap_err())
+            .contains("'25:00' is not a time of day")
+    );
+    let mut bad = call_about(&upn);
+    bad.first_date = "2025-7-8".into();
+    assert!(problems(s.app.record_call(&office, &bad).unwrap_err()).contains("is not a date"));
+    assert_eq!(s.written(), (0, 0), "nothing was written");
+
+    // The search shows the pupil's mark once they are signed in.
+    let out = s.app.sign_in_late(&office, &upn, "09:40").unwrap();
+    assert_eq!(out.code, rollcall_core::BaseCode::U);
+    let found = s.app.late_search(&office, &upn).unwrap();
+    assert_eq!(found.session, Session::Am);
+    assert_eq!(found.found.len(), 1);
+    assert_eq!(
+        found.found[0].mark.as_ref().map(|c| c.text().to_owned()),
+        Some("U".to_owned())
+    );
+    let desk = s.app.call_desk(&office, "", Some(&upn)).unwrap();
+    assert!(!desk.pupil.unwrap().contacts.is_empty(), "with contacts");
+    assert_eq!(desk.first_session, Session::Am);
+}
+
+#[test]
+fn the_calling_list_reads_dates_and_sessions_like_every_page() {
+    let s = school_at("09:30");
+    let office = s.actor("office");
+    let list = s.app.calling_list(&office, None, None).unwrap();
+    assert_eq!(list.session, Session::Am);
+    assert!(!list.still_open, "the morning register closed at 09:10");
+    let pm = s
+        .app
+        .calling_list(&office, Some(TODAY), Some("pm"))
+        .unwrap();
+    assert_eq!(pm.session, Session::Pm);
+    assert!(pm.still_open);
+    assert!(problems(
+        s.app
+            .calling_list(&office, Some("tomorrow"), None)
+            .unwrap_err()
+    )
+    .contains("'tomorrow' is not a date: expected YYYY-MM-DD"));
+    assert!(
+        problems(s.app.calling_list(&office, None, Some("noon")).unwrap_err())
+            .contains("'noon' is not a session: expected AM or PM")
+    );
+}
