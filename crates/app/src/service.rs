@@ -219,7 +219,7 @@ impl App {
 
     /// Runs `f` with a database connection, blocking until one of the places at the database is
     /// free.
-    pub fn with_store<T, E>(
+    pub(crate) fn with_store<T, E>(
         &self,
         f: impl FnOnce(&mut dyn Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E>
@@ -235,7 +235,7 @@ impl App {
 
     /// [`App::with_store`] for work that only reads: one snapshot of the database, its locks
     /// taken once (see [`Store::begin_read`]).
-    pub fn reading<T, E>(
+    pub(crate) fn reading<T, E>(
         &self,
         f: impl FnOnce(&mut dyn Store) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E>
@@ -265,7 +265,7 @@ impl App {
     /// Writes a register's changes (if any), together with any other registers being written at
     /// the same moment, and waits until they are written. The store's refusal (a conflict, a
     /// pupil not on roll) is this register's alone. Call it without holding a connection.
-    pub fn write_marks(
+    pub(crate) fn write_marks(
         &self,
         school: SchoolId,
         changes: Vec<MarkChange>,

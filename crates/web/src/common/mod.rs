@@ -7,7 +7,6 @@ pub mod error;
 pub mod format;
 pub mod forms;
 pub mod layout;
-pub mod legacy;
 pub mod page;
 pub mod session;
 pub mod state;

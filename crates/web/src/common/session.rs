@@ -17,8 +17,7 @@ use chrono::Utc;
 use rollcall_app::access::Permission;
 use rollcall_app::cases::sessions::{SessionState, SignedIn};
 use rollcall_app::{Actor, Reach};
-use rollcall_core::{Pupil, Role};
-use rollcall_store::{PupilId, SchoolId};
+use rollcall_core::Role;
 
 use super::error::{WebError, API_REQUEST};
 use super::forms::url_pairs;
@@ -60,16 +59,6 @@ impl Principal {
 
     pub fn reach(&self) -> Reach {
         self.actor.reach.clone()
-    }
-
-    /// Whether the user may see this pupil of their school.
-    pub fn reaches(&self, id: PupilId, pupil: &Pupil) -> bool {
-        self.actor.reaches(id, pupil)
-    }
-
-    /// The school the user works in. Trust-wide users act on the database's only school.
-    pub fn school(&self, schools: &[rollcall_store::School]) -> Result<SchoolId, WebError> {
-        Ok(self.actor.school_in(schools)?)
     }
 
     /// Refuses unless the user's role has the permission.
