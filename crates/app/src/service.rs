@@ -10,12 +10,14 @@
 //! (group commit, [`Store::apply_mark_groups`]): sixty tutors submitting at the same moment cost
 //! one commit instead of sixty in a queue, and each register still stands or falls alone.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use rollcall_store::{MarkChange, MarkGroup, SchoolId, Store, StoreError};
+use tokio::sync::oneshot;
 
 use crate::error::{AppError, Result};
 
@@ -83,38 +85,71 @@ impl StorePool {
     }
 }
 
-/// Lets at most a fixed number of threads through at once.
+/// Lets at most a fixed number of threads through at once, in the order they came: a place given
+/// back goes straight to the longest waiting, so that no request of a burst waits behind later
+/// ones.
 struct Gate {
-    free: Mutex<usize>,
-    opened: Condvar,
+    state: Mutex<GateState>,
+}
+
+struct GateState {
+    free: usize,
+    waiting: VecDeque<Arc<Waiter>>,
+}
+
+/// A thread waiting at a [`Gate`] for its place.
+#[derive(Default)]
+struct Waiter {
+    admitted: Mutex<bool>,
+    woken: Condvar,
 }
 
 impl Gate {
     fn new(places: usize) -> Gate {
         Gate {
-            free: Mutex::new(places.max(1)),
-            opened: Condvar::new(),
+            state: Mutex::new(GateState {
+                free: places.max(1),
+                waiting: VecDeque::new(),
+            }),
         }
     }
 
     fn enter(&self) -> Pass<'_> {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        while *free == 0 {
-            free = self.opened.wait(free).unwrap_or_else(|e| e.into_inner());
+        let waiter = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.free > 0 && state.waiting.is_empty() {
+                state.free -= 1;
+                return Pass(self);
+            }
+            let waiter = Arc::new(Waiter::default());
+            state.waiting.push_back(Arc::clone(&waiter));
+            waiter
+        };
+        let mut admitted = waiter.admitted.lock().unwrap_or_else(|e| e.into_inner());
+        while !*admitted {
+            admitted = waiter
+                .woken
+                .wait(admitted)
+                .unwrap_or_else(|e| e.into_inner());
         }
-        *free -= 1;
         Pass(self)
     }
 }
 
-/// A place taken at a [`Gate`], given back when dropped.
+/// A place taken at a [`Gate`], handed to the next in line (or given back) when dropped.
 struct Pass<'a>(&'a Gate);
 
 impl Drop for Pass<'_> {
     fn drop(&mut self) {
-        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
-        *free += 1;
-        self.0.opened.notify_one();
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        match state.waiting.pop_front() {
+            Some(next) => {
+                drop(state);
+                *next.admitted.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                next.woken.notify_one();
+            }
+            None => state.free += 1,
+        }
     }
 }
 
@@ -150,7 +185,42 @@ impl Activity {
 struct MarkJob {
     school: SchoolId,
     changes: Vec<MarkChange>,
-    done: mpsc::SyncSender<std::result::Result<(), StoreError>>,
+    done: oneshot::Sender<std::result::Result<(), StoreError>>,
+}
+
+/// Changes handed to the register writer. Wait for the store's answer on a thread that may block
+/// ([`Writing::wait`]) or in an async task ([`Writing::written`]), which holds no thread meanwhile.
+pub struct Writing(WritingState);
+
+enum WritingState {
+    Answered(std::result::Result<(), StoreError>),
+    Waiting(oneshot::Receiver<std::result::Result<(), StoreError>>),
+}
+
+fn writer_stopped() -> StoreError {
+    StoreError::Database("the register writer stopped".into())
+}
+
+impl Writing {
+    /// Blocks until the changes are written, or refused.
+    pub fn wait(self) -> std::result::Result<(), StoreError> {
+        match self.0 {
+            WritingState::Answered(outcome) => outcome,
+            WritingState::Waiting(outcome) => outcome
+                .blocking_recv()
+                .unwrap_or_else(|_| Err(writer_stopped())),
+        }
+    }
+
+    /// Waits, without blocking a thread, until the changes are written, or refused.
+    pub async fn written(self) -> std::result::Result<(), StoreError> {
+        match self.0 {
+            WritingState::Answered(outcome) => outcome,
+            WritingState::Waiting(outcome) => {
+                outcome.await.unwrap_or_else(|_| Err(writer_stopped()))
+            }
+        }
+    }
 }
 
 /// The most registers written in one transaction.
@@ -262,28 +332,24 @@ impl App {
         out
     }
 
-    /// Writes a register's changes (if any), together with any other registers being written at
-    /// the same moment, and waits until they are written. The store's refusal (a conflict, a
-    /// pupil not on roll) is this register's alone. Call it without holding a connection.
-    pub(crate) fn write_marks(
-        &self,
-        school: SchoolId,
-        changes: Vec<MarkChange>,
-    ) -> std::result::Result<(), StoreError> {
+    /// Hands a register's changes (if any) to the register writer, which writes them together
+    /// with any other registers being written at the same moment. The store's refusal (a
+    /// conflict, a pupil not on roll) is this register's alone. Call it without holding a
+    /// connection.
+    pub(crate) fn write_marks(&self, school: SchoolId, changes: Vec<MarkChange>) -> Writing {
         if changes.is_empty() {
-            return Ok(());
+            return Writing(WritingState::Answered(Ok(())));
         }
-        let stopped = || StoreError::Database("the register writer stopped".into());
-        let (done, outcome) = mpsc::sync_channel(1);
+        let (done, outcome) = oneshot::channel();
         let job = MarkJob {
             school,
             changes,
             done,
         };
         if self.0.marks.send(job).is_err() {
-            return Err(stopped());
+            return Writing(WritingState::Answered(Err(writer_stopped())));
         }
-        outcome.recv().unwrap_or_else(|_| Err(stopped()))
+        Writing(WritingState::Waiting(outcome))
     }
 }
 
@@ -402,5 +468,29 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(most.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn the_gate_lets_waiters_through_in_the_order_they_came() {
+        let gate = Arc::new(Gate::new(1));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let first = gate.enter();
+        let mut threads = Vec::new();
+        for i in 0..6 {
+            let (g, o) = (gate.clone(), order.clone());
+            threads.push(std::thread::spawn(move || {
+                let _pass = g.enter();
+                o.lock().unwrap().push(i);
+            }));
+            // Each is waiting before the next comes.
+            while gate.state.lock().unwrap().waiting.len() < i + 1 {
+                std::thread::yield_now();
+            }
+        }
+        drop(first);
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4, 5]);
     }
 }

@@ -256,7 +256,7 @@ impl App {
                 reg::plan_late(store, school, &pupil, now.date(), time, actor, now)?;
             Ok::<_, Refusal>((school, change, outcome))
         })?;
-        reg::written_as_register(self.write_marks(school, vec![change]))?;
+        reg::written_as_register(self.write_marks(school, vec![change]).wait())?;
         Ok(outcome)
     }
 

@@ -14,7 +14,7 @@ use crate::access::{Actor, Permission, Reach};
 use crate::error::Refusal;
 pub use crate::registers::RegisterKey;
 use crate::registers::{self as reg, Register, RegisterSubmission, SessionRegisters, TakeOutcome};
-use crate::service::App;
+use crate::service::{App, Writing};
 
 use super::school_of;
 
@@ -145,13 +145,42 @@ impl App {
         key: &RegisterKey,
         submission: &RegisterSubmission,
     ) -> Result<TakeOutcome, Refusal> {
+        self.submit_register(actor, key, submission)?.wait()
+    }
+
+    /// [`App::take_register`], returning once the register is checked and handed to the writer:
+    /// a server waits for it to be written without holding a thread ([`RegisterTaken::written`]).
+    pub fn submit_register(
+        &self,
+        actor: &Actor,
+        key: &RegisterKey,
+        submission: &RegisterSubmission,
+    ) -> Result<RegisterTaken, Refusal> {
         let now = self.now();
         let mut plan = self.reading(|store| {
             let (school, register) = open_register(store, actor, key, now)?;
             require_lines(store, actor, school, &register, submission)?;
             reg::plan_for(&register, school, submission, actor, now)
         })?;
-        let written = self.write_marks(plan.school, std::mem::take(&mut plan.changes));
-        plan.finish(written)
+        let writing = self.write_marks(plan.school, std::mem::take(&mut plan.changes));
+        Ok(RegisterTaken { plan, writing })
+    }
+}
+
+/// A register checked and handed to the register writer; its outcome once written.
+pub struct RegisterTaken {
+    plan: reg::RegisterPlan,
+    writing: Writing,
+}
+
+impl RegisterTaken {
+    /// Blocks until the register is written, or refused.
+    pub fn wait(self) -> Result<TakeOutcome, Refusal> {
+        self.plan.finish(self.writing.wait())
+    }
+
+    /// Waits, without blocking a thread, until the register is written, or refused.
+    pub async fn written(self) -> Result<TakeOutcome, Refusal> {
+        self.plan.finish(self.writing.written().await)
     }
 }

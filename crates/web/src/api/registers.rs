@@ -88,9 +88,12 @@ pub(super) async fn post_register(
             .collect(),
     };
     let actor = p.actor.clone();
-    let out = state
-        .run(move |app| app.take_register(&actor, &key, &submission))
+    // Checked on a worker, then written together with any other register submitted at the same
+    // moment, waiting for the writer without holding a thread.
+    let taken = state
+        .run(move |app| app.submit_register(&actor, &key, &submission))
         .await?;
+    let out = taken.written().await?;
     Ok(Json(json!({
         "new": out.new,
         "amended": out.amended,

@@ -46,6 +46,9 @@ struct Inner {
     app: App,
     settings: Settings,
     limiter: Mutex<SignInLimiter>,
+    /// Use cases run a few at a time, one per core: the others wait here without holding a
+    /// thread, in the order they came.
+    workers: tokio::sync::Semaphore,
 }
 
 #[derive(Clone)]
@@ -53,10 +56,12 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     pub fn new(app: App, settings: Settings) -> AppState {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState(Arc::new(Inner {
             app,
             settings,
             limiter: Mutex::new(SignInLimiter::default()),
+            workers: tokio::sync::Semaphore::new(cores),
         }))
     }
 
@@ -100,6 +105,12 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&App) -> Result<T, Refusal> + Send + 'static,
     {
+        let _permit = self
+            .0
+            .workers
+            .acquire()
+            .await
+            .map_err(|e| WebError::Internal(format!("the workers stopped: {e}")))?;
         let app = self.0.app.clone();
         tokio::task::spawn_blocking(move || f(&app))
             .await

@@ -129,10 +129,16 @@ async fn take(
         return Ok(register_page(&p, &reg, &form, &messages, state.now()).into_response());
     }
     let (k, a, s) = (key.clone(), actor.clone(), sub.clone());
-    match state
-        .attempt(move |app| app.take_register(&a, &k, &s))
+    // Checked on a worker, then written together with any other register submitted at the same
+    // moment, waiting for the writer without holding a thread.
+    let taken = match state
+        .attempt(move |app| app.submit_register(&a, &k, &s))
         .await?
     {
+        Ok(taken) => taken.written().await,
+        Err(e) => Err(e),
+    };
+    match taken {
         Ok(out) => {
             let to = format!(
                 "{}?saved={}&corrected={}",
