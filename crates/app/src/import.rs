@@ -250,19 +250,9 @@ pub fn plan_mark_changes(
         return Err(AppError::Input(errors));
     }
     // In the order registers are kept (date, session, pupil), so that writing appends.
-    changes.sort_by_key(|c| match c {
-        MarkChange::New {
-            pupil,
-            date,
-            session,
-            ..
-        }
-        | MarkChange::Amend {
-            pupil,
-            date,
-            session,
-            ..
-        } => (*date, *session, *pupil),
+    changes.sort_by_key(|c| {
+        let (pupil, date, session) = c.key();
+        (date, session, pupil)
     });
     Ok(changes)
 }

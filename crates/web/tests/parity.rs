@@ -309,3 +309,76 @@ async fn the_register_page_and_the_api_answer_alike() {
         );
     }
 }
+
+/// A pupil's record page and the API's pupil answer alike, for every role: the same status and
+/// the same refusal, whether the pupil is in reach, out of it, or does not exist.
+#[tokio::test]
+async fn a_pupils_record_and_the_api_answer_alike() {
+    let side = Side::new().await;
+    let today = rollcall_core::parse_date(TODAY).unwrap();
+    let (in_7a, in_9) = {
+        let mut store = rollcall_app::open_store(&side.app.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let parent = store.user_by_name("parent").unwrap().unwrap();
+        let pupils = store.pupils(school.id).unwrap();
+        let child = pupils
+            .iter()
+            .find(|p| p.id == parent.user.children[0])
+            .unwrap();
+        let nine = pupils
+            .iter()
+            .find(|p| {
+                p.pupil.year_group == rollcall_core::YearGroup::Year(9) && p.pupil.on_roll(today)
+            })
+            .unwrap();
+        (child.pupil.upn.to_string(), nine.pupil.upn.to_string())
+    };
+    let upns = [
+        ("a pupil of 7A", in_7a.as_str()),
+        ("a pupil of year 9", in_9.as_str()),
+        ("a UPN nobody has", "A123456789012"),
+        ("something that is not a UPN", "nobody"),
+    ];
+    let mut differences = Vec::new();
+    let mut answered = std::collections::BTreeSet::new();
+    for (what, upn) in upns {
+        for user in USERS {
+            let session = side.session(user);
+            let page = side.app.get(Some(session), &format!("/pupils/{upn}")).await;
+            let json = side
+                .app
+                .get(Some(session), &format!("/api/v1/pupils/{upn}"))
+                .await;
+            answered.insert(json.status.as_u16());
+            if page.status != json.status {
+                differences.push(format!(
+                    "{what} as {user}: the page answers {}, the API {}",
+                    page.status, json.status
+                ));
+                continue;
+            }
+            if json.status.is_success() {
+                continue;
+            }
+            let error: Value = serde_json::from_str(&json.body).unwrap_or(Value::Null);
+            let message = error["error"].as_str().unwrap_or_default();
+            if !page.body.contains(&escaped(message)) {
+                differences.push(format!(
+                    "{what} as {user}: the API says \"{message}\", the page does not"
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    for status in [200, 403, 404] {
+        assert!(
+            answered.contains(&status),
+            "no request was answered {status}"
+        );
+    }
+}
