@@ -23,7 +23,7 @@ use crate::registers::parse_day;
 use crate::reports::{compute_pupil_stats, group_stats, GroupField};
 use crate::school_view::{
     self, guard_table, national_for, GovernorFigures, Guarded, National, Only, Overview, Period,
-    PupilFilter, PupilList,
+    PupilFilter, PupilList, GOVERNOR_FIELDS,
 };
 use crate::service::App;
 use crate::table::Cell;
@@ -427,6 +427,22 @@ impl App {
             let (Some(from), Some(to), Some(by)) = (from, to, by) else {
                 return Err(Refusal::Invalid(problems));
             };
+            // A governor sees a group only as the governors' page shows it: by one of the page's
+            // characteristics at a time. Tables by several at once, each guarded on its own,
+            // could be subtracted from one another to give back a group of fewer than five.
+            if governor {
+                if by.len() > 1 {
+                    return Err(Refusal::invalid(
+                        "by: governors see figures by one characteristic at a time",
+                    ));
+                }
+                if let Some(field) = by.iter().find(|f| !GOVERNOR_FIELDS.contains(f)) {
+                    return Err(Refusal::invalid(format!(
+                        "by: governors do not see figures by {}",
+                        field.name()
+                    )));
+                }
+            }
             let from = from.unwrap_or_else(|| academic_year_start(academic_year(today)));
             let to = to.unwrap_or(today);
             if to < from {

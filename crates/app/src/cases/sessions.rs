@@ -155,9 +155,16 @@ impl App {
     ) -> Result<Option<NewSession>, Refusal> {
         let username = username.trim();
         let user = self.with_store(|store| Ok::<_, Refusal>(store.user_by_name(username)?))?;
+        // The password is checked whatever the account, so that a deactivated or unknown user
+        // name takes as long to refuse as a wrong password.
         let user = match user {
-            Some(u) if u.user.active && verify_password(&u.user.password_hash, password) => u,
-            Some(_) => return Ok(None),
+            Some(u) => {
+                let matches = verify_password(&u.user.password_hash, password);
+                if !(matches && u.user.active) {
+                    return Ok(None);
+                }
+                u
+            }
             None => {
                 let _ = verify_password(dummy_hash(), password);
                 return Ok(None);
