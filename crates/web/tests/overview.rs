@@ -326,32 +326,36 @@ async fn governors_see_figures_and_never_a_pupil() {
     }
 }
 
-/// Beside England's figures, the governors see the school's figures for the national cohort
-/// (pupils aged 5 to 15 on the 31 August before the year) as well as for every pupil on roll.
-#[tokio::test]
-async fn governors_compare_the_national_cohort_with_england() {
-    let app = TestApp::new();
-    // A sixth former, 16 on 31 August 2024, absent all September: on roll, not in the cohort.
-    {
-        let mut store = rollcall_app::open_store(&app.url).unwrap();
-        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
-        let mut sixth = store.pupils(school.id).unwrap()[0].pupil.clone();
-        sixth.upn = rollcall_core::Upn::with_check_letter("999999999001").unwrap();
-        sixth.dob = parse_date("2008-03-01").unwrap();
-        sixth.year_group = YearGroup::Year(12);
-        sixth.form = Some("12A".into());
-        sixth.admission_date = parse_date("2024-09-02").unwrap();
-        sixth.leaving_date = None;
-        store.save_pupils(school.id, &[sixth.clone()]).unwrap();
-        let id = store
-            .pupils(school.id)
-            .unwrap()
-            .into_iter()
-            .find(|p| p.pupil.upn == sixth.upn)
-            .unwrap()
-            .id;
-        let marks: Vec<_> = (2..=30)
-            .map(|day| rollcall_store::MarkChange::New {
+/// Adds `n` sixth formers, 16 on 31 August 2024 and absent all September: on roll, not in the
+/// national cohort.
+fn add_sixth_formers(app: &TestApp, n: u32) {
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+    let first = store.pupils(school.id).unwrap()[0].pupil.clone();
+    let sixth: Vec<_> = (1..=n)
+        .map(|i| {
+            let mut p = first.clone();
+            p.upn = rollcall_core::Upn::with_check_letter(&format!("999999999{i:03}")).unwrap();
+            p.dob = parse_date("2008-03-01").unwrap();
+            p.year_group = YearGroup::Year(12);
+            p.form = Some("12A".into());
+            p.admission_date = parse_date("2024-09-02").unwrap();
+            p.leaving_date = None;
+            p
+        })
+        .collect();
+    store.save_pupils(school.id, &sixth).unwrap();
+    let ids: Vec<_> = store
+        .pupils(school.id)
+        .unwrap()
+        .into_iter()
+        .filter(|p| sixth.iter().any(|s| s.upn == p.pupil.upn))
+        .map(|p| p.id)
+        .collect();
+    let marks: Vec<_> = ids
+        .iter()
+        .flat_map(|&id| {
+            (2..=30).map(move |day| rollcall_store::MarkChange::New {
                 pupil: id,
                 date: parse_date(&format!("2024-09-{day:02}")).unwrap(),
                 session: rollcall_core::Session::Am,
@@ -365,31 +369,63 @@ async fn governors_compare_the_national_cohort_with_england() {
                     at: chrono::Utc::now(),
                 },
             })
-            .collect();
-        store.apply_marks(school.id, &marks, &mut |_| {}).unwrap();
-    }
+        })
+        .collect();
+    store.apply_marks(school.id, &marks, &mut |_| {}).unwrap();
+}
+
+/// The governors' page's row of `label`.
+fn row_of(body: &str, label: &str) -> String {
+    let at = body.find(label).unwrap_or_else(|| panic!("no row {label}"));
+    body[at..at + body[at..].find("</tr>").unwrap()].to_owned()
+}
+
+/// Beside England's figures, the governors see the school's figures for the national cohort
+/// (pupils aged 5 to 15 on the 31 August before the year) as well as for every pupil on roll.
+#[tokio::test]
+async fn governors_compare_the_national_cohort_with_england() {
+    let app = TestApp::new();
+    add_sixth_formers(&app, 5);
     let stats = year_stats(&app);
     let whole = group(&stats, |_| true);
     let cohort = group(&stats, |p| p.in_national_cohort(2024));
-    assert_eq!(whole.pupils, cohort.pupils + 1);
+    assert_eq!(whole.pupils, cohort.pupils + 5);
     assert_ne!(whole.attendance_pct(), cohort.attendance_pct());
 
     let governor = app.sign_in("governor").await;
     let page = app.get(Some(&governor), "/governors").await;
-    let row = |label: &str| {
-        let at = page
-            .body
-            .find(label)
-            .unwrap_or_else(|| panic!("no row {label}"));
-        page.body[at..at + page.body[at..].find("</tr>").unwrap()].to_owned()
-    };
-    assert!(row("This school, every pupil on roll")
+    assert!(row_of(&page.body, "This school, every pupil on roll")
         .contains(&format!("{}%", whole.attendance_pct().unwrap())));
-    assert!(
-        row("This school, pupils aged 5 to 15 (the national cohort)")
-            .contains(&format!("{}%", cohort.attendance_pct().unwrap()))
-    );
+    assert!(row_of(
+        &page.body,
+        "This school, pupils aged 5 to 15 (the national cohort)"
+    )
+    .contains(&format!("{}%", cohort.attendance_pct().unwrap())));
     assert!(page
         .body
         .contains("pupils aged 5 to 15 on the 31 August before the year"));
+}
+
+/// With fewer than five pupils outside the national cohort, the whole school's figures less the
+/// cohort's would be theirs: the cohort's are withheld.
+#[tokio::test]
+async fn governors_cannot_work_out_a_few_pupils_outside_the_cohort() {
+    let app = TestApp::new();
+    add_sixth_formers(&app, 1);
+    let stats = year_stats(&app);
+    let whole = group(&stats, |_| true);
+    let cohort = group(&stats, |p| p.in_national_cohort(2024));
+    assert_eq!(whole.pupils, cohort.pupils + 1);
+    let governor = app.sign_in("governor").await;
+    let page = app.get(Some(&governor), "/governors").await;
+    assert!(row_of(&page.body, "This school, every pupil on roll")
+        .contains(&format!("{}%", whole.attendance_pct().unwrap())));
+    let cohort_row = row_of(
+        &page.body,
+        "This school, pupils aged 5 to 15 (the national cohort)",
+    );
+    assert!(
+        !cohort_row.contains(&format!("{}%", cohort.attendance_pct().unwrap())),
+        "{cohort_row}"
+    );
 }

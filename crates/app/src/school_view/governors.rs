@@ -320,12 +320,20 @@ pub fn governor_figures(
         .filter(|(p, _)| p.in_national_cohort(academic))
         .cloned()
         .collect();
-    let national_cohort = Guarded::of(
-        group_stats(&cohort, &[])
-            .first()
-            .map(|(_, g)| *g)
-            .unwrap_or_default(),
-    );
+    let cohort = group_stats(&cohort, &[])
+        .first()
+        .map(|(_, g)| *g)
+        .unwrap_or_default();
+    // The whole school less the cohort is the pupils outside it: when they are fewer than five,
+    // showing both would give their figures away, so the cohort's are withheld.
+    let outside = match &whole {
+        Guarded::Shown(w) => w.pupils.saturating_sub(cohort.pupils),
+        _ => 0,
+    };
+    let national_cohort = match Guarded::of(cohort) {
+        Guarded::Shown(_) if (1..SMALLEST_GROUP).contains(&outside) => Guarded::Withheld,
+        guarded => guarded,
+    };
     let breakdowns = GOVERNOR_FIELDS
         .iter()
         .map(|&field| Breakdown {
