@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use rollcall_core::YearGroup;
 
 use super::*;
-use crate::school_view::{GOVERNOR_FIELDS, SMALLEST_GROUP};
+use crate::school_view::GOVERNOR_FIELDS;
 use crate::service::Clock;
 
 /// The day the demo school is on: Tuesday 8 July 2025, a school day near the end of its year.
