@@ -1,75 +1,26 @@
 //! The office's use cases: who may use them, and whose pupils each person reaches.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use chrono::NaiveDateTime;
 use rollcall_app::cases::office::CallInput;
-use rollcall_app::{Actor, App, Clock, Refusal};
+use rollcall_app::Refusal;
 use rollcall_core::{Session, Upn, YearGroup};
 use rollcall_store::{DateRange, StoredPupil};
 
-const TODAY: &str = "2025-07-08";
+mod common;
 
-/// A demo school of 150 pupils (one form a year), built once per test binary.
-fn template() -> &'static Path {
-    static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("rollcall-office-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("template.db");
-        let _ = std::fs::remove_file(&db);
-        let mut store = rollcall_app::open_store(&db.display().to_string()).unwrap();
-        let opts = rollcall_demo::DemoOptions {
-            seed: 7,
-            pupils: 150,
-        };
-        rollcall_app::demo::build_demo(
-            store.as_mut(),
-            &dir.join("files"),
-            &opts,
-            Some(rollcall_core::parse_date(TODAY).unwrap()),
-            &mut |_, _, _| {},
-        )
-        .unwrap();
-        rollcall_app::demo::demo_people(store.as_mut()).unwrap();
-        drop(store);
-        db
-    })
-}
+use common::{School, TODAY};
 
-struct School {
-    app: App,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-/// A copy of the demo school with the clock stopped at `time` on [`TODAY`].
+/// A copy of the demo school of 150 pupils (one form a year) with the clock stopped at `time`.
 fn school_at(time: &str) -> School {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rollcall.db");
-    std::fs::copy(template(), &db).unwrap();
-    let url = db.display().to_string();
-    let now = NaiveDateTime::parse_from_str(&format!("{TODAY} {time}"), "%Y-%m-%d %H:%M").unwrap();
-    let opener_url = url.clone();
-    let app = App::with_opener(
-        Box::new(move || rollcall_app::open_store(&opener_url)),
-        Clock::Fixed(now),
-    );
-    School {
-        app,
-        url,
-        _dir: dir,
-    }
+    School::at(150, time)
 }
 
-impl School {
-    fn actor(&self, username: &str) -> Actor {
-        let mut store = rollcall_app::open_store(&self.url).unwrap();
-        let user = store.user_by_name(username).unwrap().unwrap();
-        Actor::of_user(&user)
-    }
+/// What the tests read of the school beside the use cases.
+trait Look {
+    fn pupils_of(&self, year: u8) -> Vec<StoredPupil>;
+    fn written(&self) -> (usize, usize);
+}
 
+impl Look for School {
     /// The pupils on roll today in a year group, by UPN.
     fn pupils_of(&self, year: u8) -> Vec<StoredPupil> {
         let mut store = rollcall_app::open_store(&self.url).unwrap();

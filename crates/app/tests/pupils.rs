@@ -1,77 +1,27 @@
 //! The pupils' use cases on the demo school: who reaches which pupil, what a parent's record
 //! leaves out, and figures and alerts counted one way for the record, the API and a parent's page.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use chrono::NaiveDateTime;
-use rollcall_app::{Actor, App, Clock, Reach, Refusal};
+use rollcall_app::{Actor, Reach, Refusal};
 use rollcall_core::parse_date;
 use rollcall_rules::Rule;
 use rollcall_store::StoredPupil;
 
-/// Tuesday 8 July 2025, a school day near the end of the demo's year.
-const TODAY: &str = "2025-07-08";
+mod common;
 
-/// A demo school of 300 pupils with its demo users, built once; each test works on a copy.
-fn template() -> &'static Path {
-    static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("rollcall-app-pupils-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("template.db");
-        let _ = std::fs::remove_file(&db);
-        let mut store = rollcall_app::open_store(&db.display().to_string()).unwrap();
-        let opts = rollcall_demo::DemoOptions {
-            seed: 7,
-            pupils: 300,
-        };
-        rollcall_app::demo::build_demo(
-            store.as_mut(),
-            &dir.join("files"),
-            &opts,
-            Some(parse_date(TODAY).unwrap()),
-            &mut |_, _, _| {},
-        )
-        .unwrap();
-        rollcall_app::demo::demo_people(store.as_mut()).unwrap();
-        drop(store);
-        db
-    })
+use common::{School, TODAY};
+
+/// The demo school of 300 pupils at 08:45 on [`TODAY`], before either of today's registers closes.
+fn school() -> School {
+    School::at(300, "08:45")
 }
 
-struct School {
-    app: App,
-    url: String,
-    _dir: tempfile::TempDir,
+/// What the tests read of the school beside the use cases.
+trait Look {
+    fn pupils(&self) -> Vec<StoredPupil>;
+    fn child_of(&self, parent: &Actor) -> StoredPupil;
 }
 
-impl School {
-    /// The demo school at 08:45 on [`TODAY`], before either of today's registers closes.
-    fn new() -> School {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("rollcall.db");
-        std::fs::copy(template(), &db).unwrap();
-        let url = db.display().to_string();
-        let now = NaiveDateTime::parse_from_str(&format!("{TODAY}T08:45:00"), "%Y-%m-%dT%H:%M:%S")
-            .unwrap();
-        let opener = url.clone();
-        let app = App::with_opener(
-            Box::new(move || rollcall_app::open_store(&opener)),
-            Clock::Fixed(now),
-        );
-        School {
-            app,
-            url,
-            _dir: dir,
-        }
-    }
-
-    fn actor(&self, username: &str) -> Actor {
-        let mut store = rollcall_app::open_store(&self.url).unwrap();
-        Actor::of_user(&store.user_by_name(username).unwrap().unwrap())
-    }
-
+impl Look for School {
     fn pupils(&self) -> Vec<StoredPupil> {
         let mut store = rollcall_app::open_store(&self.url).unwrap();
         let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
@@ -90,7 +40,7 @@ const NOBODY: &str = "A123456789012";
 
 #[test]
 fn a_parent_s_record_holds_no_casework_and_no_staff_names() {
-    let s = School::new();
+    let s = school();
     let parent = s.actor("parent");
     let child = s.child_of(&parent);
     let upn = child.pupil.upn.to_string();
@@ -144,7 +94,7 @@ fn a_parent_s_record_holds_no_casework_and_no_staff_names() {
 
 #[test]
 fn an_unknown_pupil_is_not_found_only_for_whoever_reaches_the_whole_school() {
-    let s = School::new();
+    let s = school();
     for user in ["head", "attendance", "office", "admin"] {
         let a = s.actor(user);
         assert!(
@@ -181,7 +131,7 @@ fn an_unknown_pupil_is_not_found_only_for_whoever_reaches_the_whole_school() {
 
 #[test]
 fn each_reaches_their_own_pupils() {
-    let s = School::new();
+    let s = school();
     let tutor = s.app.reached_pupils(&s.actor("tutor7a")).unwrap();
     assert!(!tutor.is_empty());
     assert!(tutor.iter().all(|p| p.form.as_deref() == Some("7A")));
@@ -205,7 +155,7 @@ fn each_reaches_their_own_pupils() {
 
 #[test]
 fn figures_are_counted_alike_and_leave_out_registers_still_open() {
-    let s = School::new();
+    let s = school();
     let parent = s.actor("parent");
     let child = s.child_of(&parent);
     let upn = child.pupil.upn.to_string();
@@ -235,7 +185,7 @@ fn figures_are_counted_alike_and_leave_out_registers_still_open() {
 
 #[test]
 fn alerts_are_the_record_s_findings_for_the_pupils_in_reach() {
-    let s = School::new();
+    let s = school();
     let head = s.actor("head");
     let all = s.app.alerts(&head, None, None).unwrap();
     assert_eq!(all.as_of, parse_date(TODAY).unwrap());
@@ -290,7 +240,7 @@ fn alerts_are_the_record_s_findings_for_the_pupils_in_reach() {
 
 #[test]
 fn marks_are_read_over_a_period() {
-    let s = School::new();
+    let s = school();
     let head = s.actor("head");
     let upn = s
         .pupils()

@@ -22,8 +22,8 @@
 //! in `schema_migrations`. A database migrated by a newer Rollcall is refused.
 //!
 //! The tests run against a throwaway server (`rollcall-testkit`): the conformance suite of
-//! `rollcall-store-conformance`, and this backend's own. The timing run for a large school's year
-//! of marks is `cargo test -p rollcall-store-postgres --release -- --ignored --nocapture`.
+//! `rollcall-store-conformance`, and this backend's own. Speed is measured by the benchmarks
+//! (docs/performance.md), not by tests.
 //!
 //! ```no_run
 //! use rollcall_store::Store;

@@ -9,7 +9,6 @@ use rollcall_store::{DateRange, Store, StoreError};
 use rollcall_store_conformance::fixtures::{
     add_pupils, amend, draft, entry, new, no_progress, report, school,
 };
-use rollcall_store_conformance::TestDb;
 use rollcall_store_postgres::PostgresStore;
 
 fn store() -> PostgresStore {
@@ -214,27 +213,4 @@ fn what_the_store_did_not_write_is_reported_as_corrupt() {
         store.user_by_name("HOY"),
         Err(StoreError::Corrupt(m)) if m == "role 'janitor'"
     ));
-}
-
-struct Db(String);
-
-impl TestDb for Db {
-    fn connect(&self) -> Box<dyn Store> {
-        let mut store = PostgresStore::connect(&self.0).unwrap();
-        store.migrate().unwrap();
-        Box::new(store)
-    }
-}
-
-/// A large school's year: 1,500 pupils, 190 days. Run with
-/// `cargo test -p rollcall-store-postgres --release -- --ignored --nocapture` for the timings.
-#[test]
-#[ignore]
-fn a_large_schools_year_of_marks() {
-    rollcall_store_conformance::suite::bulk(
-        &Db(rollcall_testkit::fresh_database_url()),
-        1_500,
-        190,
-        10_000,
-    );
 }

@@ -476,6 +476,3 @@ impl App {
         })
     }
 }
-
-#[cfg(test)]
-mod tests;

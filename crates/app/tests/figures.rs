@@ -1,77 +1,22 @@
 //! The figures' use cases on the demo school: who sees which pupils' figures, and governors'
 //! figures guarded the same way on their page and through the API.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{School, TODAY};
+use rollcall_app::cases::figures::*;
+use rollcall_app::registers::parse_day;
+use rollcall_app::school_view::{Guarded, GOVERNOR_FIELDS};
+use rollcall_app::school_view::{Only, Period};
+use rollcall_app::table::Cell;
+use rollcall_app::Refusal;
 use rollcall_core::YearGroup;
 
-use super::*;
-use crate::school_view::GOVERNOR_FIELDS;
-use crate::service::Clock;
-
-/// The day the demo school is on: Tuesday 8 July 2025, a school day near the end of its year.
-const TODAY: &str = "2025-07-08";
-
-/// A demo school of 300 pupils with its demo users, built once; each test gets its own copy.
-fn template() -> &'static Path {
-    static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("rollcall-figures-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("template.db");
-        let _ = std::fs::remove_file(&db);
-        let mut store = crate::open_store(&db.display().to_string()).unwrap();
-        let opts = rollcall_demo::DemoOptions {
-            seed: 7,
-            pupils: 300,
-        };
-        crate::demo::build_demo(
-            store.as_mut(),
-            &dir.join("files"),
-            &opts,
-            Some(rollcall_core::parse_date(TODAY).unwrap()),
-            &mut |_, _, _| {},
-        )
-        .unwrap();
-        crate::demo::demo_people(store.as_mut()).unwrap();
-        db
-    })
-}
-
-struct Demo {
-    app: App,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Demo {
-    /// The demo school at 10:00 on [`TODAY`].
-    fn new() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("rollcall.db");
-        std::fs::copy(template(), &db).unwrap();
-        let url = db.display().to_string();
-        let now = NaiveDateTime::parse_from_str(&format!("{TODAY}T10:00:00"), "%Y-%m-%dT%H:%M:%S")
-            .unwrap();
-        let opener_url = url.clone();
-        let app = App::with_opener(
-            Box::new(move || crate::open_store(&opener_url)),
-            Clock::Fixed(now),
-        );
-        Demo {
-            app,
-            url,
-            _dir: dir,
-        }
-    }
-
-    /// A demo user, as they act.
-    fn actor(&self, username: &str) -> Actor {
-        let mut store = crate::open_store(&self.url).unwrap();
-        let user = store.user_by_name(username).unwrap().unwrap();
-        Actor::of_user(&user)
-    }
+/// The demo school of 300 pupils at 10:00 on the demo's day.
+fn demo() -> School {
+    School::at(300, "10:00")
 }
 
 fn nine() -> YearGroup {
@@ -92,7 +37,7 @@ fn invalid<T: std::fmt::Debug>(r: Result<T, Refusal>) -> String {
 
 #[test]
 fn the_overview_counts_the_pupils_in_reach() {
-    let demo = Demo::new();
+    let demo = demo();
     let head = demo.app.overview(&demo.actor("head")).unwrap();
     assert_eq!(head.limited_to, None);
     assert!(head.overview.by_year.len() > 1);
@@ -118,7 +63,7 @@ fn the_overview_counts_the_pupils_in_reach() {
 
 #[test]
 fn lists_and_their_choices_are_limited_to_the_reach() {
-    let demo = Demo::new();
+    let demo = demo();
     let every = PupilListQuery::behind_figure(&FilterText::default(), None, None, None).unwrap();
     let head = demo.app.pupil_list(&demo.actor("head"), &every).unwrap();
     assert!(head.choices.years.len() > 1);
@@ -211,7 +156,7 @@ fn a_list_is_asked_for_in_words() {
 
 #[test]
 fn governors_figures_are_for_governors_and_senior_staff() {
-    let demo = Demo::new();
+    let demo = demo();
     for user in ["governor", "head", "admin"] {
         let view = demo.app.governor_figures(&demo.actor(user)).unwrap();
         assert!(!view.national.is_empty());
@@ -229,7 +174,7 @@ fn governors_figures_are_for_governors_and_senior_staff() {
 /// the same groups hidden, the same way.
 #[test]
 fn the_api_guards_a_governor_s_groups_as_their_page_does() {
-    let demo = Demo::new();
+    let demo = demo();
     let governor = demo.actor("governor");
     let page = demo.app.governor_figures(&governor).unwrap().figures;
     let mut withheld = 0;
@@ -258,7 +203,7 @@ fn the_api_guards_a_governor_s_groups_as_their_page_does() {
 /// group of fewer than five) nor by form; staff get them by any.
 #[test]
 fn a_governor_gets_figures_by_one_characteristic_at_a_time() {
-    let demo = Demo::new();
+    let demo = demo();
     let governor = demo.actor("governor");
     let head = demo.actor("head");
     for by in ["sex,looked_after", "ethnicity,looked_after", "form"] {
@@ -282,7 +227,7 @@ fn a_governor_gets_figures_by_one_characteristic_at_a_time() {
 
 #[test]
 fn figures_by_group_count_the_pupils_in_reach() {
-    let demo = Demo::new();
+    let demo = demo();
     let hoy = demo
         .app
         .group_figures(&demo.actor("hoy9"), None, None, "year_group")
@@ -319,7 +264,7 @@ fn figures_by_group_count_the_pupils_in_reach() {
 
 #[test]
 fn figures_by_group_say_what_is_wrong_with_the_question() {
-    let demo = Demo::new();
+    let demo = demo();
     let head = demo.actor("head");
     let message =
         invalid(
