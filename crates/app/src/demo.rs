@@ -89,10 +89,17 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
 
     let school = resolve_school(store, Some("140123"))?;
     let pupils = store.pupils(school.id)?;
-    let child = pupils
+    let contacts: Vec<_> = pupils
         .iter()
-        .filter(|p| p.pupil.form.as_deref() == Some("7A") && p.pupil.leaving_date.is_none())
-        .min_by_key(|p| p.pupil.upn.clone())
+        .enumerate()
+        .map(|(i, p)| (p.id, demo_family(i, &p.pupil)))
+        .collect();
+    store.save_contacts(school.id, &contacts)?;
+    let (child_index, child) = pupils
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.pupil.form.as_deref() == Some("7A") && p.pupil.leaving_date.is_none())
+        .min_by_key(|(_, p)| p.pupil.upn.clone())
         .ok_or_else(|| AppError::Usage("the demo school has no pupil in 7A".into()))?;
     struct Person {
         username: &'static str,
@@ -101,6 +108,7 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
         year_groups: Vec<YearGroup>,
         forms: Vec<String>,
         children: Vec<String>,
+        contact: String,
         about: String,
     }
     let person = |username, name: &str, role, about: &str| Person {
@@ -110,6 +118,7 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
         year_groups: vec![],
         forms: vec![],
         children: vec![],
+        contact: String::new(),
         about: about.to_owned(),
     };
     let people = [
@@ -163,6 +172,7 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
         ),
         Person {
             children: vec![child.pupil.upn.to_string()],
+            contact: family_reference(child_index, 0),
             ..person(
                 "parent",
                 &format!("Parent of {}", child.pupil.forename),
@@ -179,6 +189,7 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
         year_groups,
         forms,
         children,
+        contact,
         about,
     } in people
     {
@@ -192,6 +203,7 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
                 year_groups,
                 forms,
                 children,
+                contact,
                 password: DEMO_PASSWORD.into(),
                 inactive: false,
             },
@@ -203,36 +215,121 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
             about,
         });
     }
-    // Contacts: a first and second contact for every pupil, with numbers from the range kept for
-    // drama and examples.
-    const FIRST: [&str; 12] = [
-        "Sarah", "James", "Aisha", "Mohammed", "Emma", "Daniel", "Priya", "Tomasz", "Grace",
-        "Kwame", "Laura", "Hassan",
-    ];
-    let contacts: Vec<_> = pupils
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let phone = |n: usize| Some(format!("07700 900{:03}", (i * 2 + n) % 1000));
-            let mother = rollcall_store::Contact {
-                priority: 1,
-                name: format!("{} {}", FIRST[i % 6 * 2 % 12], p.pupil.surname),
-                relationship: "Mother".into(),
-                phone: phone(0),
-                email: Some(format!("parent{}@example.org", i + 1)),
-                parental_responsibility: true,
-            };
-            let father = rollcall_store::Contact {
-                priority: 2,
-                name: format!("{} {}", FIRST[(i % 6 * 2 + 1) % 12], p.pupil.surname),
-                relationship: "Father".into(),
-                phone: phone(1),
-                email: None,
-                parental_responsibility: true,
-            };
-            (p.id, vec![mother, father])
-        })
-        .collect();
-    store.save_contacts(school.id, &contacts)?;
     Ok(out)
+}
+
+/// The demo contact reference of family `i`'s `n`-th person.
+fn family_reference(i: usize, n: usize) -> String {
+    format!("F{:04}-{}", i + 1, n + 1)
+}
+
+/// A pupil's family as a school would hold it, in realistic proportions: most pupils live with
+/// two parents; some with one parent, a grandparent as second contact; some have separated
+/// parents, one of whom lives elsewhere; looked-after pupils have a foster carer and a social
+/// worker; and a few families have given one number only (the data-quality list shows them).
+/// Numbers are from the range kept for drama and examples.
+fn demo_family(i: usize, pupil: &rollcall_core::Pupil) -> Vec<rollcall_store::Contact> {
+    const WOMEN: [&str; 6] = ["Sarah", "Aisha", "Emma", "Priya", "Grace", "Laura"];
+    const MEN: [&str; 6] = ["James", "Mohammed", "Daniel", "Tomasz", "Kwame", "Hassan"];
+    let surname = pupil.surname.clone();
+    let address = format!(
+        "{} Station Road, Northfield NF{} {}AB",
+        i % 180 + 1,
+        i % 9 + 1,
+        i % 7 + 1
+    );
+    let phone = |n: usize| Some(format!("07700 900{:03}", (i * 3 + n) % 1000));
+    let person = |n: usize,
+                  forename: &str,
+                  surname: &str,
+                  relationship: &str,
+                  pr: bool,
+                  lives_with: bool| rollcall_store::Contact {
+        reference: family_reference(i, n),
+        forename: forename.into(),
+        surname: surname.into(),
+        relationship: relationship.into(),
+        parental_responsibility: pr,
+        lives_with,
+        priority: u32::try_from(n + 1).unwrap_or(u32::MAX),
+        phone: phone(n),
+        email: Some(format!(
+            "{}.{}{}@example.org",
+            forename.to_lowercase(),
+            surname.to_lowercase(),
+            i % 97
+        )),
+        address: Some(address.clone()),
+        may_collect: pr || lives_with,
+    };
+    let mother = WOMEN[i % 6];
+    let father = MEN[(i / 6) % 6];
+    if pupil.looked_after {
+        let carer = person(0, WOMEN[(i + 3) % 6], "Okafor", "foster carer", false, true);
+        let social = rollcall_store::Contact {
+            email: Some("childrens.services@example.gov.uk".into()),
+            address: None,
+            may_collect: false,
+            ..person(1, "Rachel", "Hughes", "social worker", false, false)
+        };
+        return vec![carer, social];
+    }
+    match i % 20 {
+        0..=10 => vec![
+            person(0, mother, &surname, "mother", true, true),
+            rollcall_store::Contact {
+                email: None,
+                ..person(1, father, &surname, "father", true, true)
+            },
+        ],
+        11..=14 => {
+            let (name, relationship) = if i.is_multiple_of(2) {
+                (mother, "mother")
+            } else {
+                (father, "father")
+            };
+            vec![
+                person(0, name, &surname, relationship, true, true),
+                rollcall_store::Contact {
+                    email: None,
+                    address: Some(format!(
+                        "{} Mill Lane, Northfield NF2 {}CD",
+                        i % 60 + 1,
+                        i % 5 + 1
+                    )),
+                    ..person(1, WOMEN[(i + 2) % 6], "Barker", "grandmother", false, false)
+                },
+            ]
+        }
+        15..=16 => vec![
+            person(0, mother, &surname, "mother", true, true),
+            rollcall_store::Contact {
+                address: Some(format!(
+                    "{} Canal Street, Eastbridge EB4 {}XY",
+                    i % 90 + 1,
+                    i % 8 + 1
+                )),
+                may_collect: i.is_multiple_of(2),
+                ..person(1, father, &surname, "father", true, false)
+            },
+        ],
+        17 => vec![
+            person(
+                0,
+                WOMEN[(i + 4) % 6],
+                "Bennett",
+                "grandmother (carer)",
+                false,
+                true,
+            ),
+            rollcall_store::Contact {
+                phone: None,
+                ..person(1, mother, &surname, "mother", true, false)
+            },
+        ],
+        _ => vec![rollcall_store::Contact {
+            email: None,
+            ..person(0, mother, &surname, "mother", true, true)
+        }],
+    }
 }

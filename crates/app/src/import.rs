@@ -12,6 +12,7 @@ use rollcall_store::{DateRange, MarkChange, PupilId, School, SchoolId, Store};
 
 use crate::error::{AppError, InputError, Result};
 use crate::interchange::calendar::parse_calendar;
+use crate::interchange::contacts::read_contacts;
 use crate::interchange::marks::{read_marks, MarkRow};
 use crate::interchange::pupils::read_pupils;
 use crate::Actor;
@@ -68,6 +69,62 @@ pub fn import_pupils(store: &mut dyn Store, school: &School, path: &Path) -> Res
         summary: format!(
             "pupils: {} added, {} updated, {} unchanged",
             saved.added, saved.updated, saved.unchanged
+        ),
+        warnings: Vec::new(),
+    })
+}
+
+/// `rollcall import contacts`: each row adds or updates a contact of a pupil, matched on
+/// `contact_id` and UPN; contacts not in the file are kept. All of the file or none of it.
+pub fn import_contacts(
+    store: &mut dyn Store,
+    school: &School,
+    path: &Path,
+) -> Result<ImportOutcome> {
+    let name = file_name(path);
+    let rows = read_contacts(&name, open_file(path)?).map_err(AppError::Input)?;
+    let pupils = store.pupils(school.id)?;
+    let by_upn: HashMap<&str, PupilId> = pupils
+        .iter()
+        .map(|p| (p.pupil.upn.as_str(), p.id))
+        .collect();
+    let mut errors = Vec::new();
+    let mut contacts = Vec::with_capacity(rows.len());
+    for row in rows {
+        match by_upn.get(row.upn.as_str()) {
+            Some(&pupil) => contacts.push((pupil, row.contact)),
+            None => errors.push(InputError::new(
+                &name,
+                Some(row.line),
+                Some("upn"),
+                format!(
+                    "no pupil with UPN {} is on this school's admission register; import the pupil first",
+                    row.upn
+                ),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Input(errors));
+    }
+    let existing: std::collections::HashSet<(PupilId, String)> = store
+        .all_contacts(school.id)?
+        .into_iter()
+        .map(|(p, c)| (p, c.reference))
+        .collect();
+    let updated = contacts
+        .iter()
+        .filter(|(p, c)| existing.contains(&(*p, c.reference.clone())))
+        .count();
+    let people: std::collections::HashSet<&str> =
+        contacts.iter().map(|(_, c)| c.reference.as_str()).collect();
+    let people = people.len();
+    store.merge_contacts(school.id, &contacts)?;
+    Ok(ImportOutcome {
+        summary: format!(
+            "contacts: {} rows for {people} people; {} added, {updated} updated",
+            contacts.len(),
+            contacts.len() - updated
         ),
         warnings: Vec::new(),
     })

@@ -39,6 +39,8 @@ pub struct NewUser {
     pub forms: Vec<String>,
     /// UPNs of a parent's children.
     pub children: Vec<String>,
+    /// A parent's own entry among the school's contacts (its `contact_id`); empty for none.
+    pub contact: String,
     /// The new password; empty keeps an existing user's password (a new user needs one).
     pub password: String,
     /// The user may no longer sign in; they stay on the list, with everything they recorded.
@@ -106,6 +108,42 @@ pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
             children.push(p.id);
         }
     }
+    let contact = match new.contact.trim() {
+        "" => None,
+        reference if role != Role::Parent => {
+            return Err(bad(format!(
+                "only a parent is linked to a contact ('{reference}' given for a {})",
+                role.name()
+            )))
+        }
+        reference => {
+            let school = new
+                .school
+                .ok_or_else(|| bad("a parent belongs to a school".into()))?;
+            let theirs: Vec<PupilId> = store
+                .all_contacts(school)?
+                .into_iter()
+                .filter(|(_, c)| c.reference == reference)
+                .map(|(pupil, _)| pupil)
+                .collect();
+            if theirs.is_empty() {
+                return Err(bad(format!("the school has no contact '{reference}'")));
+            }
+            if let Some(upn) = new
+                .children
+                .iter()
+                .zip(&children)
+                .find(|(_, id)| !theirs.contains(id))
+                .map(|(upn, _)| upn)
+            {
+                return Err(bad(format!(
+                    "contact '{reference}' is not a contact of the pupil with UPN {}",
+                    upn.trim()
+                )));
+            }
+            Some(reference.to_owned())
+        }
+    };
     let draft = UserDraft {
         username: username.to_owned(),
         // No name given keeps a changed user's name; a new user is shown by their user name.
@@ -124,6 +162,7 @@ pub fn save_user(store: &mut dyn Store, new: &NewUser) -> Result<UserId> {
             .filter(|f| !f.is_empty())
             .collect(),
         children,
+        contact,
         password_hash,
         active: !new.inactive,
     };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use rollcall_app::table::Format;
-use rollcall_core::{parse_date, Date, Role};
+use rollcall_core::{parse_date, Date, Role, Session};
 use rollcall_rules::Rule;
 
 #[derive(Parser)]
@@ -102,6 +102,76 @@ pub enum Command {
     },
     /// Build a demo secondary school of about 1,000 pupils with a full year of marks, and show its figures.
     Demo(DemoArgs),
+    /// Pupils' contacts: who they are to each pupil, parental responsibility, lives with, numbers.
+    Contacts {
+        /// Only the pupils who fall short: of compulsory school age with fewer than two contacts
+        /// with a phone number, or no parent they live with.
+        #[arg(long)]
+        short: bool,
+        /// The day to judge `--short` on (YYYY-MM-DD); default: today.
+        #[arg(long, value_parser = date_arg, requires = "short")]
+        as_of: Option<Date>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Applications for leave of absence and their decisions.
+    Leave {
+        #[command(subcommand)]
+        what: LeaveWhat,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LeaveWhat {
+    /// Record an application; prints it. One the law does not allow is refused at once.
+    Request {
+        #[arg(long, value_name = "UPN")]
+        upn: String,
+        /// The applicant's contact_id.
+        #[arg(long, value_name = "ID")]
+        contact: String,
+        /// First day, and session (AM when not given): YYYY-MM-DD[:AM|PM].
+        #[arg(long, value_name = "DATE[:AM|PM]", value_parser = point_arg)]
+        from: (Date, Option<Session>),
+        /// Last day, and session (PM when not given): YYYY-MM-DD[:AM|PM].
+        #[arg(long, value_name = "DATE[:AM|PM]", value_parser = point_arg)]
+        to: (Date, Option<Session>),
+        /// C, C1, J1, S or R.
+        #[arg(long)]
+        code: String,
+        /// The applicant's reasons.
+        #[arg(long)]
+        reason: String,
+        /// The day the application was made.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        requested_on: Date,
+        /// Who is entering it, for the record.
+        #[arg(long, default_value = "rollcall leave", value_name = "NAME")]
+        recorded_by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Grant or refuse an application; a grant pre-enters its code on each school session.
+    Decide {
+        id: i64,
+        #[arg(long, conflicts_with = "refuse", required_unless_present = "refuse")]
+        grant: bool,
+        #[arg(long)]
+        refuse: bool,
+        /// The day of the decision.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        on: Date,
+        /// The reasons for the decision.
+        #[arg(long)]
+        reason: String,
+        /// Who decided, for the record.
+        #[arg(long, default_value = "headteacher", value_name = "NAME")]
+        decided_by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Every application with its decision.
+    List(FormatArg),
 }
 
 #[derive(Subcommand)]
@@ -110,6 +180,8 @@ pub enum ImportWhat {
     Calendar { file: PathBuf },
     /// Admission register rows, matched on UPN (CSV).
     Pupils { file: PathBuf },
+    /// Pupils' contacts, matched on contact_id and UPN (CSV).
+    Contacts { file: PathBuf },
     /// Attendance marks, matched on UPN, date and session (CSV).
     Marks {
         file: PathBuf,
@@ -163,6 +235,9 @@ pub struct AddUser {
     /// A parent's child, by UPN (repeat for several).
     #[arg(long = "child", value_name = "UPN")]
     pub children: Vec<String>,
+    /// A parent's own contact_id among the children's contacts.
+    #[arg(long, value_name = "ID", default_value = "")]
+    pub contact: String,
     /// The user may no longer sign in (their sessions end; what they recorded stays).
     #[arg(long)]
     pub deactivate: bool,
@@ -246,6 +321,22 @@ pub struct DemoArgs {
 
 fn date_arg(s: &str) -> Result<Date, String> {
     parse_date(s).ok_or_else(|| format!("'{s}' is not a date; expected YYYY-MM-DD"))
+}
+
+/// `YYYY-MM-DD`, or `YYYY-MM-DD:AM` / `YYYY-MM-DD:PM`.
+fn point_arg(s: &str) -> Result<(Date, Option<Session>), String> {
+    let (day, session) = match s.split_once(':') {
+        Some((d, sess)) => (d, Some(sess)),
+        None => (s, None),
+    };
+    let date = date_arg(day)?;
+    let session = match session.map(str::trim) {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("AM") => Some(Session::Am),
+        Some(t) if t.eq_ignore_ascii_case("PM") => Some(Session::Pm),
+        Some(t) => return Err(format!("'{t}' is not a session; expected AM or PM")),
+    };
+    Ok((date, session))
 }
 
 fn role_arg(s: &str) -> Result<Role, String> {

@@ -12,7 +12,7 @@ use clap::Parser;
 use rollcall_app::alerts::{
     alerts_table, describe_policy, effective_policy, save_policy, AlertQuery,
 };
-use rollcall_app::import::{import_calendar, import_marks, import_pupils};
+use rollcall_app::import::{import_calendar, import_contacts, import_marks, import_pupils};
 use rollcall_app::open::DEFAULT_DB;
 use rollcall_app::reports::{
     amendments_table, group_stats, group_stats_table, marks_table, pupil_stats, pupil_stats_table,
@@ -25,7 +25,8 @@ use rollcall_rules::Rule;
 use rollcall_store::Store;
 
 use cli::{
-    AddUser, Cli, Command, DemoArgs, ImportWhat, PolicyWhat, ServeArgs, StatsWhat, UserWhat,
+    AddUser, Cli, Command, DemoArgs, ImportWhat, LeaveWhat, PolicyWhat, ServeArgs, StatsWhat,
+    UserWhat,
 };
 use output::{display_url, print_summary, report, write_table, Progress};
 
@@ -80,6 +81,12 @@ fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve(args) => serve(&url, &args),
         Command::User { what } => user(&url, school, what),
         Command::Demo(args) => demo(&url, cli.db.is_some(), &args),
+        Command::Contacts {
+            short,
+            as_of,
+            format,
+        } => contacts(&url, school, short.then_some(as_of), format.format),
+        Command::Leave { what } => leave(&url, school, what),
     }
 }
 
@@ -98,6 +105,10 @@ fn import(url: &str, school: Option<&str>, what: ImportWhat) -> Result<(), AppEr
         ImportWhat::Pupils { file } => {
             let s = resolve_school(store.as_mut(), school)?;
             import_pupils(store.as_mut(), &s, &file)?
+        }
+        ImportWhat::Contacts { file } => {
+            let s = resolve_school(store.as_mut(), school)?;
+            import_contacts(store.as_mut(), &s, &file)?
         }
         ImportWhat::Marks {
             file,
@@ -127,6 +138,94 @@ fn pupils(url: &str, school: Option<&str>, format: Format) -> Result<(), AppErro
     let mut store = open_store(url)?;
     let s = resolve_school(store.as_mut(), school)?;
     write_table(&pupils_table(store.as_mut(), s.id)?, format)
+}
+
+/// `rollcall contacts`: every pupil's contacts, or the pupils whose contacts fall short today.
+fn contacts(
+    url: &str,
+    school: Option<&str>,
+    short: Option<Option<Date>>,
+    format: Format,
+) -> Result<(), AppError> {
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let table = match short {
+        Some(as_of) => {
+            let on = as_of.unwrap_or_else(|| rollcall_app::Clock::System.now().date());
+            rollcall_app::contacts::shortfalls_table(store.as_mut(), s.id, on)?
+        }
+        None => rollcall_app::contacts::contacts_table(store.as_mut(), s.id)?,
+    };
+    write_table(&table, format)
+}
+
+/// `rollcall leave`: applications for leave of absence and their decisions.
+fn leave(url: &str, school: Option<&str>, what: LeaveWhat) -> Result<(), AppError> {
+    use rollcall_app::leave::{self, LeaveRequest, Verdict};
+    use rollcall_core::Session;
+
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let now = rollcall_app::Clock::System.now();
+    let (leaves, format) = match what {
+        LeaveWhat::Request {
+            upn,
+            contact,
+            from,
+            to,
+            code,
+            reason,
+            requested_on,
+            recorded_by,
+            format,
+        } => {
+            let req = LeaveRequest {
+                upn,
+                contact,
+                first: (from.0, from.1.unwrap_or(Session::Am)),
+                last: (to.0, to.1.unwrap_or(Session::Pm)),
+                code,
+                reason,
+                requested_on,
+            };
+            let recorded =
+                Actor::command_line(recorded_by, rollcall_core::Role::Office).recorded_at(now);
+            let saved = leave::request(store.as_mut(), s.id, &req, recorded)?;
+            if let Some(d) = &saved.decision {
+                eprintln!("refused at once: {}", d.reason);
+            }
+            (vec![saved], format.format)
+        }
+        LeaveWhat::Decide {
+            id,
+            grant,
+            refuse: _,
+            on,
+            reason,
+            decided_by,
+            format,
+        } => {
+            let verdict = Verdict {
+                grant,
+                on,
+                reason,
+                sessions: None,
+            };
+            let recorded =
+                Actor::command_line(decided_by, rollcall_core::Role::Headteacher).recorded_at(now);
+            let (saved, pre) = leave::decide(store.as_mut(), s.id, id, &verdict, recorded)?;
+            if grant {
+                eprintln!(
+                    "granted: {} sessions pre-entered, {} marks kept",
+                    pre.marked.len(),
+                    pre.kept.len()
+                );
+            }
+            (vec![saved], format.format)
+        }
+        LeaveWhat::List(format) => (store.leave_applications(s.id, None)?, format.format),
+    };
+    write_table(&leave::leave_table(store.as_mut(), s.id, &leaves)?, format)
 }
 
 /// `rollcall marks`: the register as it stands.
@@ -303,6 +402,7 @@ fn add_user(store: &mut dyn Store, school: Option<&str>, args: AddUser) -> Resul
         year_groups,
         forms: args.forms,
         children: args.children,
+        contact: args.contact,
         password: password.trim_end_matches(['\r', '\n']).to_owned(),
         inactive: args.deactivate,
     };

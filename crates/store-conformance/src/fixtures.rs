@@ -216,6 +216,7 @@ pub fn draft(username: &str, role: Role, school: Option<SchoolId>) -> UserDraft 
         year_groups: vec![],
         forms: vec![],
         children: vec![],
+        contact: None,
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
         active: true,
     }
@@ -233,14 +234,22 @@ pub fn sign_in(token_hash: &str, user: rollcall_store::UserId) -> SignInSession 
     }
 }
 
+/// A mother with parental responsibility whom the pupil lives with; her reference is her name
+/// without spaces, and "Forename Surname" splits at the first space.
 pub fn contact(priority: u32, name: &str) -> Contact {
+    let (forename, surname) = name.split_once(' ').unwrap_or(("", name));
     Contact {
-        priority,
-        name: name.into(),
+        reference: name.replace(' ', ""),
+        forename: forename.into(),
+        surname: surname.into(),
         relationship: "Mother".into(),
+        parental_responsibility: true,
+        lives_with: true,
+        priority,
         phone: Some("07700 900123".into()),
         email: None,
-        parental_responsibility: true,
+        address: None,
+        may_collect: true,
     }
 }
 

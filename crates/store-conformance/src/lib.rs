@@ -69,6 +69,9 @@ macro_rules! conformance_tests {
             contacts_are_replaced_per_pupil_and_read_in_priority_order,
             an_absence_report_and_its_marks_are_written_together_or_not_at_all,
             absence_reports_are_those_that_overlap_the_range,
+            merged_contacts_update_by_person_and_pupil_and_keep_the_rest,
+            leave_is_saved_decided_once_and_its_marks_written_with_the_decision,
+            two_decisions_at_once_make_one,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -97,6 +100,7 @@ mod tests {
             include_str!("suite/marks.rs"),
             include_str!("suite/people.rs"),
             include_str!("suite/errors.rs"),
+            include_str!("suite/followup.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

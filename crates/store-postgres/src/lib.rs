@@ -34,7 +34,9 @@
 //! # Ok::<(), rollcall_store::StoreError>(())
 //! ```
 
+mod contacts;
 mod facts;
+mod leave;
 mod marks;
 mod migrations;
 mod people;
@@ -48,10 +50,10 @@ use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
 use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session};
 use rollcall_store::{
-    decode, AbsenceReport, Contact, DateRange, MarkChange, MarkGroup, PupilId, PupilMarkFact,
-    PupilsSaved, Result, School, SchoolDetails, SchoolId, SignInSession, Store, StoreError,
-    StoredAbsenceReport, StoredAmendment, StoredMark, StoredPolicy, StoredPupil, User, UserDraft,
-    UserId,
+    decode, AbsenceReport, Contact, DateRange, LeaveApplication, LeaveDecision, MarkChange,
+    MarkGroup, PupilId, PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId,
+    SignInSession, Store, StoreError, StoredAbsenceReport, StoredAmendment, StoredLeave,
+    StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
 };
 
 use crate::rows::col;
@@ -569,11 +571,52 @@ impl Store for PostgresStore {
         school: SchoolId,
         contacts: &[(PupilId, Vec<Contact>)],
     ) -> Result<()> {
-        people::save_contacts(&mut self.client, school, contacts)
+        let lists: Vec<(PupilId, &[Contact])> =
+            contacts.iter().map(|(p, l)| (*p, l.as_slice())).collect();
+        contacts::save(&mut self.client, school, &lists, true)
     }
 
     fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>> {
-        people::contacts(&mut self.client, school, pupil)
+        contacts::of_pupil(&mut self.client, school, pupil)
+    }
+
+    fn merge_contacts(&mut self, school: SchoolId, contacts: &[(PupilId, Contact)]) -> Result<()> {
+        let lists: Vec<(PupilId, &[Contact])> = contacts
+            .iter()
+            .map(|(p, c)| (*p, std::slice::from_ref(c)))
+            .collect();
+        contacts::save(&mut self.client, school, &lists, false)
+    }
+
+    fn all_contacts(&mut self, school: SchoolId) -> Result<Vec<(PupilId, Contact)>> {
+        contacts::of_school(&mut self.client, school)
+    }
+
+    fn save_leave(
+        &mut self,
+        school: SchoolId,
+        application: &LeaveApplication,
+        refusal: Option<&LeaveDecision>,
+    ) -> Result<i64> {
+        leave::save(&mut self.client, school, application, refusal)
+    }
+
+    fn decide_leave(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        decision: &LeaveDecision,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        leave::decide(&mut self.client, school, id, decision, changes)
+    }
+
+    fn leave_applications(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredLeave>> {
+        leave::list(&mut self.client, school, pupil)
     }
 
     fn end_user_sessions(&mut self, user: UserId) -> Result<usize> {

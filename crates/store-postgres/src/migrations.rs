@@ -15,11 +15,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "contacts and leave",
+        sql: include_str!("../migrations/0002_contacts_and_leave.sql"),
+    },
+];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two
 /// processes migrating one database at once take turns.

@@ -1,18 +1,16 @@
 //! Users and what they reach, sign-in sessions, pupils' contacts and parents' reports of absence.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, Row, Transaction};
 use rollcall_store::{
-    decode, stored_code, AbsenceReport, Contact, DateRange, MarkChange, ProgressCounter, PupilId,
-    Result, SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+    decode, stored_code, AbsenceReport, DateRange, MarkChange, ProgressCounter, PupilId, Result,
+    SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
 };
 
 use crate::marks::{apply_in, deadlock_is_conflict};
-use crate::rows::{self, col, OutOfRange};
+use crate::rows::{self, col};
 use crate::{db, require_school};
 
 /// Adds a user, or updates every field of the user with the same user name in any case (the
@@ -39,12 +37,14 @@ pub(crate) fn save_user(client: &mut Client, user: &UserDraft) -> Result<UserId>
     // One statement, so two saves of a new name at once make one user, not an error.
     let row = tx
         .query_one(
-            "INSERT INTO users (school_id, username, display_name, role, password_hash, active) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO users (school_id, username, display_name, role, password_hash, active, \
+                                contact_reference) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT ((lower(username))) DO UPDATE SET \
                  school_id = EXCLUDED.school_id, username = EXCLUDED.username, \
                  display_name = EXCLUDED.display_name, role = EXCLUDED.role, \
-                 password_hash = EXCLUDED.password_hash, active = EXCLUDED.active \
+                 password_hash = EXCLUDED.password_hash, active = EXCLUDED.active, \
+                 contact_reference = EXCLUDED.contact_reference \
              RETURNING id",
             &[
                 &user.school,
@@ -53,6 +53,7 @@ pub(crate) fn save_user(client: &mut Client, user: &UserDraft) -> Result<UserId>
                 &user.role.name(),
                 &user.password_hash,
                 &user.active,
+                &user.contact,
             ],
         )
         .map_err(db)?;
@@ -107,7 +108,8 @@ pub(crate) fn users(client: &mut Client, which: Users<'_>) -> Result<Vec<User>> 
                         u.active, \
                         ARRAY(SELECT g.year_group FROM user_year_groups g WHERE g.user_id = u.id), \
                         ARRAY(SELECT f.form FROM user_forms f WHERE f.user_id = u.id), \
-                        ARRAY(SELECT c.pupil_id FROM user_children c WHERE c.user_id = u.id) \
+                        ARRAY(SELECT c.pupil_id FROM user_children c WHERE c.user_id = u.id), \
+                        u.contact_reference \
                  FROM users u WHERE {condition} \
                  ORDER BY lower(u.username) COLLATE \"C\", u.id"
             ),
@@ -141,6 +143,7 @@ fn user(row: &Row) -> Result<User> {
             year_groups,
             forms,
             children,
+            contact: col(row, 10)?,
             password_hash: col(row, 5)?,
             active: col(row, 6)?,
         },
@@ -238,133 +241,6 @@ pub(crate) fn end_session(client: &mut Client, token_hash: &str) -> Result<()> {
         .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
         .map_err(db)?;
     Ok(())
-}
-
-/// Puts each pupil's contacts in place of what they had. Every pupil must be the school's; when a
-/// pupil is listed twice, the later list is the one kept.
-pub(crate) fn save_contacts(
-    client: &mut Client,
-    school: SchoolId,
-    contacts: &[(PupilId, Vec<Contact>)],
-) -> Result<()> {
-    if contacts.is_empty() {
-        return Ok(());
-    }
-    let mut tx = client.transaction().map_err(db)?;
-    let mut pupils: Vec<PupilId> = contacts.iter().map(|(pupil, _)| *pupil).collect();
-    pupils.sort_unstable();
-    pupils.dedup();
-    // Locking the pupils, in the order of their ids, makes two saves of one pupil's contacts take
-    // turns rather than leave both lists.
-    let found = tx
-        .query(
-            "SELECT id FROM pupils WHERE school_id = $1 AND id = ANY($2) \
-             ORDER BY id FOR NO KEY UPDATE",
-            &[&school, &pupils],
-        )
-        .map_err(db)?
-        .iter()
-        .map(|row| col(row, 0))
-        .collect::<Result<HashSet<PupilId>>>()?;
-    if let Some((pupil, _)) = contacts.iter().find(|(pupil, _)| !found.contains(pupil)) {
-        return Err(StoreError::not_on_register(*pupil, school));
-    }
-    tx.execute("DELETE FROM contacts WHERE pupil_id = ANY($1)", &[&pupils])
-        .map_err(db)?;
-
-    let last: HashMap<PupilId, usize> = contacts
-        .iter()
-        .enumerate()
-        .map(|(i, (pupil, _))| (*pupil, i))
-        .collect();
-    let mut c = ContactColumns::default();
-    for (i, (pupil, list)) in contacts.iter().enumerate() {
-        if last.get(pupil) != Some(&i) {
-            continue;
-        }
-        for contact in list {
-            c.push(*pupil, contact)?;
-        }
-    }
-    tx.execute(
-        "INSERT INTO contacts (pupil_id, priority, name, relationship, phone, email, \
-                               parental_responsibility) \
-         SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], \
-                              $6::text[], $7::boolean[])",
-        &[
-            &c.pupils,
-            &c.priorities,
-            &c.names,
-            &c.relationships,
-            &c.phones,
-            &c.emails,
-            &c.parental_responsibility,
-        ],
-    )
-    .map_err(db)?;
-    tx.commit().map_err(db)
-}
-
-/// Contacts as columns, sent as arrays.
-#[derive(Default)]
-struct ContactColumns<'a> {
-    pupils: Vec<PupilId>,
-    priorities: Vec<i32>,
-    names: Vec<&'a str>,
-    relationships: Vec<&'a str>,
-    phones: Vec<Option<&'a str>>,
-    emails: Vec<Option<&'a str>>,
-    parental_responsibility: Vec<bool>,
-}
-
-impl<'a> ContactColumns<'a> {
-    fn push(&mut self, pupil: PupilId, contact: &'a Contact) -> Result<()> {
-        let priority = i32::try_from(contact.priority).map_err(|_| {
-            StoreError::Database(Box::new(OutOfRange(format!(
-                "contact priority {} is more than the database can hold",
-                contact.priority
-            ))))
-        })?;
-        self.pupils.push(pupil);
-        self.priorities.push(priority);
-        self.names.push(&contact.name);
-        self.relationships.push(&contact.relationship);
-        self.phones.push(contact.phone.as_deref());
-        self.emails.push(contact.email.as_deref());
-        self.parental_responsibility
-            .push(contact.parental_responsibility);
-        Ok(())
-    }
-}
-
-/// A pupil's contacts by priority, then name.
-pub(crate) fn contacts(
-    client: &mut Client,
-    school: SchoolId,
-    pupil: PupilId,
-) -> Result<Vec<Contact>> {
-    client
-        .query(
-            "SELECT c.priority, c.name, c.relationship, c.phone, c.email, c.parental_responsibility \
-             FROM contacts c JOIN pupils p ON p.id = c.pupil_id \
-             WHERE c.pupil_id = $1 AND p.school_id = $2 \
-             ORDER BY c.priority, c.name COLLATE \"C\", c.id",
-            &[&pupil, &school],
-        )
-        .map_err(db)?
-        .iter()
-        .map(|row| {
-            let priority: i32 = col(row, 0)?;
-            Ok(Contact {
-                priority: decode::contact_priority(priority)?,
-                name: col(row, 1)?,
-                relationship: col(row, 2)?,
-                phone: col(row, 3)?,
-                email: col(row, 4)?,
-                parental_responsibility: col(row, 5)?,
-            })
-        })
-        .collect()
 }
 
 /// Saves the report and applies the marks it writes, exactly as

@@ -22,10 +22,10 @@ use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
 use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session, Upn};
 use rollcall_store::{
-    format_timestamp, AbsenceReport, Contact, DateRange, MarkChange, MarkGroup, Progress, PupilId,
-    PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId, SignInSession, Store,
-    StoreError, StoredAbsenceReport, StoredAmendment, StoredMark, StoredPolicy, StoredPupil, User,
-    UserDraft, UserId,
+    format_timestamp, AbsenceReport, Contact, DateRange, LeaveApplication, LeaveDecision,
+    MarkChange, MarkGroup, Progress, PupilId, PupilMarkFact, PupilsSaved, Result, School,
+    SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
+    StoredAmendment, StoredLeave, StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -33,6 +33,7 @@ use crate::basis::{lock, shared_for, Shared};
 use crate::rows::{day, read_recorded, recorded};
 
 mod basis;
+mod leave;
 mod lines;
 mod marks;
 mod migrations;
@@ -579,6 +580,41 @@ impl Store for SqliteStore {
 
     fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>> {
         people::contacts(&self.conn, school, pupil)
+    }
+
+    fn merge_contacts(&mut self, school: SchoolId, contacts: &[(PupilId, Contact)]) -> Result<()> {
+        self.write(|tx| people::merge_contacts(tx, school, contacts))
+    }
+
+    fn all_contacts(&mut self, school: SchoolId) -> Result<Vec<(PupilId, Contact)>> {
+        people::all_contacts(&self.conn, school)
+    }
+
+    fn save_leave(
+        &mut self,
+        school: SchoolId,
+        application: &LeaveApplication,
+        refusal: Option<&LeaveDecision>,
+    ) -> Result<i64> {
+        leave::save_leave(self, school, application, refusal)
+    }
+
+    fn decide_leave(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        decision: &LeaveDecision,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        leave::decide_leave(self, school, id, decision, changes)
+    }
+
+    fn leave_applications(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredLeave>> {
+        leave::leave_applications(&self.conn, school, pupil)
     }
 
     fn end_user_sessions(&mut self, user: UserId) -> Result<usize> {

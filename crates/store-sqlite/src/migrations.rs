@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_basis_generation.sql")),
     (3, include_str!("../migrations/0003_marks_by_session.sql")),
+    (4, include_str!("../migrations/0004_contacts_and_leave.sql")),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {
@@ -65,5 +66,80 @@ mod tests {
         let expected: Vec<i64> = (1..=MIGRATIONS.len() as i64).collect();
         assert_eq!(versions, expected);
         assert!(MIGRATIONS.iter().all(|(_, sql)| !sql.trim().is_empty()));
+    }
+
+    /// Contacts kept one row per pupil become a person each, linked to their pupil, with
+    /// nothing lost.
+    #[test]
+    fn contacts_become_people_linked_to_pupils() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO schools (id, name) VALUES (1, 'Oak');
+             INSERT INTO pupils (id, school_id, upn, surname, forename, dob, year_group,
+                 admission_date) VALUES (7, 1, 'U', 'Smith', 'Ann', '2012-01-01', '8', '2024-09-01');
+             INSERT INTO contacts (id, pupil_id, priority, name, relationship, phone, email,
+                 parental_responsibility)
+             VALUES (3, 7, 1, 'Mary Jane Smith', 'Mother', '07700 900001', 'm@example.org', 1),
+                    (4, 7, 2, 'Grandad', 'Grandfather', NULL, NULL, 0);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[3].1).unwrap();
+        type Row = (String, String, String, Option<String>, bool, bool, i64);
+        let rows: Vec<Row> = conn
+            .prepare(
+                "SELECT p.reference, p.forename, p.surname, p.phone, c.parental_responsibility,
+                        c.lives_with, c.priority
+                 FROM pupil_contacts c JOIN contact_people p ON p.id = c.person_id
+                 WHERE c.pupil_id = 7 ORDER BY c.priority",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "C3".into(),
+                    "Mary".into(),
+                    "Jane Smith".into(),
+                    Some("07700 900001".into()),
+                    true,
+                    true,
+                    1
+                ),
+                (
+                    "C4".into(),
+                    String::new(),
+                    "Grandad".into(),
+                    None,
+                    false,
+                    false,
+                    2
+                ),
+            ]
+        );
+        let old: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'contacts'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0);
     }
 }

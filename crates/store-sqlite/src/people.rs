@@ -50,7 +50,7 @@ pub(crate) fn save_user(tx: &Connection, user: &UserDraft) -> Result<UserId> {
         Some(id) => {
             tx.execute(
                 "UPDATE users SET username = ?2, display_name = ?3, role = ?4, school_id = ?5,
-                    password_hash = ?6, active = ?7 WHERE id = ?1",
+                    password_hash = ?6, active = ?7, contact_reference = ?8 WHERE id = ?1",
                 params![
                     id,
                     user.username,
@@ -58,7 +58,8 @@ pub(crate) fn save_user(tx: &Connection, user: &UserDraft) -> Result<UserId> {
                     user.role.name(),
                     user.school,
                     user.password_hash,
-                    user.active
+                    user.active,
+                    user.contact
                 ],
             )
             .map_err(db_err)?;
@@ -70,8 +71,9 @@ pub(crate) fn save_user(tx: &Connection, user: &UserDraft) -> Result<UserId> {
         }
         None => {
             tx.execute(
-                "INSERT INTO users (username, display_name, role, school_id, password_hash, active, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO users (username, display_name, role, school_id, password_hash, active,
+                    created_at, contact_reference)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     user.username,
                     user.display_name,
@@ -79,7 +81,8 @@ pub(crate) fn save_user(tx: &Connection, user: &UserDraft) -> Result<UserId> {
                     user.school,
                     user.password_hash,
                     user.active,
-                    format_timestamp(&Utc::now())
+                    format_timestamp(&Utc::now()),
+                    user.contact
                 ],
             )
             .map_err(db_err)?;
@@ -118,7 +121,8 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
         UserFilter::Id(id) => ("id = ?1", id.get().into()),
     };
     let sql = format!(
-        "SELECT id, username, display_name, role, school_id, password_hash, active FROM users
+        "SELECT id, username, display_name, role, school_id, password_hash, active,
+                contact_reference FROM users
          WHERE {condition} ORDER BY username COLLATE NOCASE"
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
@@ -130,6 +134,7 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
         Option<SchoolId>,
         String,
         bool,
+        Option<String>,
     );
     let rows = stmt
         .query_map([value], |r| {
@@ -141,13 +146,14 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get(7)?,
             ))
         })
         .map_err(db_err)?
         .collect::<rusqlite::Result<Vec<Raw>>>()
         .map_err(db_err)?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, username, display_name, role, school, password_hash, active) in rows {
+    for (id, username, display_name, role, school, password_hash, active, contact) in rows {
         let role = decode::role(&role)?;
         let list = |sql: &str| -> Result<Vec<String>> {
             let mut stmt = conn.prepare_cached(sql).map_err(db_err)?;
@@ -184,6 +190,7 @@ pub(crate) fn users(conn: &Connection, filter: UserFilter<'_>) -> Result<Vec<Use
                 year_groups,
                 forms,
                 children,
+                contact,
                 password_hash,
                 active,
             },
@@ -289,29 +296,143 @@ pub(crate) fn save_contacts(
     school: SchoolId,
     contacts: &[(PupilId, Vec<Contact>)],
 ) -> Result<()> {
+    for (pupil, _) in contacts {
+        require_pupil(tx, school, *pupil)?;
+    }
     for (pupil, list) in contacts {
-        let belongs: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
-                params![pupil, school],
-                |r| r.get(0),
-            )
-            .map_err(db_err)?;
-        if !belongs {
-            return Err(StoreError::not_on_register(*pupil, school));
-        }
-        tx.execute("DELETE FROM contacts WHERE pupil_id = ?1", [pupil])
+        tx.execute("DELETE FROM pupil_contacts WHERE pupil_id = ?1", [pupil])
             .map_err(db_err)?;
         for c in list {
-            tx.execute(
-                "INSERT INTO contacts (pupil_id, priority, name, relationship, phone, email, parental_responsibility)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![pupil, c.priority, c.name, c.relationship, c.phone, c.email, c.parental_responsibility],
-            )
-            .map_err(db_err)?;
+            put_contact(tx, school, *pupil, c)?;
         }
     }
     Ok(())
+}
+
+/// Adds or updates each pupil's contact by person and pupil, inside the caller's transaction.
+pub(crate) fn merge_contacts(
+    tx: &Connection,
+    school: SchoolId,
+    contacts: &[(PupilId, Contact)],
+) -> Result<()> {
+    for (pupil, _) in contacts {
+        require_pupil(tx, school, *pupil)?;
+    }
+    for (pupil, c) in contacts {
+        put_contact(tx, school, *pupil, c)?;
+    }
+    Ok(())
+}
+
+fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
+    let belongs: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
+            params![pupil, school],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if belongs {
+        Ok(())
+    } else {
+        Err(StoreError::not_on_register(pupil, school))
+    }
+}
+
+/// The person, added or with their details brought up to date, and their link to the pupil.
+fn put_contact(tx: &Connection, school: SchoolId, pupil: PupilId, c: &Contact) -> Result<()> {
+    let person: i64 = tx
+        .prepare_cached(
+            "INSERT INTO contact_people (school_id, reference, forename, surname, phone, email, address)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (school_id, reference) DO UPDATE SET forename = excluded.forename,
+                surname = excluded.surname, phone = excluded.phone, email = excluded.email,
+                address = excluded.address
+             RETURNING id",
+        )
+        .map_err(db_err)?
+        .query_row(
+            params![school, c.reference, c.forename, c.surname, c.phone, c.email, c.address],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    tx.prepare_cached(
+        "INSERT INTO pupil_contacts (pupil_id, person_id, relationship, parental_responsibility,
+            lives_with, priority, may_collect)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (pupil_id, person_id) DO UPDATE SET relationship = excluded.relationship,
+            parental_responsibility = excluded.parental_responsibility,
+            lives_with = excluded.lives_with, priority = excluded.priority,
+            may_collect = excluded.may_collect",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        pupil,
+        person,
+        c.relationship,
+        c.parental_responsibility,
+        c.lives_with,
+        c.priority,
+        c.may_collect
+    ])
+    .map_err(db_err)?;
+    Ok(())
+}
+
+const CONTACT_COLUMNS: &str = "c.pupil_id, p.reference, p.forename, p.surname, c.relationship,
+    c.parental_responsibility, c.lives_with, c.priority, p.phone, p.email, p.address,
+    c.may_collect";
+
+fn read_contact(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PupilId, i64, Contact)> {
+    Ok((
+        r.get(0)?,
+        r.get(7)?,
+        Contact {
+            reference: r.get(1)?,
+            forename: r.get(2)?,
+            surname: r.get(3)?,
+            relationship: r.get(4)?,
+            parental_responsibility: r.get(5)?,
+            lives_with: r.get(6)?,
+            priority: 0,
+            phone: r.get(8)?,
+            email: r.get(9)?,
+            address: r.get(10)?,
+            may_collect: r.get(11)?,
+        },
+    ))
+}
+
+fn contact_rows(
+    conn: &Connection,
+    condition: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<(PupilId, Contact)>> {
+    let sql = format!(
+        "SELECT {CONTACT_COLUMNS}
+         FROM pupil_contacts c JOIN contact_people p ON p.id = c.person_id
+         JOIN pupils u ON u.id = c.pupil_id
+         WHERE {condition}
+         ORDER BY c.pupil_id, c.priority, p.surname, p.forename, p.reference"
+    );
+    let rows = conn
+        .prepare_cached(&sql)
+        .map_err(db_err)?
+        .query_map(args, read_contact)
+        .map_err(db_err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db_err)?;
+    rows.into_iter()
+        .map(|(pupil, priority, contact)| {
+            Ok((
+                pupil,
+                Contact {
+                    priority: decode::contact_priority(priority)?,
+                    ..contact
+                },
+            ))
+        })
+        .collect()
 }
 
 pub(crate) fn contacts(
@@ -319,38 +440,18 @@ pub(crate) fn contacts(
     school: SchoolId,
     pupil: PupilId,
 ) -> Result<Vec<Contact>> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT c.priority, c.name, c.relationship, c.phone, c.email, c.parental_responsibility
-             FROM contacts c JOIN pupils p ON p.id = c.pupil_id
-             WHERE c.pupil_id = ?1 AND p.school_id = ?2 ORDER BY c.priority, c.name",
-        )
-        .map_err(db_err)?;
-    let rows = stmt
-        .query_map(params![pupil, school], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                Contact {
-                    priority: 0,
-                    name: r.get(1)?,
-                    relationship: r.get(2)?,
-                    phone: r.get(3)?,
-                    email: r.get(4)?,
-                    parental_responsibility: r.get(5)?,
-                },
-            ))
-        })
-        .map_err(db_err)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(db_err)?;
-    rows.into_iter()
-        .map(|(priority, contact)| {
-            Ok(Contact {
-                priority: decode::contact_priority(priority)?,
-                ..contact
-            })
-        })
-        .collect()
+    Ok(contact_rows(
+        conn,
+        "c.pupil_id = ?1 AND u.school_id = ?2",
+        params![pupil, school],
+    )?
+    .into_iter()
+    .map(|(_, c)| c)
+    .collect())
+}
+
+pub(crate) fn all_contacts(conn: &Connection, school: SchoolId) -> Result<Vec<(PupilId, Contact)>> {
+    contact_rows(conn, "u.school_id = ?1", params![school])
 }
 
 /// Saves the report and applies the marks it writes, exactly as

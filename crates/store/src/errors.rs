@@ -73,6 +73,21 @@ impl StoreError {
         StoreError::Conflict("a session with this token already exists".into())
     }
 
+    /// An application for leave the school does not hold.
+    pub fn unknown_leave(id: i64, school: SchoolId) -> StoreError {
+        StoreError::NotFound(format!("leave application {id} in school {school}"))
+    }
+
+    /// A decision on an application that has one already.
+    pub fn leave_decided(id: i64) -> StoreError {
+        StoreError::Conflict(format!("leave application {id} has already been decided"))
+    }
+
+    /// A contact reference the school does not hold.
+    pub fn unknown_contact(reference: &str, school: SchoolId) -> StoreError {
+        StoreError::NotFound(format!("contact '{reference}' in school {school}"))
+    }
+
     /// A write that must attach something to a school the database does not hold.
     pub fn unknown_school(school: SchoolId) -> StoreError {
         StoreError::NotFound(format!("school {school}"))

@@ -55,8 +55,15 @@
 //! - `users`: user name (unique, any case), display name, role, school (none for trust-wide
 //!   staff), password hash (argon2id), active; with their forms, year groups and children.
 //! - `sessions`: sign-in sessions by the hash of their token, with a CSRF token and times.
-//! - `contacts`: a pupil's contacts in priority order. `absence_reports`: what a parent reported,
-//!   applied to the register in the same transaction as the marks it wrote.
+//! - `contact_people`: the people the school contacts, once each by the school's reference for
+//!   them (unique per school), with phone, e-mail and address. `pupil_contacts`: what each is to
+//!   each pupil: relationship, parental responsibility, lives with, priority, may collect.
+//! - `absence_reports`: what a parent reported, applied to the register in the same transaction
+//!   as the marks it wrote.
+//! - `leave_applications`: a pupil, the applicant (a contact person), the sessions and code
+//!   asked for, the reasons and the day asked; the decision once made (granted or refused, the
+//!   day, the reasons, the sessions granted, who decided). The marks a grant pre-enters are
+//!   written in the same transaction as the decision.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
@@ -65,6 +72,7 @@ mod changes;
 pub mod decode;
 mod errors;
 pub mod ids;
+pub mod leave;
 pub mod people;
 
 use chrono::{DateTime, Utc};
@@ -75,6 +83,7 @@ use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
 pub use changes::{BatchPupils, ProgressCounter, PROGRESS_EVERY};
 pub use errors::describe;
 pub use ids::{PupilId, SchoolId, UserId};
+pub use leave::{LeaveApplication, LeaveDecision, LeaveStatus, StoredLeave};
 pub use people::{AbsenceReport, Contact, SignInSession, StoredAbsenceReport, User, UserDraft};
 
 /// How a school is named in a calendar file.
@@ -407,6 +416,44 @@ pub trait Store: Send {
 
     /// A pupil's contacts, in priority order; nothing for a pupil of another school.
     fn contacts(&mut self, school: SchoolId, pupil: PupilId) -> Result<Vec<Contact>>;
+
+    /// Adds or updates contacts by the person's reference and the pupil (an import: other
+    /// contacts are kept). A person's name, phone, e-mail and address are the person's, so the
+    /// latest row for a reference sets them for all their pupils. A pupil not on the school's
+    /// admission register is [`StoreError::NotFound`].
+    fn merge_contacts(&mut self, school: SchoolId, contacts: &[(PupilId, Contact)]) -> Result<()>;
+
+    /// Every contact of every pupil of the school, by pupil, then priority.
+    fn all_contacts(&mut self, school: SchoolId) -> Result<Vec<(PupilId, Contact)>>;
+
+    /// Saves an application for leave; with `refusal`, refused at once in the same transaction.
+    /// The pupil must be on the school's admission register and the applicant one of the
+    /// school's contact people ([`StoreError::NotFound`] otherwise).
+    fn save_leave(
+        &mut self,
+        school: SchoolId,
+        application: &LeaveApplication,
+        refusal: Option<&LeaveDecision>,
+    ) -> Result<i64>;
+
+    /// Records the decision on a pending application and applies `changes` (the marks a grant
+    /// pre-enters) in one transaction, with the checks of [`Store::apply_marks`]. An
+    /// application already decided is [`StoreError::Conflict`]; one the school does not hold is
+    /// [`StoreError::NotFound`].
+    fn decide_leave(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        decision: &LeaveDecision,
+        changes: &[MarkChange],
+    ) -> Result<()>;
+
+    /// The school's applications for leave, by id; one pupil's when `pupil` is given.
+    fn leave_applications(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredLeave>>;
 
     /// Saves an absence report and applies `changes` (the marks it writes) in one transaction,
     /// with the checks of [`Store::apply_marks`]. The report's pupil is checked first.

@@ -21,6 +21,9 @@ pub struct UserDraft {
     pub forms: Vec<String>,
     /// A parent's children.
     pub children: Vec<PupilId>,
+    /// A parent's own entry among the school's contacts ([`Contact::reference`]): who they are
+    /// when they report an absence or apply for leave.
+    pub contact: Option<String>,
     /// The argon2id hash of the password, in PHC string form; never the password.
     pub password_hash: String,
     pub active: bool,
@@ -45,16 +48,43 @@ pub struct SignInSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Someone to contact about a pupil, in the order to try them.
+/// Someone to contact about a pupil, in the order to try them: the person (shared by their rows
+/// for several pupils, by the school's `reference` for them) and what they are to this pupil.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
-    pub priority: u32,
-    pub name: String,
-    /// e.g. "Mother", "Grandfather", "Social worker".
+    /// The school's own identifier for the person, unique in the school (`contact_id` in files).
+    pub reference: String,
+    pub forename: String,
+    pub surname: String,
+    /// e.g. "mother", "grandfather", "social worker".
     pub relationship: String,
+    pub parental_responsibility: bool,
+    /// The pupil normally lives with this person.
+    pub lives_with: bool,
+    /// 1 = call first.
+    pub priority: u32,
     pub phone: Option<String>,
     pub email: Option<String>,
-    pub parental_responsibility: bool,
+    pub address: Option<String>,
+    /// May collect the pupil from school.
+    pub may_collect: bool,
+}
+
+impl Contact {
+    /// "Forename Surname".
+    pub fn name(&self) -> String {
+        match (self.forename.trim(), self.surname.trim()) {
+            ("", s) => s.to_owned(),
+            (f, "") => f.to_owned(),
+            (f, s) => format!("{f} {s}"),
+        }
+    }
+
+    /// A parent in education law (s576 Education Act 1996): someone with parental
+    /// responsibility, or who has care of the pupil, read as living with them.
+    pub fn is_parent(&self) -> bool {
+        self.parental_responsibility || self.lives_with
+    }
 }
 
 /// A report that a pupil is or will be absent: a parent's call to the office, or a parent's own

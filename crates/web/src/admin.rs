@@ -72,6 +72,7 @@ fn form_of(u: &UserEntry) -> UserInput {
         year_groups: join(u.year_groups.iter().map(ToString::to_string)),
         forms: u.forms.join(", "),
         children: join(u.children.iter().flatten().cloned()),
+        contact: u.contact.clone().unwrap_or_default(),
         status: if u.active { "active" } else { "inactive" }.to_owned(),
         password: String::new(),
     }
@@ -96,6 +97,7 @@ async fn save(
         year_groups: field("year_groups"),
         forms: field("forms"),
         children: field("children"),
+        contact: field("contact"),
         status: field("status"),
         password: field("password"),
     };
@@ -202,6 +204,9 @@ fn users_page(
             label for="children" { "Children's UPNs (parent)" }
             input #children name="children" type="text" value=(form.children) aria-describedby="children-hint";
             p #children-hint { small { "The UPN of each child on the admission register, separated by commas." } }
+            label for="contact" { "Contact ID (parent)" }
+            input #contact name="contact" type="text" value=(form.contact) aria-describedby="contact-hint";
+            p #contact-hint { small { "The parent's own contact ID among the children's contacts: who they are when they report an absence or ask for leave." } }
             label for="status" { "Status" }
             select #status name="status" {
                 option value="active" selected[form.status != "inactive"] { "Active: may sign in" }

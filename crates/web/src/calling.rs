@@ -96,7 +96,7 @@ async fn calling_list_page(
                                 td {
                                     @for c in &t.contacts {
                                         div {
-                                            (c.name) " (" (c.relationship) ")"
+                                            (c.name()) " (" (c.relationship) ")"
                                             @if let Some(phone) = &c.phone {
                                                 " " a href=(format!("tel:{}", phone.replace(' ', ""))) { (phone) }
                                             }

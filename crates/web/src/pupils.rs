@@ -226,7 +226,7 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                         @for c in contacts {
                             tr {
                                 td.num { (c.priority) }
-                                th scope="row" { (c.name) }
+                                th scope="row" { (c.name()) }
                                 td { (c.relationship) }
                                 td { @if let Some(ph) = &c.phone { a href=(format!("tel:{}", ph.replace(' ', ""))) { (ph) } } }
                                 td { @if let Some(e) = &c.email { a href=(format!("mailto:{e}")) { (e) } } }

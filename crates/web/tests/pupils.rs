@@ -334,7 +334,7 @@ async fn the_record_shows_amendments_alerts_and_contacts() {
     let shown = |text: &str| page.body.contains(&maud::html! { (text) }.into_string());
     assert!(shown(&amendment.reason), "the reason of the change");
     assert!(shown(&amendment.recorded.by));
-    assert!(shown(&contact.name));
+    assert!(shown(&contact.name()));
 
     // The alerts are the rules' findings for this pupil this year, less the registers of today
     // that are not open yet.

@@ -24,6 +24,8 @@ pub struct UserEntry {
     pub forms: Vec<String>,
     /// A parent's children by UPN; `None` for a child no longer on this school's register.
     pub children: Vec<Option<String>>,
+    /// A parent's own `contact_id` among the school's contacts.
+    pub contact: Option<String>,
     /// Trust-wide staff work in every school.
     pub trust_wide: bool,
     pub active: bool,
@@ -34,6 +36,7 @@ impl UserEntry {
         let u = user.user;
         UserEntry {
             children: u.children.iter().map(|id| upns.get(id).cloned()).collect(),
+            contact: u.contact.clone(),
             username: u.username,
             display_name: u.display_name,
             role: u.role,
@@ -58,6 +61,8 @@ pub struct UserInput {
     pub forms: String,
     /// Children's UPNs, separated by commas or spaces.
     pub children: String,
+    /// A parent's own `contact_id` among the school's contacts; empty for none.
+    pub contact: String,
     /// `inactive` for a user who may no longer sign in; anything else is active.
     pub status: String,
     /// Empty keeps a changed user's password.
@@ -144,6 +149,7 @@ impl App {
                 year_groups,
                 forms: items(&input.forms),
                 children: items(&input.children),
+                contact: input.contact.trim().to_owned(),
                 password: input.password.clone(),
                 inactive,
             };

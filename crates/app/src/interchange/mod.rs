@@ -3,6 +3,7 @@
 //! register as it stands are the importer's ([`crate::import`]).
 
 pub mod calendar;
+pub mod contacts;
 pub mod csv_file;
 pub mod marks;
 pub mod policy;

@@ -71,7 +71,11 @@ fn call_may_replace(code: &Code) -> bool {
     call_code_allowed(code.base())
 }
 
-fn sessions_between(first: (Date, Session), last: (Date, Session)) -> Vec<(Date, Session)> {
+/// Every session from `first` to `last`, inclusive, school day or not.
+pub(crate) fn sessions_between(
+    first: (Date, Session),
+    last: (Date, Session),
+) -> Vec<(Date, Session)> {
     let mut out = Vec::new();
     let mut date = first.0;
     while date <= last.0 {

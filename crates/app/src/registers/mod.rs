@@ -32,6 +32,7 @@ mod take;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use calls::sessions_between;
 pub use calls::{
     call_code_allowed, record_call, record_call_about, CallOutcome, CallReport, LeftAlone,
 };

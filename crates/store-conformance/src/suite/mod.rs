@@ -2,11 +2,13 @@
 //! (crate::conformance_tests) lists them.
 
 mod errors;
+mod followup;
 mod marks;
 mod people;
 mod schools;
 
 pub use errors::*;
+pub use followup::*;
 pub use marks::*;
 pub use people::*;
 pub use schools::*;

@@ -255,12 +255,17 @@ pub fn contacts_are_replaced_per_pupil_and_read_in_priority_order(db: &dyn TestD
     let other = add_pupils(store, elm, 10..11)[0];
 
     let social_worker = Contact {
-        priority: 1,
-        name: "Alex Worker".into(),
+        reference: "SW1".into(),
+        forename: "Alex".into(),
+        surname: "Worker".into(),
         relationship: "Social worker".into(),
+        parental_responsibility: false,
+        lives_with: false,
+        priority: 1,
         phone: None,
         email: Some("alex@example.org".into()),
-        parental_responsibility: false,
+        address: Some("Civic Centre, Northfield".into()),
+        may_collect: false,
     };
     store
         .save_contacts(
@@ -282,8 +287,8 @@ pub fn contacts_are_replaced_per_pupil_and_read_in_priority_order(db: &dyn TestD
     assert_eq!(
         store.contacts(oak, p[0]).unwrap(),
         [
-            social_worker.clone(),
             contact(1, "Mary Mother"),
+            social_worker.clone(),
             contact(2, "Ann Aunt"),
             contact(2, "Zed Grandad"),
         ]

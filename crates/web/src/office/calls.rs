@@ -157,7 +157,7 @@ fn calls_markup(p: &Principal, v: &CallView, now: NaiveDateTime) -> Markup {
                         tbody {
                             @for c in contacts {
                                 tr {
-                                    td { (c.name) }
+                                    td { (c.name()) }
                                     td { (c.relationship) @if c.parental_responsibility { " (parental responsibility)" } }
                                     td { (c.phone.as_deref().unwrap_or("—")) }
                                 }
