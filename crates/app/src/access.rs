@@ -2,7 +2,7 @@
 //!
 //! | role | pupils reached |
 //! |---|---|
-//! | administrator, headteacher, attendance officer, office | every pupil of their school |
+//! | administrator, headteacher, attendance officer, office, safeguarding lead | every pupil of their school |
 //! | head of year | the pupils of their year groups |
 //! | form tutor | the pupils of their forms |
 //! | parent | their own children |
@@ -71,7 +71,13 @@ impl Permission {
                 Office,
             ],
             Permission::OfficeDesk => &[Headteacher, AttendanceOfficer, Office],
-            Permission::FollowUp => &[Headteacher, AttendanceOfficer, HeadOfYear, Office],
+            Permission::FollowUp => &[
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                Office,
+                SafeguardingLead,
+            ],
             Permission::ReadPupils => &[
                 Administrator,
                 Headteacher,
@@ -79,6 +85,7 @@ impl Permission {
                 HeadOfYear,
                 FormTutor,
                 Office,
+                SafeguardingLead,
                 Parent,
             ],
             Permission::OwnChildren => &[Parent],
@@ -122,9 +129,11 @@ impl Reach {
         children: &[PupilId],
     ) -> Reach {
         match role {
-            Role::Administrator | Role::Headteacher | Role::AttendanceOfficer | Role::Office => {
-                Reach::School
-            }
+            Role::Administrator
+            | Role::Headteacher
+            | Role::AttendanceOfficer
+            | Role::Office
+            | Role::SafeguardingLead => Reach::School,
             Role::HeadOfYear => Reach::YearGroups(year_groups.to_vec()),
             Role::FormTutor => Reach::Forms(forms.to_vec()),
             Role::Parent => Reach::Children(children.to_vec()),
@@ -267,7 +276,13 @@ mod tests {
             ),
             (
                 Permission::FollowUp,
-                &[Headteacher, AttendanceOfficer, HeadOfYear, Office],
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
             ),
             (
                 Permission::ReadPupils,
@@ -278,6 +293,7 @@ mod tests {
                     HeadOfYear,
                     FormTutor,
                     Office,
+                    SafeguardingLead,
                     Parent,
                 ],
             ),

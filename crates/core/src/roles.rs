@@ -17,6 +17,9 @@ pub enum Role {
     FormTutor,
     /// Office staff: late arrivals, parents' calls, registers not taken.
     Office,
+    /// The designated safeguarding lead: vulnerable pupils' calling status and missing-pupil
+    /// alerts, school-wide.
+    SafeguardingLead,
     /// Figures only: never a pupil's name or UPN.
     Governor,
     /// Reaches their own children only.
@@ -24,13 +27,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Administrator,
         Role::Headteacher,
         Role::AttendanceOfficer,
         Role::HeadOfYear,
         Role::FormTutor,
         Role::Office,
+        Role::SafeguardingLead,
         Role::Governor,
         Role::Parent,
     ];
@@ -44,6 +48,7 @@ impl Role {
             Role::HeadOfYear => "head_of_year",
             Role::FormTutor => "form_tutor",
             Role::Office => "office",
+            Role::SafeguardingLead => "safeguarding_lead",
             Role::Governor => "governor",
             Role::Parent => "parent",
         }
@@ -58,6 +63,7 @@ impl Role {
             Role::HeadOfYear => "head of year",
             Role::FormTutor => "form tutor",
             Role::Office => "office",
+            Role::SafeguardingLead => "designated safeguarding lead",
             Role::Governor => "governor",
             Role::Parent => "parent",
         }
@@ -70,7 +76,7 @@ impl FromStr for Role {
         let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
         Role::ALL
             .into_iter()
-            .find(|r| r.name() == wanted)
+            .find(|r| r.name() == wanted || r.title().replace([' ', '-'], "_") == wanted)
             .ok_or_else(|| {
                 let names: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
                 format!("'{s}' is not a role; expected one of {}", names.join(", "))

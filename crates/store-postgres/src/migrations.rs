@@ -26,6 +26,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contacts and leave",
         sql: include_str!("../migrations/0002_contacts_and_leave.sql"),
     },
+    Migration {
+        version: 3,
+        name: "safeguarding lead and parents' reports",
+        sql: include_str!("../migrations/0003_safeguarding_and_parents_reports.sql"),
+    },
 ];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two

@@ -4,8 +4,8 @@
 //! A migration that has landed is never edited: a change to the schema is a new file, appended to
 //! [`MIGRATIONS`].
 
-use rollcall_store::{format_timestamp, Result};
-use rusqlite::params;
+use rollcall_store::{format_timestamp, Result, StoreError};
+use rusqlite::{params, OptionalExtension};
 
 use crate::{db_err, SqliteStore};
 
@@ -15,6 +15,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_basis_generation.sql")),
     (3, include_str!("../migrations/0003_marks_by_session.sql")),
     (4, include_str!("../migrations/0004_contacts_and_leave.sql")),
+    (
+        5,
+        include_str!("../migrations/0005_safeguarding_and_parents_reports.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {
@@ -29,6 +33,22 @@ pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {
     if current == Some(latest) {
         return Ok(());
     }
+    // A migration may rebuild a table others refer to (SQLite cannot alter a constraint in
+    // place), so foreign keys are off while migrating and checked, all of them, before the
+    // migrations commit. The setting cannot change inside a transaction.
+    store
+        .conn
+        .execute_batch("PRAGMA foreign_keys = OFF")
+        .map_err(db_err)?;
+    let migrated = migrate_all(store);
+    store
+        .conn
+        .execute_batch("PRAGMA foreign_keys = ON")
+        .map_err(db_err)?;
+    migrated
+}
+
+fn migrate_all(store: &mut SqliteStore) -> Result<()> {
     store.write(|tx| {
         tx.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -51,6 +71,15 @@ pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {
                 params![version, format_timestamp(&chrono::Utc::now())],
             )
             .map_err(db_err)?;
+        }
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .map_err(db_err)?;
+        if let Some(table) = broken {
+            return Err(StoreError::Corrupt(format!(
+                "after migrating, table {table} refers to rows that do not exist"
+            )));
         }
         Ok(())
     })

@@ -62,6 +62,10 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/overview", "Overview"),
             ("/governors", "Governors' figures"),
         ],
+        Role::SafeguardingLead => &[
+            ("/office/calling-list", "Calling list"),
+            ("/office/calls", "Parent calls"),
+        ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[("/children", "My children")],
     }
