@@ -260,9 +260,13 @@ pub fn report(pupil: PupilId, first: &str, last: &str, code: &str) -> AbsenceRep
         first: (d(first), Session::Am),
         last: (d(last), Session::Pm),
         reason: "Temperature, staying in bed".into(),
+        kind: rollcall_store::ReportKind::Illness,
         code: Code::parse_stored(code).unwrap(),
         expected_return: Some(d(last) + Days::new(1)),
         reported_by: "Mother (phone)".into(),
+        from_parent: false,
+        awaiting_review: false,
+        evidence: None,
         recorded: recorded("Mr Office", 60),
     }
 }

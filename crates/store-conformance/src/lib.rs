@@ -72,6 +72,8 @@ macro_rules! conformance_tests {
             merged_contacts_update_by_person_and_pupil_and_keep_the_rest,
             leave_is_saved_decided_once_and_its_marks_written_with_the_decision,
             two_decisions_at_once_make_one,
+            a_parents_report_waits_for_review_with_its_evidence,
+            a_request_for_evidence_is_answered_once_with_its_marks,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {

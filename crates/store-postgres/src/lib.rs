@@ -40,6 +40,7 @@ mod leave;
 mod marks;
 mod migrations;
 mod people;
+mod reports;
 mod rows;
 
 use std::collections::HashMap;
@@ -48,12 +49,13 @@ use chrono::{DateTime, Utc};
 use postgres::{Client, GenericClient, NoTls};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
-use rollcall_core::{Calendar, Closure, HalfTerm, Pupil, RegisterTimes, Session};
+use rollcall_core::{Calendar, Closure, Code, HalfTerm, Pupil, RegisterTimes, Session};
 use rollcall_store::{
-    decode, AbsenceReport, Contact, DateRange, LeaveApplication, LeaveDecision, MarkChange,
-    MarkGroup, PupilId, PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId,
-    SignInSession, Store, StoreError, StoredAbsenceReport, StoredAmendment, StoredLeave,
-    StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
+    decode, AbsenceReport, Contact, DateRange, EvidenceAnswer, EvidenceFile, EvidenceRequest,
+    LeaveApplication, LeaveDecision, MarkChange, MarkGroup, PupilId, PupilMarkFact, PupilsSaved,
+    Result, School, SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
+    StoredAmendment, StoredEvidenceRequest, StoredLeave, StoredMark, StoredPolicy, StoredPupil,
+    User, UserDraft, UserId,
 };
 
 use crate::rows::col;
@@ -637,7 +639,7 @@ impl Store for PostgresStore {
         report: &AbsenceReport,
         changes: &[MarkChange],
     ) -> Result<i64> {
-        people::record_absence(&mut self.client, school, report, changes)
+        reports::record_absence(&mut self.client, school, report, changes)
     }
 
     fn absence_reports(
@@ -645,7 +647,58 @@ impl Store for PostgresStore {
         school: SchoolId,
         range: DateRange,
     ) -> Result<Vec<StoredAbsenceReport>> {
-        people::absence_reports(&mut self.client, school, range)
+        reports::absence_reports(&mut self.client, school, range)
+    }
+
+    fn record_parent_report(
+        &mut self,
+        school: SchoolId,
+        report: &AbsenceReport,
+        evidence: Option<&EvidenceFile>,
+    ) -> Result<i64> {
+        reports::record_parent_report(&mut self.client, school, report, evidence)
+    }
+
+    fn review_report(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        code: &Code,
+        reviewed: &Recorded,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        reports::review_report(&mut self.client, school, id, code, reviewed, changes)
+    }
+
+    fn evidence_file(&mut self, school: SchoolId, id: i64) -> Result<Option<EvidenceFile>> {
+        reports::evidence_file(&mut self.client, school, id)
+    }
+
+    fn save_evidence_request(
+        &mut self,
+        school: SchoolId,
+        request: &EvidenceRequest,
+    ) -> Result<i64> {
+        reports::save_evidence_request(&mut self.client, school, request)
+    }
+
+    fn answer_evidence_request(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        answer: &EvidenceAnswer,
+        file: Option<&EvidenceFile>,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        reports::answer_evidence_request(&mut self.client, school, id, answer, file, changes)
+    }
+
+    fn evidence_requests(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredEvidenceRequest>> {
+        reports::evidence_requests(&mut self.client, school, pupil)
     }
 
     fn amendments(

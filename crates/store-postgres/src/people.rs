@@ -3,14 +3,12 @@
 use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, Row, Transaction};
+use postgres::{Client, Row};
 use rollcall_store::{
-    decode, stored_code, AbsenceReport, DateRange, MarkChange, ProgressCounter, PupilId, Result,
-    SchoolId, SignInSession, StoreError, StoredAbsenceReport, User, UserDraft, UserId,
+    decode, PupilId, Result, SchoolId, SignInSession, StoreError, User, UserDraft, UserId,
 };
 
-use crate::marks::{apply_in, deadlock_is_conflict};
-use crate::rows::{self, col};
+use crate::rows::col;
 use crate::{db, require_school};
 
 /// Adds a user, or updates every field of the user with the same user name in any case (the
@@ -241,103 +239,4 @@ pub(crate) fn end_session(client: &mut Client, token_hash: &str) -> Result<()> {
         .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
         .map_err(db)?;
     Ok(())
-}
-
-/// Saves the report and applies the marks it writes, exactly as
-/// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one transaction.
-pub(crate) fn record_absence(
-    client: &mut Client,
-    school: SchoolId,
-    report: &AbsenceReport,
-    changes: &[MarkChange],
-) -> Result<i64> {
-    deadlock_is_conflict(record(client, school, report, changes))
-}
-
-fn record(
-    client: &mut Client,
-    school: SchoolId,
-    report: &AbsenceReport,
-    changes: &[MarkChange],
-) -> Result<i64> {
-    let mut tx = client.transaction().map_err(db)?;
-    let id = insert_report(&mut tx, school, report)?;
-    apply_in(
-        &mut tx,
-        school,
-        changes,
-        &mut ProgressCounter::new(&mut |_| {}),
-    )?;
-    tx.commit().map_err(db)?;
-    Ok(id)
-}
-
-fn insert_report(tx: &mut Transaction<'_>, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
-    let row = tx
-        .query_opt(
-            "INSERT INTO absence_reports (pupil_id, first_date, first_session, last_date, \
-                 last_session, reason, code, expected_return, reported_by, \
-                 recorded_by, recorded_role, recorded_at) \
-             SELECT p.id, $3::date, $4::text, $5::date, $6::text, $7::text, $8::text, $9::date, \
-                    $10::text, $11::text, $12::text, $13::timestamptz \
-             FROM pupils p WHERE p.id = $1 AND p.school_id = $2 \
-             RETURNING id",
-            &[
-                &r.pupil,
-                &school,
-                &r.first.0,
-                &r.first.1.as_str(),
-                &r.last.0,
-                &r.last.1.as_str(),
-                &r.reason,
-                &r.code.text(),
-                &r.expected_return,
-                &r.reported_by,
-                &r.recorded.by,
-                &r.recorded.role,
-                &r.recorded.at,
-            ],
-        )
-        .map_err(db)?;
-    match row {
-        Some(row) => col(&row, 0),
-        None => Err(StoreError::not_on_register(r.pupil, school)),
-    }
-}
-
-/// The reports of a school's pupils whose first to last day overlaps the range, by id.
-pub(crate) fn absence_reports(
-    client: &mut Client,
-    school: SchoolId,
-    range: DateRange,
-) -> Result<Vec<StoredAbsenceReport>> {
-    let (from, to) = range.bounds();
-    client
-        .query(
-            "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, \
-                    a.last_session, a.reason, a.code, a.expected_return, a.reported_by, \
-                    a.recorded_by, a.recorded_role, a.recorded_at \
-             FROM absence_reports a JOIN pupils p ON p.id = a.pupil_id \
-             WHERE p.school_id = $1 AND a.last_date >= $2 AND a.first_date <= $3 \
-             ORDER BY a.id",
-            &[&school, &from, &to],
-        )
-        .map_err(db)?
-        .iter()
-        .map(|row| {
-            Ok(StoredAbsenceReport {
-                id: col(row, 0)?,
-                report: AbsenceReport {
-                    pupil: col(row, 1)?,
-                    first: (col(row, 2)?, rows::session(col(row, 3)?)?),
-                    last: (col(row, 4)?, rows::session(col(row, 5)?)?),
-                    reason: col(row, 6)?,
-                    code: stored_code(col(row, 7)?)?,
-                    expected_return: col(row, 8)?,
-                    reported_by: col(row, 9)?,
-                    recorded: rows::recorded(row, 10)?,
-                },
-            })
-        })
-        .collect()
 }

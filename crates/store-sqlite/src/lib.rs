@@ -20,12 +20,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rollcall_core::calendar::format_time;
 use rollcall_core::marks::Recorded;
-use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session, Upn};
+use rollcall_core::{Calendar, Code, Date, Pupil, RegisterTimes, Session, Upn};
 use rollcall_store::{
-    format_timestamp, AbsenceReport, Contact, DateRange, LeaveApplication, LeaveDecision,
-    MarkChange, MarkGroup, Progress, PupilId, PupilMarkFact, PupilsSaved, Result, School,
-    SchoolDetails, SchoolId, SignInSession, Store, StoreError, StoredAbsenceReport,
-    StoredAmendment, StoredLeave, StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
+    format_timestamp, AbsenceReport, Contact, DateRange, EvidenceAnswer, EvidenceFile,
+    EvidenceRequest, LeaveApplication, LeaveDecision, MarkChange, MarkGroup, Progress, PupilId,
+    PupilMarkFact, PupilsSaved, Result, School, SchoolDetails, SchoolId, SignInSession, Store,
+    StoreError, StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest, StoredLeave,
+    StoredMark, StoredPolicy, StoredPupil, User, UserDraft, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -38,6 +39,7 @@ mod lines;
 mod marks;
 mod migrations;
 mod people;
+mod reports;
 mod rows;
 
 pub struct SqliteStore {
@@ -635,7 +637,7 @@ impl Store for SqliteStore {
         report: &AbsenceReport,
         changes: &[MarkChange],
     ) -> Result<i64> {
-        people::record_absence(self, school, report, changes)
+        reports::record_absence(self, school, report, changes)
     }
 
     fn absence_reports(
@@ -643,7 +645,58 @@ impl Store for SqliteStore {
         school: SchoolId,
         range: DateRange,
     ) -> Result<Vec<StoredAbsenceReport>> {
-        people::absence_reports(&self.conn, school, range)
+        reports::absence_reports(&self.conn, school, range)
+    }
+
+    fn record_parent_report(
+        &mut self,
+        school: SchoolId,
+        report: &AbsenceReport,
+        evidence: Option<&EvidenceFile>,
+    ) -> Result<i64> {
+        reports::record_parent_report(self, school, report, evidence)
+    }
+
+    fn review_report(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        code: &Code,
+        reviewed: &Recorded,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        reports::review_report(self, school, id, code, reviewed, changes)
+    }
+
+    fn evidence_file(&mut self, school: SchoolId, id: i64) -> Result<Option<EvidenceFile>> {
+        reports::evidence_file(&self.conn, school, id)
+    }
+
+    fn save_evidence_request(
+        &mut self,
+        school: SchoolId,
+        request: &EvidenceRequest,
+    ) -> Result<i64> {
+        reports::save_evidence_request(self, school, request)
+    }
+
+    fn answer_evidence_request(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        answer: &EvidenceAnswer,
+        file: Option<&EvidenceFile>,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        reports::answer_evidence_request(self, school, id, answer, file, changes)
+    }
+
+    fn evidence_requests(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredEvidenceRequest>> {
+        reports::evidence_requests(&self.conn, school, pupil)
     }
 
     fn amendments(

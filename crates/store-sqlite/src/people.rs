@@ -2,15 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use rollcall_store::{
-    decode, format_timestamp, parse_timestamp, stored_code, AbsenceReport, Contact, DateRange,
-    MarkChange, ProgressCounter, PupilId, Result, SchoolId, SignInSession, StoreError,
-    StoredAbsenceReport, User, UserDraft, UserId,
+    decode, format_timestamp, parse_timestamp, Contact, PupilId, Result, SchoolId, SignInSession,
+    StoreError, User, UserDraft, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::marks::apply_in;
-use crate::rows::{day, range_params, read_recorded, recorded, session_of};
-use crate::{db_err, key_taken, missing_reference, require_school, SqliteStore};
+use crate::{db_err, key_taken, missing_reference, require_school};
 
 pub(crate) enum UserFilter<'a> {
     School(Option<SchoolId>),
@@ -452,122 +449,4 @@ pub(crate) fn contacts(
 
 pub(crate) fn all_contacts(conn: &Connection, school: SchoolId) -> Result<Vec<(PupilId, Contact)>> {
     contact_rows(conn, "u.school_id = ?1", params![school])
-}
-
-/// Saves the report and applies the marks it writes, exactly as
-/// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one write.
-pub(crate) fn record_absence(
-    store: &mut SqliteStore,
-    school: SchoolId,
-    report: &AbsenceReport,
-    changes: &[MarkChange],
-) -> Result<i64> {
-    store.write(|tx| {
-        let id = insert_report(tx, school, report)?;
-        apply_in(tx, school, changes, &mut ProgressCounter::new(&mut |_| {}))?;
-        Ok(id)
-    })
-}
-
-fn insert_report(tx: &Connection, school: SchoolId, r: &AbsenceReport) -> Result<i64> {
-    let belongs: bool = tx
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
-            params![r.pupil, school],
-            |row| row.get(0),
-        )
-        .map_err(db_err)?;
-    if !belongs {
-        return Err(StoreError::not_on_register(r.pupil, school));
-    }
-    tx.execute(
-        "INSERT INTO absence_reports (pupil_id, first_date, first_session, last_date, last_session,
-            reason, code, expected_return, reported_by, recorded_by, recorded_role, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            r.pupil,
-            day(r.first.0),
-            r.first.1.as_str(),
-            day(r.last.0),
-            r.last.1.as_str(),
-            r.reason,
-            r.code.text(),
-            r.expected_return.map(day),
-            r.reported_by,
-            r.recorded.by,
-            r.recorded.role,
-            format_timestamp(&r.recorded.at)
-        ],
-    )
-    .map_err(db_err)?;
-    Ok(tx.last_insert_rowid())
-}
-
-/// The reports of a school's pupils whose first to last day overlaps the range, by id.
-pub(crate) fn absence_reports(
-    conn: &Connection,
-    school: SchoolId,
-    range: DateRange,
-) -> Result<Vec<StoredAbsenceReport>> {
-    let (from, to) = range_params(range);
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT a.id, a.pupil_id, a.first_date, a.first_session, a.last_date, a.last_session,
-                    a.reason, a.code, a.expected_return, a.reported_by, a.recorded_by,
-                    a.recorded_role, a.recorded_at
-             FROM absence_reports a JOIN pupils p ON p.id = a.pupil_id
-             WHERE p.school_id = ?1 AND a.last_date >= ?2 AND a.first_date <= ?3
-             ORDER BY a.id",
-        )
-        .map_err(db_err)?;
-    type Raw = (
-        i64,
-        PupilId,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        (String, String, String),
-    );
-    let rows = stmt
-        .query_map(params![school, from, to], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                read_recorded(r, 10)?,
-            ))
-        })
-        .map_err(db_err)?
-        .collect::<rusqlite::Result<Vec<Raw>>>()
-        .map_err(db_err)?;
-    let date = decode::date;
-    rows.into_iter()
-        .map(|(id, pupil, fd, fs, ld, ls, reason, code, ret, by, rec)| {
-            Ok(StoredAbsenceReport {
-                id,
-                report: AbsenceReport {
-                    pupil,
-                    first: (date(&fd)?, session_of(&fs)?),
-                    last: (date(&ld)?, session_of(&ls)?),
-                    reason,
-                    code: stored_code(&code)?,
-                    expected_return: ret.as_deref().map(date).transpose()?,
-                    reported_by: by,
-                    recorded: recorded(rec)?,
-                },
-            })
-        })
-        .collect()
 }

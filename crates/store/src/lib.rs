@@ -58,8 +58,11 @@
 //! - `contact_people`: the people the school contacts, once each by the school's reference for
 //!   them (unique per school), with phone, e-mail and address. `pupil_contacts`: what each is to
 //!   each pupil: relationship, parental responsibility, lives with, priority, may collect.
-//! - `absence_reports`: what a parent reported, applied to the register in the same transaction
-//!   as the marks it wrote.
+//! - `absence_reports`: what a parent reported (by phone, or themselves online), its kind, and
+//!   for a parent's own report whether staff have reviewed it; a call is applied to the register
+//!   in the same transaction as the marks it wrote.
+//! - `evidence_files`: files parents gave as evidence (PDF or image), by pupil.
+//!   `evidence_requests`: requests for medical evidence of an absence, and their answers.
 //! - `leave_applications`: a pupil, the applicant (a contact person), the sessions and code
 //!   asked for, the reasons and the day asked; the decision once made (granted or refused, the
 //!   day, the reasons, the sessions granted, who decided). The marks a grant pre-enters are
@@ -74,6 +77,7 @@ mod errors;
 pub mod ids;
 pub mod leave;
 pub mod people;
+pub mod reports;
 
 use chrono::{DateTime, Utc};
 use rollcall_core::codes::Code;
@@ -84,7 +88,11 @@ pub use changes::{BatchPupils, ProgressCounter, PROGRESS_EVERY};
 pub use errors::describe;
 pub use ids::{PupilId, SchoolId, UserId};
 pub use leave::{LeaveApplication, LeaveDecision, LeaveStatus, StoredLeave};
-pub use people::{AbsenceReport, Contact, SignInSession, StoredAbsenceReport, User, UserDraft};
+pub use people::{Contact, SignInSession, User, UserDraft};
+pub use reports::{
+    AbsenceReport, EvidenceAnswer, EvidenceFile, EvidenceOutcome, EvidenceRequest, ReportKind,
+    StoredAbsenceReport, StoredEvidenceRequest,
+};
 
 /// How a school is named in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,6 +471,53 @@ pub trait Store: Send {
         report: &AbsenceReport,
         changes: &[MarkChange],
     ) -> Result<i64>;
+
+    /// Saves a parent's own report, awaiting review, with the file given as evidence (saved and
+    /// linked in the same transaction). No mark is written: staff decide the code.
+    fn record_parent_report(
+        &mut self,
+        school: SchoolId,
+        report: &AbsenceReport,
+        evidence: Option<&EvidenceFile>,
+    ) -> Result<i64>;
+
+    /// Turns a report awaiting review into `code`, noting who reviewed it, and applies `changes`
+    /// in the same transaction with the checks of [`Store::apply_marks`]. A report not awaiting
+    /// review is [`StoreError::Conflict`]; one the school does not hold, [`StoreError::NotFound`].
+    fn review_report(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        code: &Code,
+        reviewed: &Recorded,
+        changes: &[MarkChange],
+    ) -> Result<()>;
+
+    /// A file given as evidence for one of the school's pupils.
+    fn evidence_file(&mut self, school: SchoolId, id: i64) -> Result<Option<EvidenceFile>>;
+
+    /// Saves a request for medical evidence.
+    fn save_evidence_request(&mut self, school: SchoolId, request: &EvidenceRequest)
+        -> Result<i64>;
+
+    /// Records the answer to an open request, with the file given if `file` (saved and linked in
+    /// the same transaction), and applies `changes` (e.g. illness recorded as `O` when evidence
+    /// is refused). A request already answered is [`StoreError::Conflict`].
+    fn answer_evidence_request(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        answer: &EvidenceAnswer,
+        file: Option<&EvidenceFile>,
+        changes: &[MarkChange],
+    ) -> Result<()>;
+
+    /// The school's requests for evidence, by id; one pupil's when `pupil` is given.
+    fn evidence_requests(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredEvidenceRequest>>;
 
     /// The absence reports of a school's pupils whose sessions fall in the range, oldest first.
     fn absence_reports(

@@ -1,8 +1,7 @@
-//! Users, their sign-in sessions, pupils' contacts and parents' reports of absence.
+//! Users, their sign-in sessions and pupils' contacts.
 
 use chrono::{DateTime, Utc};
-use rollcall_core::marks::Recorded;
-use rollcall_core::{Code, Date, Role, Session, YearGroup};
+use rollcall_core::{Role, YearGroup};
 
 use crate::{PupilId, SchoolId, UserId};
 
@@ -85,27 +84,4 @@ impl Contact {
     pub fn is_parent(&self) -> bool {
         self.parental_responsibility || self.lives_with
     }
-}
-
-/// A report that a pupil is or will be absent: a parent's call to the office, or a parent's own
-/// report. Applying it writes marks; the report keeps what was said.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AbsenceReport {
-    pub pupil: PupilId,
-    pub first: (Date, Session),
-    pub last: (Date, Session),
-    /// What the caller said, in their words.
-    pub reason: String,
-    /// The code the report was applied with (`N` while the reason is not established).
-    pub code: Code,
-    pub expected_return: Option<Date>,
-    /// Who reported it: "Mother (phone)", or the parent's user name.
-    pub reported_by: String,
-    pub recorded: Recorded,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAbsenceReport {
-    pub id: i64,
-    pub report: AbsenceReport,
 }

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use rollcall_core::marks::MarkEntry;
 use rollcall_core::{BaseCode, Calendar, Category, Code, Date, Pupil, Session};
 use rollcall_store::{
-    AbsenceReport, DateRange, MarkChange, PupilId, SchoolId, Store, StoreError, StoredMark,
-    StoredPupil,
+    AbsenceReport, DateRange, MarkChange, PupilId, ReportKind, SchoolId, Store, StoreError,
+    StoredMark, StoredPupil,
 };
 
 use crate::Actor;
@@ -249,9 +249,17 @@ pub fn record_call_about(
         first: call.first,
         last: call.last,
         reason: reason.to_owned(),
+        kind: match code.base() {
+            BaseCode::I => ReportKind::Illness,
+            BaseCode::M => ReportKind::Appointment,
+            _ => ReportKind::Other,
+        },
         code: code.clone(),
         expected_return: call.expected_return,
         reported_by: reported_by.to_owned(),
+        from_parent: false,
+        awaiting_review: false,
+        evidence: None,
         recorded,
     };
     let id = match store.record_absence(school, &report, &changes) {

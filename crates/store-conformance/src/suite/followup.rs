@@ -248,3 +248,192 @@ pub fn two_decisions_at_once_make_one(db: &dyn TestDb) {
         1
     );
 }
+
+fn parents_report(pupil: rollcall_store::PupilId) -> rollcall_store::AbsenceReport {
+    rollcall_store::AbsenceReport {
+        from_parent: true,
+        awaiting_review: true,
+        code: Code::parse_stored("N").unwrap(),
+        reported_by: "Mary Mother (online)".into(),
+        ..report(pupil, "2024-09-04", "2024-09-05", "N")
+    }
+}
+
+fn pdf(pupil: rollcall_store::PupilId) -> rollcall_store::EvidenceFile {
+    rollcall_store::EvidenceFile {
+        pupil,
+        file_name: "appointment.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4\n\x00\xff binary".to_vec(),
+        uploaded_by: "Mary Mother".into(),
+        uploaded_at: at(7),
+    }
+}
+
+pub fn a_parents_report_waits_for_review_with_its_evidence(db: &dyn TestDb) {
+    use rollcall_store::DateRange;
+    let store = &mut *db.connect();
+    let oak = school(store, "Oak Academy", "100001");
+    let elm = school(store, "Elm Primary", "100002");
+    let p = add_pupils(store, oak, 0..1);
+    let other = add_pupils(store, elm, 10..11)[0];
+    let r = parents_report(p[0]);
+    let id = store
+        .record_parent_report(oak, &r, Some(&pdf(p[0])))
+        .unwrap();
+    let got = store.absence_reports(oak, DateRange::all()).unwrap();
+    assert_eq!(got.len(), 1);
+    let file = got[0].report.evidence.expect("the file is linked");
+    assert_eq!(
+        got[0].report,
+        rollcall_store::AbsenceReport {
+            evidence: Some(file),
+            ..r.clone()
+        }
+    );
+    assert_eq!(got[0].reviewed, None);
+    assert_eq!(store.evidence_file(oak, file).unwrap(), Some(pdf(p[0])));
+    assert_eq!(store.evidence_file(elm, file).unwrap(), None);
+    assert!(store.marks(oak, DateRange::all()).unwrap().is_empty());
+
+    // Reviewed into I with its marks; a second review conflicts and writes nothing.
+    let i = Code::parse_stored("I").unwrap();
+    let reviewer = recorded("Mr Office", 9);
+    store
+        .review_report(
+            oak,
+            id,
+            &i,
+            &reviewer,
+            &[new(p[0], "2024-09-04", Session::Am, "I")],
+        )
+        .unwrap();
+    let got = store.absence_reports(oak, DateRange::all()).unwrap();
+    assert!(!got[0].report.awaiting_review);
+    assert_eq!(got[0].report.code, i);
+    assert_eq!(got[0].reviewed, Some((reviewer.by.clone(), reviewer.at)));
+    let err = store
+        .review_report(
+            oak,
+            id,
+            &i,
+            &reviewer,
+            &[new(p[0], "2024-09-04", Session::Pm, "I")],
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(store.marks(oak, DateRange::all()).unwrap().len(), 1);
+
+    // A review whose marks conflict changes nothing, the report included.
+    let id2 = store.record_parent_report(oak, &r, None).unwrap();
+    let err = store
+        .review_report(
+            oak,
+            id2,
+            &i,
+            &reviewer,
+            &[new(p[0], "2024-09-04", Session::Am, "I")],
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let got = store.absence_reports(oak, DateRange::all()).unwrap();
+    assert!(got[1].report.awaiting_review && got[1].report.evidence.is_none());
+
+    // Another school's report or pupil is not found.
+    for err in [
+        store
+            .review_report(elm, id2, &i, &reviewer, &[])
+            .unwrap_err(),
+        store
+            .record_parent_report(oak, &parents_report(other), None)
+            .unwrap_err(),
+        store
+            .record_parent_report(oak, &r, Some(&pdf(other)))
+            .unwrap_err(),
+    ] {
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    }
+    assert_eq!(
+        store.absence_reports(oak, DateRange::all()).unwrap().len(),
+        2
+    );
+}
+
+pub fn a_request_for_evidence_is_answered_once_with_its_marks(db: &dyn TestDb) {
+    use rollcall_store::{DateRange, EvidenceAnswer, EvidenceOutcome, EvidenceRequest};
+    let store = &mut *db.connect();
+    let oak = school(store, "Oak Academy", "100001");
+    let elm = school(store, "Elm Primary", "100002");
+    let p = add_pupils(store, oak, 0..2);
+    store
+        .apply_marks(
+            oak,
+            &[new(p[0], "2024-09-04", Session::Am, "I")],
+            &mut no_progress(),
+        )
+        .unwrap();
+    let q = EvidenceRequest {
+        pupil: p[0],
+        first: d("2024-09-04"),
+        last: d("2024-09-12"),
+        reason: "Illness beyond 5 school days".into(),
+        requested: recorded("Ms Attendance", 3),
+    };
+    let id = store.save_evidence_request(oak, &q).unwrap();
+    let refused = EvidenceAnswer {
+        outcome: EvidenceOutcome::Refused,
+        decision: "Recorded as unauthorised (O)".into(),
+        evidence: None,
+        answered: recorded("Ms Attendance", 4),
+    };
+    let to_o = amend(
+        p[0],
+        "2024-09-04",
+        Session::Am,
+        entry("I", None),
+        entry("O", None),
+    );
+    store
+        .answer_evidence_request(oak, id, &refused, None, std::slice::from_ref(&to_o))
+        .unwrap();
+    let got = store.evidence_requests(oak, Some(p[0])).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].request, q);
+    assert_eq!(got[0].answer.as_ref(), Some(&refused));
+    assert_eq!(
+        store.marks(oak, DateRange::all()).unwrap()[0].entry,
+        entry("O", None)
+    );
+    let err = store
+        .answer_evidence_request(oak, id, &refused, None, &[])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+
+    // Provided with a file: saved and linked together.
+    let id2 = store
+        .save_evidence_request(
+            oak,
+            &EvidenceRequest {
+                pupil: p[1],
+                ..q.clone()
+            },
+        )
+        .unwrap();
+    let provided = EvidenceAnswer {
+        outcome: EvidenceOutcome::Provided,
+        decision: "Kept as authorised".into(),
+        evidence: None,
+        answered: recorded("Mary Mother", 5),
+    };
+    store
+        .answer_evidence_request(oak, id2, &provided, Some(&pdf(p[1])), &[])
+        .unwrap();
+    let got = store.evidence_requests(oak, None).unwrap();
+    let file = got[1].answer.as_ref().unwrap().evidence.expect("linked");
+    assert_eq!(store.evidence_file(oak, file).unwrap(), Some(pdf(p[1])));
+    assert!(store.evidence_requests(elm, None).unwrap().is_empty());
+    let err = store
+        .answer_evidence_request(elm, id2, &provided, None, &[])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}

@@ -392,7 +392,8 @@ pub fn an_absence_report_and_its_marks_are_written_together_or_not_at_all(db: &d
         store.absence_reports(oak, DateRange::all()).unwrap(),
         [StoredAbsenceReport {
             id,
-            report: ill.clone()
+            report: ill.clone(),
+            reviewed: None,
         }]
     );
     let marks = store.marks(oak, DateRange::all()).unwrap();
