@@ -40,6 +40,14 @@ pub(crate) fn recipient(address: &str) -> Result<Mailbox, NotifyError> {
     })
 }
 
+/// The sender's mailbox, checked like a recipient's.
+pub(crate) fn sender(from: &str) -> Result<Mailbox, NotifyError> {
+    mailbox(from).map_err(|reason| NotifyError::BadSender {
+        from: from.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
 fn mailbox(text: &str) -> Result<Mailbox, &'static str> {
     let text = text.trim();
     if text.is_empty() {
@@ -238,6 +246,17 @@ mod tests {
             error.to_string(),
             "bad e-mail address \"nobody\": it has no '@'"
         );
+    }
+
+    #[test]
+    fn a_bad_sender_is_a_bad_sender() {
+        assert!(matches!(
+            sender("office"),
+            Err(NotifyError::BadSender { .. })
+        ));
+        let from = sender("Northfield Academy <office@northfield.example>").unwrap();
+        assert_eq!(from.name.as_deref(), Some("Northfield Academy"));
+        assert_eq!(from.email.domain(), "northfield.example");
     }
 
     proptest::proptest! {
