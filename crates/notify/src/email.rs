@@ -485,6 +485,7 @@ mod tests {
     fn a_mailer_may_be_shared_between_threads() {
         fn shareable<T: Send + Sync>() {}
         shareable::<Mailer>();
+        shareable::<crate::SmsGateway>();
     }
 
     #[test]
