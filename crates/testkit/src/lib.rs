@@ -24,8 +24,15 @@
 //! PostgreSQL command is run as the `postgres` system user (through
 //! `runuser`, or `su` where there is no `runuser`), and the temporary folder
 //! is handed to that user.
+//!
+//! For code that talks to other servers there are small, real servers on
+//! 127.0.0.1 that keep what they are sent: [`smtp::SmtpServer`] for e-mail and
+//! [`http::HttpServer`] for web services.
 
 pub mod browser;
+pub mod http;
+mod serve;
+pub mod smtp;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
