@@ -41,10 +41,12 @@ pub enum Permission {
     Alerts,
     /// Add and change users.
     ManageUsers,
+    /// Decide applications for leave of absence.
+    DecideLeave,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -56,6 +58,7 @@ impl Permission {
         Permission::GroupFigures,
         Permission::Alerts,
         Permission::ManageUsers,
+        Permission::DecideLeave,
     ];
 
     /// The roles the permission admits.
@@ -100,6 +103,7 @@ impl Permission {
             ],
             Permission::Alerts => &[Headteacher, AttendanceOfficer, HeadOfYear],
             Permission::ManageUsers => &[Administrator],
+            Permission::DecideLeave => &[Headteacher],
         }
     }
 
@@ -321,6 +325,7 @@ mod tests {
                 &[Headteacher, AttendanceOfficer, HeadOfYear],
             ),
             (Permission::ManageUsers, &[Administrator]),
+            (Permission::DecideLeave, &[Headteacher]),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, admitted) in table {

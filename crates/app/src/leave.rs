@@ -386,3 +386,269 @@ pub fn leave_table(
     }
     Ok(t)
 }
+
+/// The notice, limits and thresholds a decision is weighed against. The defaults are those of the
+/// seed policies (follow-up.md): 28 days' notice (two weeks for religious observance), one day
+/// per occasion of religious observance, and attendance kept at or above 96%.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveLimits {
+    pub notice_days: i64,
+    pub religious_notice_days: i64,
+    pub religious_days_per_occasion: i64,
+    /// Hundredths of a percent: 9600 is 96%.
+    pub attendance_floor: Option<u64>,
+    /// Unauthorised sessions in 10 school weeks that meet the national penalty threshold.
+    pub penalty_sessions: u32,
+}
+
+impl Default for LeaveLimits {
+    fn default() -> LeaveLimits {
+        LeaveLimits {
+            notice_days: 28,
+            religious_notice_days: 14,
+            religious_days_per_occasion: 1,
+            attendance_floor: Some(9600),
+            penalty_sessions: 10,
+        }
+    }
+}
+
+/// What the decider sees beside an application (follow-up.md, "Decision support").
+#[derive(Debug, Clone)]
+pub struct DecisionSupport {
+    pub pupil: StoredPupil,
+    pub applicant: Option<Contact>,
+    /// Days between the application and the first day asked for.
+    pub notice_days: i64,
+    /// The notice the policy asks for, when less was given.
+    pub late_by_policy: Option<i64>,
+    /// The law's reason the leave cannot be granted, if it cannot.
+    pub not_allowed: Option<String>,
+    /// The pupil's school sessions asked for.
+    pub sessions_asked: u32,
+    /// This academic year to the day of the decision, and the whole of last year.
+    pub this_year: rollcall_core::stats::Counts,
+    pub last_year: rollcall_core::stats::Counts,
+    /// Sessions of leave already granted this academic year (other applications).
+    pub granted_this_year: u32,
+    /// Attendance at the end of the year if granted, counting every other session to come as
+    /// attended; and if refused (every session to come attended).
+    pub projected_if_granted: Option<rollcall_core::stats::Percent>,
+    pub projected_if_refused: Option<rollcall_core::stats::Percent>,
+    pub persistent_now: bool,
+    pub persistent_if_granted: bool,
+    /// Unauthorised sessions in the last 10 school weeks, against the penalty threshold.
+    pub unauthorised_10_weeks: u32,
+    pub limits: LeaveLimits,
+    /// The policy's limits as they bear on this application, each a sentence.
+    pub cautions: Vec<String>,
+}
+
+/// The decision support for an application, as of `today`.
+pub fn decision_support(
+    store: &mut dyn Store,
+    school: SchoolId,
+    leave: &StoredLeave,
+    today: Date,
+    limits: LeaveLimits,
+) -> Result<DecisionSupport, Refusal> {
+    use rollcall_core::dates::{academic_year, academic_year_end, academic_year_start};
+    use rollcall_core::stats::{pupil_counts, Percent};
+
+    let a = &leave.application;
+    let pupil = store
+        .pupils(school)?
+        .into_iter()
+        .find(|p| p.id == a.pupil)
+        .ok_or_else(|| Refusal::NotFound(format!("the pupil of leave application {}", leave.id)))?;
+    let p = &pupil.pupil;
+    let applicant = store
+        .contacts(school, pupil.id)?
+        .into_iter()
+        .find(|c| c.reference == a.contact);
+    let calendar = store.calendar(school)?;
+    let year = academic_year(a.first.0);
+    let (start, end) = (academic_year_start(year), academic_year_end(year));
+    let (last_start, last_end) = (academic_year_start(year - 1), academic_year_end(year - 1));
+    let marks: Vec<rollcall_core::marks::MarkFact> = store
+        .pupil_marks(school, pupil.id, DateRange::between(last_start, end))?
+        .into_iter()
+        .map(|m| rollcall_core::marks::MarkFact {
+            date: m.date,
+            session: m.session,
+            code: m.entry.code.base(),
+        })
+        .collect();
+    let grid = calendar.grid(p.year_group, last_start, end);
+    let on_roll = (p.admission_date, p.leaving_date);
+    let so_far = today.min(end).max(start);
+    let this_year = pupil_counts(&grid, on_roll, start, so_far, &marks);
+    let last_year = pupil_counts(&grid, on_roll, last_start, last_end, &marks);
+    let asked: Vec<(Date, Session)> = sessions_between(a.first, a.last)
+        .into_iter()
+        .filter(|(d, s)| p.on_roll(*d) && calendar.is_school_session(*d, *s, p.year_group))
+        .collect();
+    let sessions_asked = u32::try_from(asked.len()).unwrap_or(u32::MAX);
+    // The rest of the year: every school session after `so_far`, attended but for the leave.
+    let rest_from = so_far.succ_opt().unwrap_or(so_far);
+    let rest = if rest_from > end {
+        0
+    } else {
+        let last_day = p.leaving_date.map_or(end, |l| l.min(end));
+        if last_day < rest_from {
+            0
+        } else {
+            grid.count(rest_from, last_day)
+        }
+    };
+    let leave_to_come =
+        u32::try_from(asked.iter().filter(|(d, _)| *d > so_far).count()).unwrap_or(0);
+    let attended = this_year.present + this_year.aea;
+    let possible_end = this_year.possible + rest;
+    let projected_if_refused = Percent::of(attended + rest, possible_end);
+    let projected_if_granted =
+        Percent::of(attended + rest.saturating_sub(leave_to_come), possible_end);
+    // Persistent absence: 10% or more of possible sessions missed.
+    let persistent_now = this_year.persistent_absence();
+    let persistent_if_granted = {
+        let absent = this_year.possible - attended.min(this_year.possible) + leave_to_come;
+        possible_end > 0 && u64::from(absent) * 10 >= u64::from(possible_end)
+    };
+    let granted_this_year = store
+        .leave_applications(school, Some(pupil.id))?
+        .iter()
+        .filter(|l| l.id != leave.id)
+        .filter_map(StoredLeave::granted_sessions)
+        .map(|(f, l)| {
+            sessions_between(f, l)
+                .into_iter()
+                .filter(|(d, s)| {
+                    academic_year(*d) == year && calendar.is_school_session(*d, *s, p.year_group)
+                })
+                .count()
+        })
+        .sum::<usize>();
+    let unauthorised_10_weeks = unauthorised_in_school_weeks(&calendar, p, &marks, today, 10);
+    let notice_days = (a.first.0 - a.requested_on).num_days();
+    let religious = a.code.base() == BaseCode::R;
+    let needed = if religious {
+        limits.religious_notice_days
+    } else {
+        limits.notice_days
+    };
+    let late_by_policy = (notice_days < needed).then_some(needed);
+    let not_allowed = applicant
+        .as_ref()
+        .and_then(|c| refused_by_law(c, a.first.0, a.requested_on));
+    let mut cautions = Vec::new();
+    if let Some(n) = late_by_policy {
+        cautions.push(format!(
+            "Asked {notice_days} days ahead; the policy asks for {n} days' notice."
+        ));
+    }
+    if religious {
+        let days = {
+            let mut d: Vec<Date> = asked.iter().map(|(d, _)| *d).collect();
+            d.dedup();
+            d.len() as i64
+        };
+        if days > limits.religious_days_per_occasion {
+            cautions.push(format!(
+                "{days} school days asked for religious observance; the policy allows {} per occasion.",
+                limits.religious_days_per_occasion
+            ));
+        }
+    }
+    if let (Some(floor), Some(projected)) = (limits.attendance_floor, projected_if_granted) {
+        if projected.hundredths() < floor {
+            cautions.push(format!(
+                "Attendance would end the year at {projected}, below the {}.{:02}% the policy asks to keep.",
+                floor / 100,
+                floor % 100
+            ));
+        }
+    }
+    if persistent_if_granted && !persistent_now {
+        cautions.push("Granting this would make the pupil persistently absent (10% or more of sessions missed).".into());
+    }
+    if unauthorised_10_weeks >= limits.penalty_sessions {
+        cautions.push(format!(
+            "{unauthorised_10_weeks} unauthorised sessions in the last 10 school weeks: the penalty threshold ({}) is met.",
+            limits.penalty_sessions
+        ));
+    }
+    for h in calendar.half_terms() {
+        let first_week_end = h.start + chrono::Days::new(6);
+        let last_week_start = h.end - chrono::Days::new(6);
+        if a.first.0 <= first_week_end && a.last.0 >= h.start {
+            cautions.push(format!("The dates touch the first week of {}.", h.name));
+        }
+        if a.first.0 <= h.end && a.last.0 >= last_week_start {
+            cautions.push(format!("The dates touch the last week of {}.", h.name));
+        }
+    }
+    Ok(DecisionSupport {
+        pupil,
+        applicant,
+        notice_days,
+        late_by_policy,
+        not_allowed,
+        sessions_asked,
+        this_year,
+        last_year,
+        granted_this_year: u32::try_from(granted_this_year).unwrap_or(u32::MAX),
+        projected_if_granted,
+        projected_if_refused,
+        persistent_now,
+        persistent_if_granted,
+        unauthorised_10_weeks,
+        limits,
+        cautions,
+    })
+}
+
+/// Unauthorised sessions (`G`, `N`, `O`, `U`) in the last `weeks` school weeks up to `today`:
+/// weeks (Monday to Sunday) with no school session for the pupil are skipped, as for the
+/// penalty threshold (rules.md).
+pub fn unauthorised_in_school_weeks(
+    calendar: &rollcall_core::Calendar,
+    pupil: &rollcall_core::Pupil,
+    marks: &[rollcall_core::marks::MarkFact],
+    today: Date,
+    weeks: u32,
+) -> u32 {
+    use chrono::Datelike;
+    let monday = |d: Date| d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()));
+    let mut week = monday(today);
+    let mut counted = 0;
+    let mut from = week;
+    // At most two years back, whatever the calendar holds.
+    for _ in 0..104 {
+        let school_week = (0..5).any(|i| {
+            let d = week + chrono::Days::new(i);
+            d <= today
+                && Session::BOTH
+                    .iter()
+                    .any(|s| calendar.is_school_session(d, *s, pupil.year_group))
+        });
+        if school_week {
+            counted += 1;
+            from = week;
+            if counted == weeks {
+                break;
+            }
+        }
+        week = week - chrono::Days::new(7);
+    }
+    let count = marks
+        .iter()
+        .filter(|m| m.date >= from && m.date <= today)
+        .filter(|m| {
+            matches!(
+                m.code,
+                BaseCode::G | BaseCode::N | BaseCode::O | BaseCode::U
+            )
+        })
+        .count();
+    u32::try_from(count).unwrap_or(u32::MAX)
+}

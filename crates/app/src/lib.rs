@@ -12,6 +12,7 @@ pub mod cases;
 pub mod contacts;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod import;
 pub mod interchange;
 pub mod leave;
@@ -30,8 +31,9 @@ pub use access::{Actor, Reach};
 /// the store.
 pub mod records {
     pub use rollcall_store::{
-        Contact, PupilId, School, SchoolDetails, SchoolId, StoredAmendment, StoredMark,
-        StoredPupil, UserId,
+        AbsenceReport, Contact, EvidenceOutcome, LeaveStatus, PupilId, ReportKind, School,
+        SchoolDetails, SchoolId, StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest,
+        StoredLeave, StoredMark, StoredPupil, UserId,
     };
 }
 pub use error::{AppError, InputError, Problem, Refusal};

@@ -5,7 +5,10 @@
 //! asks, checks their permission and reach first, reads and writes through the store, and returns
 //! a typed result: the web crate only translates HTTP to these calls and back.
 
+pub mod absence;
+pub mod family;
 pub mod figures;
+pub mod leave;
 pub mod office;
 pub mod pupils;
 pub mod registers;

@@ -62,7 +62,7 @@ fn reader_of(actor: &Actor) -> Reader {
 }
 
 /// The school the actor acts on, with its details.
-fn school_details(store: &mut dyn Store, actor: &Actor) -> Result<School, Refusal> {
+pub(super) fn school_details(store: &mut dyn Store, actor: &Actor) -> Result<School, Refusal> {
     let id = school_of(store, actor)?;
     store
         .schools()?
@@ -86,7 +86,7 @@ fn reached(
 
 /// The pupil with this UPN if the actor reaches them. A UPN not on the register is not found for
 /// someone who reaches the whole school, and refused like any pupil out of reach for anyone else.
-fn reached_pupil(
+pub(super) fn reached_pupil(
     store: &mut dyn Store,
     actor: &Actor,
     school: &School,

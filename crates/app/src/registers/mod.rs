@@ -119,6 +119,21 @@ pub struct RegisterRow {
     pub id: PupilId,
     pub pupil: Pupil,
     pub mark: Option<CurrentMark>,
+    /// What a parent reported about this session, if anything (the latest report).
+    pub reported: Option<Reported>,
+}
+
+/// A parent's report of absence as the register shows it beside the pupil.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub kind: rollcall_store::ReportKind,
+    /// Who reported it: "Mary Smith (mother, online)", "Mother (phone)".
+    pub by: String,
+    /// What they said.
+    pub reason: String,
+    /// A parent's own report staff have not yet turned into a code.
+    pub awaiting_review: bool,
+    pub expected_return: Option<Date>,
 }
 
 /// A form's register for one session.

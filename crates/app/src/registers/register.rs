@@ -2,9 +2,11 @@
 
 use chrono::NaiveDateTime;
 use rollcall_core::{Date, Session};
-use rollcall_store::{PupilId, SchoolId, Store, StoredPupil};
+use std::collections::HashMap;
 
-use super::{marks_of, register_times, Refusal, Register, RegisterRow, Result, Window};
+use rollcall_store::{DateRange, PupilId, SchoolId, Store, StoredPupil};
+
+use super::{marks_of, register_times, Refusal, Register, RegisterRow, Reported, Result, Window};
 
 /// A short, stable hash (64-bit FNV-1a) of the register's marks, as hex.
 fn version_of<'a>(rows: impl Iterator<Item = &'a RegisterRow>) -> String {
@@ -39,6 +41,33 @@ fn version_of<'a>(rows: impl Iterator<Item = &'a RegisterRow>) -> String {
     format!("{hash:016x}")
 }
 
+/// The latest report of each pupil of the school that covers the session.
+pub(crate) fn reported_on(
+    store: &mut dyn Store,
+    school: SchoolId,
+    date: Date,
+    session: Session,
+) -> Result<HashMap<PupilId, Reported>> {
+    Ok(store
+        .absence_reports(school, DateRange::between(date, date))?
+        .into_iter()
+        .filter(|r| r.report.first <= (date, session) && (date, session) <= r.report.last)
+        .map(|r| {
+            let r = r.report;
+            (
+                r.pupil,
+                Reported {
+                    kind: r.kind,
+                    by: r.reported_by,
+                    reason: r.reason,
+                    awaiting_review: r.awaiting_review,
+                    expected_return: r.expected_return,
+                },
+            )
+        })
+        .collect())
+}
+
 /// The register of `form` for a session: its pupils on roll that day, each with their mark.
 pub fn register(
     store: &mut dyn Store,
@@ -58,12 +87,14 @@ pub fn register(
     let calendar = store.calendar(school)?;
     let ids: Vec<PupilId> = of_form.iter().map(|p| p.id).collect();
     let mut marks = marks_of(store, school, Some(&ids), date, session)?;
+    let mut reported = reported_on(store, school, date, session)?;
     let mut rows = Vec::new();
     let mut not_expected = Vec::new();
     for p in of_form.into_iter().filter(|p| p.pupil.on_roll(date)) {
         let row = RegisterRow {
             id: p.id,
             mark: marks.remove(&p.id),
+            reported: reported.remove(&p.id),
             pupil: p.pupil,
         };
         match calendar.check_session(date, session, row.pupil.year_group) {

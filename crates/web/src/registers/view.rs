@@ -299,6 +299,9 @@ fn register_table(
                             } @else {
                                 (row.pupil.surname) ", " (row.pupil.forename)
                             }
+                            @if let Some(r) = &row.reported {
+                                (reported_note(r))
+                            }
                             @if let Some(ps) = problems {
                                 @for m in ps { span.error { (m) } }
                             }
@@ -354,4 +357,20 @@ pub(super) fn saved_notice(new: usize, corrected: usize, unmarked: usize) -> Str
         s.push_str(" Every pupil is marked.");
     }
     s
+}
+
+/// A parent's report beside the pupil: "Reported ill by Mary Smith (mother, online)".
+fn reported_note(r: &rollcall_app::registers::Reported) -> Markup {
+    let what = match r.kind {
+        rollcall_app::records::ReportKind::Illness => "Reported ill",
+        rollcall_app::records::ReportKind::Appointment => "Reported: appointment",
+        rollcall_app::records::ReportKind::Other => "Reported absent",
+    };
+    html! {
+        span.reported data-reported title=(r.reason) {
+            (what) " by " (r.by)
+            @if r.awaiting_review { " (not yet recorded)" }
+            @if let Some(back) = r.expected_return { "; back " (back.format("%a %-d %b")) }
+        }
+    }
 }
