@@ -57,6 +57,7 @@ async fn parent_governor_and_headteacher_in_a_browser() {
     for shot in [
         "parent.png",
         "pupil-record.png",
+        "parent-refused.png",
         "governors.png",
         "overview.png",
         "persistent.png",

@@ -1,5 +1,6 @@
 //! A page for a signed-in user: the frame with the navigation of their role.
 
+use axum::http::StatusCode;
 use maud::{html, Markup};
 use rollcall_core::Role;
 
@@ -23,6 +24,27 @@ pub fn page(title: &str, user: Option<&Principal>, body: Markup) -> Markup {
         }
     });
     frame(title, bar, body)
+}
+
+/// A page that only says something (an error, a refusal): in the frame with the navigation and
+/// the sign-out button when someone is signed in, so that a refusal is never a dead end.
+pub fn message_page(status: StatusCode, message: &str, user: Option<&Principal>) -> Markup {
+    let title = status.canonical_reason().unwrap_or("Rollcall");
+    page(
+        title,
+        user,
+        html! {
+            div.narrow {
+                h1 { (title) }
+                p { (message) }
+                p {
+                    a href="/" {
+                        @if user.is_some() { "Back to your start page" } @else { "Back to Rollcall" }
+                    }
+                }
+            }
+        },
+    )
 }
 
 fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
