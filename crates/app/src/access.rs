@@ -29,6 +29,8 @@ pub enum Permission {
     FollowUp,
     /// Read the record of a pupil in reach: their register, figures and changes.
     ReadPupils,
+    /// Search the pupils in reach by name, UPN or form: staff, never a parent or a governor.
+    SearchPupils,
     /// A parent's own children and their figures.
     OwnChildren,
     /// The attendance overview and lists of pupils.
@@ -44,12 +46,13 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
         Permission::FollowUp,
         Permission::ReadPupils,
+        Permission::SearchPupils,
         Permission::OwnChildren,
         Permission::Overview,
         Permission::GovernorFigures,
@@ -80,6 +83,14 @@ impl Permission {
                 FormTutor,
                 Office,
                 Parent,
+            ],
+            Permission::SearchPupils => &[
+                Administrator,
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                FormTutor,
+                Office,
             ],
             Permission::OwnChildren => &[Parent],
             Permission::Overview => &[Administrator, Headteacher, AttendanceOfficer, HeadOfYear],
@@ -279,6 +290,17 @@ mod tests {
                     FormTutor,
                     Office,
                     Parent,
+                ],
+            ),
+            (
+                Permission::SearchPupils,
+                &[
+                    Administrator,
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    FormTutor,
+                    Office,
                 ],
             ),
             (Permission::OwnChildren, &[Parent]),

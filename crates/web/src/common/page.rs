@@ -49,7 +49,10 @@ pub fn message_page(status: StatusCode, message: &str, user: Option<&Principal>)
 
 fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::FormTutor => &[("/registers", "My registers")],
+        Role::FormTutor => &[
+            ("/registers", "My registers"),
+            ("/pupils/search", "Find a pupil"),
+        ],
         Role::Office => &[
             ("/office", "Office"),
             ("/office/calling-list", "Calling list"),
@@ -57,6 +60,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calls", "Parent calls"),
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::Headteacher => &[
             ("/overview", "Overview"),
@@ -64,6 +68,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office", "Office"),
             ("/governors", "Governors' figures"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
             ("/office/calling-list", "Calling list"),
@@ -71,6 +76,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office", "Office"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -78,11 +84,13 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
             ("/overview", "Overview"),
             ("/governors", "Governors' figures"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[("/children", "My children")],
