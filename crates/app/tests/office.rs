@@ -247,3 +247,97 @@ fn the_calling_list_reads_dates_and_sessions_like_every_page() {
             .contains("'noon' is not a session: expected AM or PM")
     );
 }
+
+/// The same copy of the school read with the clock at another time of [`TODAY`].
+fn same_school_at(s: &School, time: &str) -> rollcall_app::App {
+    let url = s.url.clone();
+    let now = chrono::NaiveDateTime::parse_from_str(&format!("{TODAY} {time}"), "%Y-%m-%d %H:%M")
+        .unwrap();
+    rollcall_app::App::with_opener(
+        Box::new(move || rollcall_app::open_store(&url)),
+        rollcall_app::Clock::Fixed(now),
+    )
+}
+
+#[test]
+fn nobody_is_to_call_until_the_register_closes() {
+    use rollcall_app::registers::{MarkInput, RegisterKey, RegisterSubmission};
+    // 08:50: the morning register opened at 08:40 and closes at 09:10.
+    let s = school_at("08:50");
+    let office = s.actor("office");
+    // 7A's tutor marks one pupil N, leaves one unmarked, and the rest present.
+    let tutor = s.actor("tutor7a");
+    let key = RegisterKey::parse("7A", TODAY, "AM").unwrap();
+    let reg = s.app.register(&tutor, &key).unwrap();
+    let rows: Vec<_> = reg.rows.iter().collect();
+    let (absent, unmarked) = (rows[0].id, rows[1].id);
+    let submission = RegisterSubmission {
+        version: reg.version.clone(),
+        reason: String::new(),
+        marks: rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(i, r)| MarkInput {
+                upn: r.pupil.upn.to_string(),
+                code: if i == 0 { "N".into() } else { "/".into() },
+                ..MarkInput::default()
+            })
+            .collect(),
+    };
+    s.app.take_register(&tutor, &key, &submission).unwrap();
+    let on_roll: usize = (7..=11).map(|y| s.pupils_of(y).len()).sum();
+    let expected = on_roll - (rows.len() - 1);
+
+    // While it is open: nobody to call; the N pupil is absent so far; the others are not yet
+    // marked, counted by form.
+    let open = s.app.calling_list(&office, None, None).unwrap();
+    assert!(open.still_open);
+    assert!(
+        open.to_call.is_empty(),
+        "nobody is to call before the close"
+    );
+    assert_eq!(
+        open.absent_so_far
+            .iter()
+            .map(|t| t.pupil.id)
+            .collect::<Vec<_>>(),
+        vec![absent]
+    );
+    assert_eq!(open.not_yet_marked_count(), expected);
+    let seven_a = open
+        .not_yet_marked
+        .iter()
+        .find(|f| f.form.as_deref() == Some("7A"))
+        .unwrap();
+    assert_eq!(seven_a.pupils, 1, "7A's one pupil without a mark");
+    assert!(open
+        .not_yet_marked
+        .iter()
+        .any(|f| f.form.as_deref() == Some("8A")));
+
+    // Before it opens, alike.
+    let early = same_school_at(&s, "08:00")
+        .calling_list(&office, None, None)
+        .unwrap();
+    assert!(early.still_open && early.to_call.is_empty());
+    assert_eq!(early.absent_so_far.len(), 1);
+    assert_eq!(early.not_yet_marked_count(), expected);
+
+    // From 09:10 the absence is confirmed: the N pupil and every pupil without a mark are to
+    // call, and nothing is counted apart.
+    let closed = same_school_at(&s, "09:10")
+        .calling_list(&office, None, None)
+        .unwrap();
+    assert!(!closed.still_open);
+    assert!(closed.absent_so_far.is_empty() && closed.not_yet_marked.is_empty());
+    assert_eq!(closed.to_call.len(), expected + 1);
+    let ids: Vec<_> = closed.to_call.iter().map(|t| t.pupil.id).collect();
+    assert!(ids.contains(&absent) && ids.contains(&unmarked));
+
+    // The afternoon of the same day has not opened: nobody is to call for it either.
+    let pm = same_school_at(&s, "09:10")
+        .calling_list(&office, None, Some("PM"))
+        .unwrap();
+    assert!(pm.still_open && pm.to_call.is_empty());
+}

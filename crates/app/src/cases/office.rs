@@ -13,7 +13,7 @@ use rollcall_store::{Contact, SchoolId, Store, StoredPupil};
 use serde::Deserialize;
 
 use crate::access::{Actor, Permission, Reach};
-use crate::calling::{self, ToCall};
+use crate::calling::{self, NotYetMarked, ToCall};
 use crate::error::Refusal;
 use crate::registers::{self as reg, CallOutcome, CallReport, FormRegister, LateOutcome};
 use crate::service::App;
@@ -122,16 +122,36 @@ impl CallInput {
 }
 
 /// The first-day calling list for one session.
+///
+/// An absence is confirmed when the register closes. Once it has, the pupils marked `N` or with no
+/// mark, and no absence reported, are to call. Until then nobody is: pupils marked `N` are absent
+/// so far, and pupils with no mark are counted apart, by form, as not yet marked.
 #[derive(Debug, Clone)]
 pub struct CallingList {
     pub date: Date,
     pub session: Session,
+    /// When the session's register opens.
+    pub opens: NaiveDateTime,
     /// When the session's register closes.
     pub closes: NaiveDateTime,
-    /// The register is still open: pupils without a mark may still be on their way in.
+    /// The register has not closed yet (it is open, or yet to open): no absence is confirmed.
     pub still_open: bool,
-    /// Vulnerable pupils first, then by year, form and name.
+    /// Once the register has closed: the pupils to call, vulnerable pupils first, then by year,
+    /// form and name. Empty while it is still open.
     pub to_call: Vec<ToCall>,
+    /// While the register is still open: the pupils marked `N` with no absence reported, in the
+    /// same order. Empty once it has closed (they are to call).
+    pub absent_so_far: Vec<ToCall>,
+    /// While the register is still open: the forms with pupils not yet marked (and no absence
+    /// reported), and how many each. Empty once it has closed.
+    pub not_yet_marked: Vec<NotYetMarked>,
+}
+
+impl CallingList {
+    /// How many pupils are not yet marked, while the register is still open.
+    pub fn not_yet_marked_count(&self) -> usize {
+        self.not_yet_marked.iter().map(|f| f.pupils).sum()
+    }
 }
 
 /// The pupil with this UPN, typed into an office form, if the actor reaches them. A pupil
@@ -305,9 +325,11 @@ impl App {
         })
     }
 
-    /// The first-day calling list: the pupils in the actor's reach absent from a session with
-    /// no reason known (`N` or no mark) and no absence reported, with their contacts. Today's
-    /// morning when no date or session is given.
+    /// The first-day calling list of a session (today's morning when no date or session is
+    /// given), for the pupils in the actor's reach, by the school's register times and the
+    /// application's clock. Once the session's register has closed: the pupils absent with no
+    /// reason known (`N` or no mark) and no absence reported, with their contacts. Before: the
+    /// pupils marked `N` so far, and, counted by form, those not yet marked.
     pub fn calling_list(
         &self,
         actor: &Actor,
@@ -327,15 +349,25 @@ impl App {
                 None => Session::Am,
             };
             let times = reg::register_times(store, school)?;
-            let reach = |id, pupil: &rollcall_core::Pupil| actor.reaches(id, pupil);
-            let to_call = calling::calling_list(store, school, date, session, &reach)?;
+            let opens = date.and_time(times.opens(session));
             let closes = date.and_time(times.closes(session));
+            let closed = now >= closes;
+            let reach = |id, pupil: &rollcall_core::Pupil| actor.reaches(id, pupil);
+            let found = calling::calling_list(store, school, date, session, closed, &reach)?;
+            let (to_call, absent_so_far) = if closed {
+                (found.absent, Vec::new())
+            } else {
+                (Vec::new(), found.absent)
+            };
             Ok(CallingList {
                 date,
                 session,
+                opens,
                 closes,
-                still_open: now < closes,
+                still_open: !closed,
                 to_call,
+                absent_so_far,
+                not_yet_marked: found.not_yet_marked,
             })
         })
     }
