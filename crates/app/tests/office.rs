@@ -341,3 +341,96 @@ fn nobody_is_to_call_until_the_register_closes() {
         .unwrap();
     assert!(pm.still_open && pm.to_call.is_empty());
 }
+
+#[test]
+fn a_call_sent_twice_is_recorded_once_and_shown_again() {
+    let s = school_at("10:30");
+    let office = s.actor("office");
+    let pupil = &s.pupils_of(8)[3];
+    let upn = pupil.pupil.upn.to_string();
+    let mut call = call_about(&upn);
+    call.reason = "Temperature overnight, staying home".into();
+    call.expected_return = "2025-07-10".into();
+
+    let first = s.app.record_call(&office, &call).unwrap();
+    assert!(!first.repeated);
+    assert_eq!(first.marked.len(), 2);
+    assert_eq!(first.call.reason, "Temperature overnight, staying home");
+    assert_eq!(first.call.reported_by, "Mother (phone)");
+    assert_eq!(first.call.recorded.by, "Pat Green");
+    let written = s.written();
+
+    // The same form sent again: nothing more is written, and the first call is the answer.
+    let again = s.app.record_call(&office, &call).unwrap();
+    assert!(again.repeated);
+    assert_eq!(again.report, first.report);
+    assert_eq!(again.call, first.call);
+    assert!(again.marked.is_empty());
+    assert_eq!(s.written(), written, "nothing was written twice");
+
+    // Sent twice at the same moment, it is still recorded once.
+    let mut other = call_about(s.pupils_of(8)[4].pupil.upn.as_str());
+    other.reason = "Dentist".into();
+    other.code = "M".into();
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let taps: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| s.app.record_call(&office, &other).unwrap()))
+            .collect();
+        taps.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(outcomes.iter().filter(|o| !o.repeated).count(), 1);
+    assert_eq!(outcomes[0].report, outcomes[1].report);
+    assert_eq!(s.written().1, written.1 + 1);
+
+    // A different call about the same pupil is a call of its own.
+    let mut later = call.clone();
+    later.reason = "Still poorly, back on Thursday".into();
+    let later = s.app.record_call(&office, &later).unwrap();
+    assert!(!later.repeated);
+    assert_ne!(later.report, first.report);
+
+    // The calls are shown again, the newest first: at the call desk, and on the record for
+    // staff; never on a parent's.
+    let desk = s.app.call_desk(&office, "", Some(&upn)).unwrap();
+    let calls = desk.pupil.unwrap().calls;
+    assert_eq!(
+        calls.iter().map(|c| c.reason.as_str()).collect::<Vec<_>>(),
+        vec![
+            "Still poorly, back on Thursday",
+            "Temperature overnight, staying home"
+        ]
+    );
+    assert_eq!(
+        calls[1].expected_return,
+        rollcall_core::parse_date("2025-07-10")
+    );
+    let record = s.app.pupil_record(&s.actor("head"), &upn).unwrap();
+    assert_eq!(record.calls.unwrap(), calls);
+    let parent = s.actor("parent");
+    let rollcall_app::Reach::Children(children) = &parent.reach else {
+        panic!("a parent has children");
+    };
+    let child = s
+        .pupils_of(7)
+        .into_iter()
+        .chain((8..=11).flat_map(|y| s.pupils_of(y)))
+        .find(|p| children.contains(&p.id))
+        .unwrap();
+    let child_upn = child.pupil.upn.to_string();
+    s.app.record_call(&office, &call_about(&child_upn)).unwrap();
+    assert_eq!(
+        s.app
+            .pupil_record(&office, &child_upn)
+            .unwrap()
+            .calls
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(s
+        .app
+        .pupil_record(&parent, &child_upn)
+        .unwrap()
+        .calls
+        .is_none());
+}

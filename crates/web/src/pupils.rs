@@ -9,7 +9,7 @@
 //! - a user with a narrower reach (head of year, form tutor, parent) gets 403 for every UPN
 //!   outside it, on the register or not, so that the answer never tells whether a pupil exists;
 //! - a governor gets 403 for every UPN: the role never sees a pupil;
-//! - a parent's record holds no alerts, no contacts and no names of staff.
+//! - a parent's record holds no alerts, no contacts, no parents' calls and no names of staff.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -178,6 +178,16 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                 }
             }
 
+        }
+
+        // Who called and what they said is for staff: the use case gives a parent none.
+        @if let Some(calls) = &rec.calls {
+            h2 #calls { "Parents' calls this year" }
+            @if calls.is_empty() {
+                p { "No call has been recorded this school year." }
+            } @else {
+                (recorded_calls(&format!("Calls recorded about {name}"), calls))
+            }
         }
 
         h2 #amendments { "Changes to the register" }

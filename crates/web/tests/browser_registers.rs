@@ -1,5 +1,5 @@
 //! The register and office pages in a real browser: a tutor takes a register on a tablet, and the
-//! office signs in a late pupil and changes a mark with a reason.
+//! office signs in a late pupil, changes a mark with a reason and records a parent's call.
 
 mod common;
 
@@ -79,6 +79,17 @@ async fn a_tutor_takes_the_register_and_the_office_signs_in_a_late_pupil() {
     // 10:30: the morning register closed at 09:10.
     let later = TestApp::at(&format!("{TODAY}T10:30:00"));
     let pupil = &seven_a(&later)[5];
+    let rung = {
+        let today = rollcall_core::parse_date(TODAY).unwrap();
+        let mut store = rollcall_app::open_store(&later.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        store
+            .pupils(school.id)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.pupil.form.as_deref() == Some("8A") && p.pupil.on_roll(today))
+            .unwrap()
+    };
     let base = serve(&later).await;
     run(
         "office",
@@ -89,6 +100,10 @@ async fn a_tutor_takes_the_register_and_the_office_signs_in_a_late_pupil() {
             "late": { "upn": pupil.1, "surname": pupil.2 },
             "register": format!("/registers/7A/{TODAY}/AM"),
             "reason": "Dentist's appointment letter brought in",
+            "call": {
+                "upn": rung.pupil.upn.to_string(),
+                "name": format!("{} {}", rung.pupil.forename, rung.pupil.surname),
+            },
         }),
     )
     .await;
@@ -107,4 +122,17 @@ async fn a_tutor_takes_the_register_and_the_office_signs_in_a_late_pupil() {
         (a.recorded.by.as_str(), a.recorded.role.as_str()),
         ("Pat Green", "office")
     );
+    // The call sent with a double tap was recorded once.
+    let calls: Vec<_> = store
+        .absence_reports(school.id, DateRange::all())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.report.pupil == rung.id)
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(
+        calls[0].report.reason,
+        "Ear infection, seeing the doctor today"
+    );
+    assert_eq!(am_mark(&later, rung.id).map(|m| m.0), Some("I".into()));
 }

@@ -521,3 +521,112 @@ async fn heads_of_year_sign_in_and_take_calls_for_their_years_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_recorded_call_is_shown_again_and_not_recorded_twice() {
+    let app = TestApp::at("2025-07-08T10:30:00");
+    let office = app.sign_in("office").await;
+    let pupil = on_roll_in(&app, "9B")[1].pupil.clone();
+    let upn = pupil.upn.to_string();
+    let pairs = [
+        ("upn", upn.as_str()),
+        ("first_date", TODAY),
+        ("first_session", "AM"),
+        ("last_date", TODAY),
+        ("last_session", "PM"),
+        ("reason", "Migraine since last night"),
+        ("code", "I"),
+        ("expected_return", "2025-07-09"),
+        ("reported_by", "Father (phone)"),
+    ];
+    let r = app.post(Some(&office), "/office/calls", &pairs).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A confirmation of what was recorded, not the same blank form again.
+    assert!(r.body.contains("Call recorded for"), "{}", r.body);
+    assert!(r.body.contains("Father (phone)"));
+    assert!(r.body.contains("Migraine since last night"));
+    assert!(r.body.contains("Wednesday 9 July 2025"), "expected back");
+    assert!(
+        !r.body.contains("name=\"reason\""),
+        "no form inviting the same call again: {}",
+        r.body
+    );
+    assert!(r
+        .body
+        .contains(&format!("href=\"/office/calls?upn={upn}\"")));
+    assert!(r.body.contains("Record another call about"));
+    assert_eq!(reports(&app).len(), 1);
+
+    // The same form sent again (a double tap, a reload) records nothing more.
+    let again = app.post(Some(&office), "/office/calls", &pairs).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(
+        again.body.contains("This call was already recorded"),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("name=\"reason\""));
+    assert_eq!(reports(&app).len(), 1, "one report");
+
+    // "Record another call" shows the form, with the call already recorded above it.
+    let next = app
+        .get(Some(&office), &format!("/office/calls?upn={upn}"))
+        .await;
+    assert_eq!(next.status, StatusCode::OK);
+    assert!(next.body.contains("name=\"reason\""));
+    let recent = next.body.find("Calls about").expect("the recent calls");
+    assert!(next.body[recent..].contains("Migraine since last night"));
+
+    // The pupil's record shows it to staff.
+    for who in ["office", "head", "attendance"] {
+        let s = app.sign_in(who).await;
+        let record = app.get(Some(&s), &format!("/pupils/{upn}")).await;
+        assert_eq!(record.status, StatusCode::OK);
+        assert!(record.body.contains("Parents' calls this year"), "{who}");
+        assert!(
+            record.body.contains("Migraine since last night"),
+            "{who}: {}",
+            record.body
+        );
+        assert!(record.body.contains("Father (phone)"));
+    }
+}
+
+#[tokio::test]
+async fn a_parent_does_not_see_the_calls_recorded_about_their_child() {
+    let app = TestApp::at("2025-07-08T10:30:00");
+    let child = {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let parent = store.user_by_name("parent").unwrap().unwrap();
+        pupils(&app)
+            .into_iter()
+            .find(|p| p.id == parent.user.children[0])
+            .unwrap()
+            .pupil
+            .upn
+            .to_string()
+    };
+    let office = app.sign_in("office").await;
+    let r = app
+        .post(
+            Some(&office),
+            "/office/calls",
+            &[
+                ("upn", child.as_str()),
+                ("first_date", TODAY),
+                ("last_date", TODAY),
+                ("reason", "Grandmother says she has a cold"),
+                ("code", "I"),
+                ("reported_by", "Grandmother (phone)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let staff = app.get(Some(&office), &format!("/pupils/{child}")).await;
+    assert!(staff.body.contains("Grandmother says she has a cold"));
+    let parent = app.sign_in("parent").await;
+    let record = app.get(Some(&parent), &format!("/pupils/{child}")).await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(!record.body.contains("Grandmother"));
+    assert!(!record.body.contains("Parents' calls"));
+}

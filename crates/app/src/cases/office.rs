@@ -15,7 +15,9 @@ use serde::Deserialize;
 use crate::access::{Actor, Permission, Reach};
 use crate::calling::{self, NotYetMarked, ToCall};
 use crate::error::Refusal;
-use crate::registers::{self as reg, CallOutcome, CallReport, FormRegister, LateOutcome};
+use crate::registers::{
+    self as reg, CallOutcome, CallReport, FormRegister, LateOutcome, RecordedCall,
+};
 use crate::service::App;
 
 use super::school_of;
@@ -52,11 +54,14 @@ pub struct LateSearch {
     pub found: Vec<LateFound>,
 }
 
-/// A pupil a parent's call is about, and whom to reach about them.
+/// A pupil a parent's call is about, whom to reach about them, and the calls recorded recently.
 #[derive(Debug, Clone)]
 pub struct CallPupil {
     pub pupil: StoredPupil,
     pub contacts: Vec<Contact>,
+    /// The calls about the pupil recorded in the last [`reg::RECENT_CALL_DAYS`] days or about a
+    /// session since, the newest first.
+    pub calls: Vec<RecordedCall>,
 }
 
 /// The parents' call desk: the pupils a search found, the pupil chosen, and the day and session
@@ -297,7 +302,16 @@ impl App {
                 Some(upn) => {
                     let pupil = reached_pupil(store, actor, school, upn)?;
                     let contacts = store.contacts(school, pupil.id)?;
-                    Some(CallPupil { pupil, contacts })
+                    let since = now
+                        .date()
+                        .checked_sub_days(chrono::Days::new(reg::RECENT_CALL_DAYS))
+                        .unwrap_or(now.date());
+                    let calls = reg::calls_about(store, school, pupil.id, since)?;
+                    Some(CallPupil {
+                        pupil,
+                        contacts,
+                        calls,
+                    })
                 }
             };
             let times = reg::register_times(store, school)?;
@@ -313,9 +327,12 @@ impl App {
 
     /// Records a parent's call: the report, and its code on every school session of the pupil
     /// from its first session to its last (new marks, or amendments with the caller's reason).
-    /// Marks a call may not replace are left, and listed. All of it or nothing.
+    /// Marks a call may not replace are left, and listed. All of it or nothing. The same call
+    /// sent again by the same person the same day (a double tap, a page sent twice) is not
+    /// recorded again: the outcome is the call recorded first, marked as repeated.
     pub fn record_call(&self, actor: &Actor, call: &CallInput) -> Result<CallOutcome, Refusal> {
         actor.require(Permission::FollowUp)?;
+        let _turn = self.one_call_at_a_time();
         let now = self.now();
         self.with_store(|store| {
             let school = school_of(store, actor)?;
