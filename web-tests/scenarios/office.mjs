@@ -1,9 +1,11 @@
-// The office after the morning register has closed: a pupil arrives late and is signed in (U),
+// The office after the morning register has closed: a pupil arrives late and is told apart from
+// another of the same name, chosen, and signed in (U),
 // then a mark in a register is changed, with a reason; then a parent's call is recorded with a
 // double tap, and what was recorded is shown instead of the form.
 //
 // data: {username, password,
-//        late: {upn, surname}: the pupil who arrives at 09:40,
+//        late: {upn, surname, forename, name, form, dob}: the pupil who arrives at 09:40,
+//        namesake: {dob}: another pupil of the same name and form,
 //        register: path of that pupil's morning register,
 //        reason: why the mark is changed,
 //        call: {upn, name}: the pupil a parent rings about}
@@ -15,16 +17,31 @@ export default async function office({ baseUrl, data, launch, signIn, screenshot
     await expectText(page, 'Registers not taken today');
     await screenshot(page, 'office.png');
 
-    // Late sign-in: find the pupil, give the time, sign in.
+    // Late sign-in: find the pupil. Another pupil of the same name is in the same form: the
+    // date of birth tells them apart. Choose the one who arrived, check, give the time, sign in.
     await page.click('a[href="/office/late"]');
-    await page.fill('#q', data.late.surname);
+    await page.fill('#q', data.late.name);
     await Promise.all([page.waitForURL('**/office/late?q=*'), page.click('form[role=search] button')]);
-    const time = page.locator(`#time-${data.late.upn}`);
-    await time.fill('09:40');
+    const found = page.getByRole('table', { name: 'Pupils found' }).locator('tbody tr');
+    const named = found.filter({ hasText: `${data.late.surname}, ${data.late.forename}` });
+    if ((await named.count()) !== 2) {
+        throw new Error(`${await named.count()} pupils named ${data.late.name} are listed, not 2`);
+    }
+    await named.filter({ hasText: data.namesake.dob }).waitFor({ state: 'visible' });
+    if ((await page.locator('form[method=post][action="/office/late"]').count()) !== 0) {
+        throw new Error('the search signs pupils in from the list');
+    }
+    await screenshot(page, 'office-late-found.png');
+    const row = named.filter({ hasText: data.late.dob });
     await Promise.all([
-        page.waitForLoadState('load'),
-        time.locator('xpath=ancestor::form').locator('button[type=submit]').click(),
+        page.waitForURL(`**upn=${data.late.upn}*`),
+        row.getByRole('link', { name: /^Choose/ }).click(),
     ]);
+    const confirm = page.getByRole('button', { name: `Sign in ${data.late.name} (${data.late.form}, born ${data.late.dob}) late` });
+    await confirm.waitFor({ state: 'visible' });
+    await page.fill('#time', '09:40');
+    await screenshot(page, 'office-late-chosen.png');
+    await Promise.all([page.waitForLoadState('load'), confirm.click()]);
     await expectText(page, 'Signed in:');
     await expectText(page, 'arrived 60 minutes after the morning (AM) register opened, after it closed at 09:10');
     await screenshot(page, 'office-late.png');

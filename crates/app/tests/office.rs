@@ -78,7 +78,7 @@ fn only_the_office_senior_staff_and_heads_of_year_follow_up_absence() {
         let a = s.actor(who);
         let forbidden =
             |r: Result<(), Refusal>| assert!(matches!(r, Err(Refusal::Forbidden)), "{who}");
-        forbidden(s.app.late_search(&a, "7A").map(drop));
+        forbidden(s.app.late_search(&a, "7A", None).map(drop));
         forbidden(s.app.sign_in_late(&a, &seven, "09:40").map(drop));
         forbidden(s.app.call_desk(&a, "7A", Some(&seven)).map(drop));
         forbidden(s.app.record_call(&a, &call_about(&seven)).map(drop));
@@ -114,8 +114,13 @@ fn a_head_of_year_reaches_only_their_years_pupils() {
     let unknown = Upn::with_check_letter("999999999999").unwrap().to_string();
 
     // Searches find only year 9.
-    assert!(s.app.late_search(&hoy, "7A").unwrap().found.is_empty());
-    let found = s.app.late_search(&hoy, "9A").unwrap().found;
+    assert!(s
+        .app
+        .late_search(&hoy, "7A", None)
+        .unwrap()
+        .found
+        .is_empty());
+    let found = s.app.late_search(&hoy, "9A", None).unwrap().found;
     assert!(!found.is_empty());
     assert!(found
         .iter()
@@ -135,6 +140,13 @@ fn a_head_of_year_reaches_only_their_years_pupils() {
         assert!(
             matches!(
                 s.app.call_desk(&hoy, "", Some(upn)),
+                Err(Refusal::Forbidden)
+            ),
+            "{upn}"
+        );
+        assert!(
+            matches!(
+                s.app.late_search(&hoy, "", Some(upn)),
                 Err(Refusal::Forbidden)
             ),
             "{upn}"
@@ -211,11 +223,20 @@ fn the_office_reaches_the_school_and_is_told_what_is_wrong() {
     // The search shows the pupil's mark once they are signed in.
     let out = s.app.sign_in_late(&office, &upn, "09:40").unwrap();
     assert_eq!(out.code, rollcall_core::BaseCode::U);
-    let found = s.app.late_search(&office, &upn).unwrap();
+    let found = s.app.late_search(&office, &upn, None).unwrap();
     assert_eq!(found.session, Session::Am);
     assert_eq!(found.found.len(), 1);
     assert_eq!(
         found.found[0].mark.as_ref().map(|c| c.text().to_owned()),
+        Some("U".to_owned())
+    );
+    // Chosen to sign in, they are shown with their mark, apart from the search.
+    let chosen = s.app.late_search(&office, "", Some(&upn)).unwrap();
+    assert!(chosen.found.is_empty());
+    let chosen = chosen.chosen.unwrap();
+    assert_eq!(chosen.pupil.id, seven.id);
+    assert_eq!(
+        chosen.mark.map(|c| c.text().to_owned()),
         Some("U".to_owned())
     );
     let desk = s.app.call_desk(&office, "", Some(&upn)).unwrap();

@@ -45,13 +45,16 @@ pub struct LateFound {
     pub mark: Option<Code>,
 }
 
-/// The late sign-in desk: the session an arrival now belongs to, when its register closes, and
-/// the pupils a search found.
+/// The late sign-in desk: the session an arrival now belongs to, when its register closes, the
+/// pupils a search found, and the pupil chosen among them to sign in.
 #[derive(Debug, Clone)]
 pub struct LateSearch {
     pub session: Session,
     pub closes: NaiveTime,
     pub found: Vec<LateFound>,
+    /// The pupil chosen to sign in, with their mark: signing in is a step of its own, so that a
+    /// tap on the wrong line of a list cannot sign in the wrong pupil.
+    pub chosen: Option<LateFound>,
 }
 
 /// A pupil a parent's call is about, whom to reach about them, and the calls recorded recently.
@@ -231,32 +234,43 @@ impl App {
     }
 
     /// The late sign-in desk: the pupils on roll today in the actor's reach who match `query`,
-    /// each with their mark for the session an arrival now belongs to.
-    pub fn late_search(&self, actor: &Actor, query: &str) -> Result<LateSearch, Refusal> {
+    /// and, when a UPN is given, that pupil (chosen to sign in), each with their mark for the
+    /// session an arrival now belongs to. A chosen pupil outside the actor's reach is refused as
+    /// when signing them in.
+    pub fn late_search(
+        &self,
+        actor: &Actor,
+        query: &str,
+        upn: Option<&str>,
+    ) -> Result<LateSearch, Refusal> {
         actor.require(Permission::FollowUp)?;
         let now = self.now();
         self.reading(|store| {
             let school = school_of(store, actor)?;
             let times = reg::register_times(store, school)?;
             let session = reg::session_of_arrival(&times, now.time());
+            let chosen = match upn.filter(|u| !u.trim().is_empty()) {
+                None => None,
+                Some(upn) => Some(reached_pupil(store, actor, school, upn)?),
+            };
             let pupils = search(store, actor, school, query, now.date())?;
-            let ids: Vec<_> = pupils.iter().map(|s| s.id).collect();
-            let mut marks = if ids.is_empty() {
+            let ids: Vec<_> = pupils.iter().chain(&chosen).map(|s| s.id).collect();
+            let marks = if ids.is_empty() {
                 Default::default()
             } else {
                 reg::marks_of(store, school, Some(&ids), now.date(), session)?
             };
-            let found = pupils
-                .into_iter()
-                .map(|pupil| LateFound {
-                    mark: marks.remove(&pupil.id).map(|m| m.entry.code),
-                    pupil,
-                })
-                .collect();
+            let with_mark = |pupil: StoredPupil| LateFound {
+                mark: marks.get(&pupil.id).map(|m| m.entry.code.clone()),
+                pupil,
+            };
+            let found = pupils.into_iter().map(with_mark).collect();
+            let chosen = chosen.map(with_mark);
             Ok(LateSearch {
                 session,
                 closes: times.closes(session),
                 found,
+                chosen,
             })
         })
     }

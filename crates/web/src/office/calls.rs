@@ -20,7 +20,7 @@ use crate::common::format::*;
 use crate::common::{page, AppState, Principal, WebError};
 use rollcall_app::access::Permission;
 
-use super::search::search_form;
+use super::search::{born, search_form, upn_tail};
 
 /// A new call about today, from the session under way.
 fn new_call(upn: &str, desk: &CallDesk) -> CallInput {
@@ -138,6 +138,7 @@ fn find_pupil(v: &CallView) -> Markup {
             @if v.desk.found.is_empty() {
                 p { "No pupil on roll today matches “" (v.q) "”." }
             } @else {
+                p { "Choose the pupil: the date of birth and the end of the UPN tell apart two of the same name." }
                 ul.results {
                     @for s in &v.desk.found {
                         li {
@@ -145,6 +146,7 @@ fn find_pupil(v: &CallView) -> Markup {
                                 (s.pupil.surname) ", " (s.pupil.forename)
                             }
                             " · " (s.pupil.form.as_deref().unwrap_or("no form"))
+                            " · " (born(&s.pupil)) " · UPN " (upn_tail(&s.pupil))
                         }
                     }
                 }
@@ -183,6 +185,7 @@ fn call_form(p: &Principal, v: &CallView, chosen: &CallPupil, now: NaiveDateTime
     let (s, contacts) = (&chosen.pupil, &chosen.contacts);
     html! {
         h2 { (full_name(&s.pupil)) " · " (s.pupil.form.as_deref().unwrap_or("no form")) " · year " (s.pupil.year_group) }
+        p.who { (capitalise(&born(&s.pupil))) " · UPN " (s.pupil.upn) }
         @if !contacts.is_empty() {
             table.reflow aria-label="Contacts" {
                 thead { tr { th scope="col" { "Contact" } th scope="col" { "Relationship" } th scope="col" { "Phone" } } }
