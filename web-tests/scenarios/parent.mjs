@@ -1,5 +1,5 @@
 // A parent signs in, sees their child on "My children", opens the child's record, and is refused
-// another pupil's record.
+// another pupil's record; refused a staff page, they find their way back or sign out.
 //
 // data: {baseUrl?, password, child: {upn, name}, other: {upn, name}}
 export default async function parent({ baseUrl, data, launch, signIn, screenshot, expectText, expectNoText }) {
@@ -40,5 +40,19 @@ export default async function parent({ baseUrl, data, launch, signIn, screenshot
     const overview = await page.goto(`${baseUrl}/overview`);
     if (!overview || overview.status() !== 403) {
         throw new Error(`the overview answered ${overview ? overview.status() : 'nothing'} to a parent`);
+    }
+
+    // The refusal is not a dead end: the parent's own navigation and the sign-out button are there.
+    await expectText(page, 'you do not have access to this page');
+    await screenshot(page, 'parent-refused.png');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'My children' }).waitFor({ state: 'visible' });
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    await signOut.waitFor({ state: 'visible' });
+    await Promise.all([page.waitForURL('**/sign-in'), signOut.click()]);
+    await expectText(page, 'Sign in to Rollcall');
+    const after = await page.goto(`${baseUrl}/children`);
+    if (!after || !after.url().endsWith('/sign-in')) {
+        throw new Error(`after signing out, My children answered ${after ? after.url() : 'nothing'}`);
     }
 }

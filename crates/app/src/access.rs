@@ -29,6 +29,8 @@ pub enum Permission {
     FollowUp,
     /// Read the record of a pupil in reach: their register, figures and changes.
     ReadPupils,
+    /// Search the pupils in reach by name, UPN or form: staff, never a parent or a governor.
+    SearchPupils,
     /// A parent's own children and their figures.
     OwnChildren,
     /// The attendance overview and lists of pupils.
@@ -46,12 +48,13 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
         Permission::FollowUp,
         Permission::ReadPupils,
+        Permission::SearchPupils,
         Permission::OwnChildren,
         Permission::Overview,
         Permission::GovernorFigures,
@@ -90,6 +93,15 @@ impl Permission {
                 Office,
                 SafeguardingLead,
                 Parent,
+            ],
+            Permission::SearchPupils => &[
+                Administrator,
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                FormTutor,
+                Office,
+                SafeguardingLead,
             ],
             Permission::OwnChildren => &[Parent],
             Permission::Overview => &[Administrator, Headteacher, AttendanceOfficer, HeadOfYear],
@@ -299,6 +311,18 @@ mod tests {
                     Office,
                     SafeguardingLead,
                     Parent,
+                ],
+            ),
+            (
+                Permission::SearchPupils,
+                &[
+                    Administrator,
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    FormTutor,
+                    Office,
+                    SafeguardingLead,
                 ],
             ),
             (Permission::OwnChildren, &[Parent]),

@@ -1,9 +1,13 @@
 //! The first-day calling list: pupils absent with no reason known, whose parents the school must
 //! contact that day, vulnerable pupils first (rules.md, "unexplained absence on the first day").
+//!
+//! An absence is known only once the register has closed: until then a pupil without a mark may
+//! still be on their way in, or their register not yet taken, and is counted apart rather than
+//! listed to call.
 
 use std::collections::{HashMap, HashSet};
 
-use rollcall_core::{BaseCode, Date, Session};
+use rollcall_core::{BaseCode, Date, Session, YearGroup};
 use rollcall_store::{Contact, DateRange, PupilId, SchoolId, Store, StoredPupil};
 
 use crate::error::Result;
@@ -19,16 +23,37 @@ pub struct ToCall {
     pub contacts: Vec<Contact>,
 }
 
+/// A form with pupils not yet marked in a register that is still open, and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotYetMarked {
+    /// `None` for pupils without a form.
+    pub form: Option<String>,
+    pub pupils: usize,
+}
+
+/// The pupils of a session absent with no reason known, as the register stands.
+#[derive(Debug, Clone, Default)]
+pub struct Unexplained {
+    /// Pupils marked `N` and, once the register has closed, pupils with no mark: vulnerable
+    /// pupils first, then by year, form and name, each with their contacts.
+    pub absent: Vec<ToCall>,
+    /// While the register is still open (or not yet open), the pupils with no mark, by form: they
+    /// may still be on their way in, or their register not yet taken. Empty once it has closed.
+    pub not_yet_marked: Vec<NotYetMarked>,
+}
+
 /// The pupils of the school on roll with a school session at `date` `session` whose mark is `N`
-/// or missing, and for whom no absence has been reported; vulnerable pupils first, then by year,
-/// form and name. Only pupils `reach` admits are listed.
+/// or missing, and for whom no absence has been reported. A missing mark is an absence only once
+/// the register has closed (`closed`); before, those pupils are counted by form, not listed.
+/// Only pupils `reach` admits are counted.
 pub fn calling_list(
     store: &mut dyn Store,
     school: SchoolId,
     date: Date,
     session: Session,
+    closed: bool,
     reach: &dyn Fn(PupilId, &rollcall_core::Pupil) -> bool,
-) -> Result<Vec<ToCall>> {
+) -> Result<Unexplained> {
     let calendar = store.calendar(school)?;
     let pupils: Vec<StoredPupil> = store
         .pupils(school)?
@@ -51,9 +76,19 @@ pub fn calling_list(
         .map(|r| r.report.pupil)
         .collect();
     let mut list = Vec::new();
+    // By form: the form's lowest year group, and how many are not yet marked.
+    let mut not_yet: HashMap<Option<String>, (YearGroup, usize)> = HashMap::new();
     for p in pupils {
         let code = marks.get(&p.id).copied();
         if !matches!(code, None | Some(BaseCode::N)) || reported.contains(&p.id) {
+            continue;
+        }
+        if code.is_none() && !closed {
+            let (year, count) = not_yet
+                .entry(p.pupil.form.clone())
+                .or_insert((p.pupil.year_group, 0));
+            *year = (*year).min(p.pupil.year_group);
+            *count += 1;
             continue;
         }
         let mut vulnerable = Vec::new();
@@ -83,5 +118,15 @@ pub fn calling_list(
         };
         key(a).cmp(&key(b))
     });
-    Ok(list)
+    let mut not_yet: Vec<_> = not_yet.into_iter().collect();
+    not_yet.sort_by(|(fa, (ya, _)), (fb, (yb, _))| {
+        (fa.is_none(), ya, fa).cmp(&(fb.is_none(), yb, fb))
+    });
+    Ok(Unexplained {
+        absent: list,
+        not_yet_marked: not_yet
+            .into_iter()
+            .map(|(form, (_, pupils))| NotYetMarked { form, pupils })
+            .collect(),
+    })
 }

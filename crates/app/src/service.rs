@@ -233,6 +233,9 @@ struct Inner {
     marks: mpsc::Sender<MarkJob>,
     activity: Arc<Activity>,
     clock: Clock,
+    /// Parents' calls are recorded one at a time, so that a call sent twice at the same moment
+    /// (a double tap) finds the first recorded.
+    calls: Mutex<()>,
 }
 
 /// Rollcall over one database: the handle every use case is a method of. Cheap to clone; the
@@ -273,6 +276,7 @@ impl App {
             marks,
             activity: Arc::clone(&activity),
             clock,
+            calls: Mutex::new(()),
         });
         spawn_mark_writer(Arc::downgrade(&inner), jobs, activity);
         App(inner)
@@ -285,6 +289,11 @@ impl App {
     /// The date and time at the school now, by the application's clock.
     pub fn now(&self) -> NaiveDateTime {
         self.0.clock.now()
+    }
+
+    /// Waits until no other parent's call is being recorded, and holds the turn until dropped.
+    pub(crate) fn one_call_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.0.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` with a database connection, blocking until one of the places at the database is

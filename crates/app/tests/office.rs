@@ -78,7 +78,7 @@ fn only_the_office_senior_staff_and_heads_of_year_follow_up_absence() {
         let a = s.actor(who);
         let forbidden =
             |r: Result<(), Refusal>| assert!(matches!(r, Err(Refusal::Forbidden)), "{who}");
-        forbidden(s.app.late_search(&a, "7A").map(drop));
+        forbidden(s.app.late_search(&a, "7A", None).map(drop));
         forbidden(s.app.sign_in_late(&a, &seven, "09:40").map(drop));
         forbidden(s.app.call_desk(&a, "7A", Some(&seven)).map(drop));
         forbidden(s.app.record_call(&a, &call_about(&seven)).map(drop));
@@ -114,8 +114,13 @@ fn a_head_of_year_reaches_only_their_years_pupils() {
     let unknown = Upn::with_check_letter("999999999999").unwrap().to_string();
 
     // Searches find only year 9.
-    assert!(s.app.late_search(&hoy, "7A").unwrap().found.is_empty());
-    let found = s.app.late_search(&hoy, "9A").unwrap().found;
+    assert!(s
+        .app
+        .late_search(&hoy, "7A", None)
+        .unwrap()
+        .found
+        .is_empty());
+    let found = s.app.late_search(&hoy, "9A", None).unwrap().found;
     assert!(!found.is_empty());
     assert!(found
         .iter()
@@ -135,6 +140,13 @@ fn a_head_of_year_reaches_only_their_years_pupils() {
         assert!(
             matches!(
                 s.app.call_desk(&hoy, "", Some(upn)),
+                Err(Refusal::Forbidden)
+            ),
+            "{upn}"
+        );
+        assert!(
+            matches!(
+                s.app.late_search(&hoy, "", Some(upn)),
                 Err(Refusal::Forbidden)
             ),
             "{upn}"
@@ -211,11 +223,20 @@ fn the_office_reaches_the_school_and_is_told_what_is_wrong() {
     // The search shows the pupil's mark once they are signed in.
     let out = s.app.sign_in_late(&office, &upn, "09:40").unwrap();
     assert_eq!(out.code, rollcall_core::BaseCode::U);
-    let found = s.app.late_search(&office, &upn).unwrap();
+    let found = s.app.late_search(&office, &upn, None).unwrap();
     assert_eq!(found.session, Session::Am);
     assert_eq!(found.found.len(), 1);
     assert_eq!(
         found.found[0].mark.as_ref().map(|c| c.text().to_owned()),
+        Some("U".to_owned())
+    );
+    // Chosen to sign in, they are shown with their mark, apart from the search.
+    let chosen = s.app.late_search(&office, "", Some(&upn)).unwrap();
+    assert!(chosen.found.is_empty());
+    let chosen = chosen.chosen.unwrap();
+    assert_eq!(chosen.pupil.id, seven.id);
+    assert_eq!(
+        chosen.mark.map(|c| c.text().to_owned()),
         Some("U".to_owned())
     );
     let desk = s.app.call_desk(&office, "", Some(&upn)).unwrap();
@@ -246,4 +267,191 @@ fn the_calling_list_reads_dates_and_sessions_like_every_page() {
         problems(s.app.calling_list(&office, None, Some("noon")).unwrap_err())
             .contains("'noon' is not a session: expected AM or PM")
     );
+}
+
+/// The same copy of the school read with the clock at another time of [`TODAY`].
+fn same_school_at(s: &School, time: &str) -> rollcall_app::App {
+    let url = s.url.clone();
+    let now = chrono::NaiveDateTime::parse_from_str(&format!("{TODAY} {time}"), "%Y-%m-%d %H:%M")
+        .unwrap();
+    rollcall_app::App::with_opener(
+        Box::new(move || rollcall_app::open_store(&url)),
+        rollcall_app::Clock::Fixed(now),
+    )
+}
+
+#[test]
+fn nobody_is_to_call_until_the_register_closes() {
+    use rollcall_app::registers::{MarkInput, RegisterKey, RegisterSubmission};
+    // 08:50: the morning register opened at 08:40 and closes at 09:10.
+    let s = school_at("08:50");
+    let office = s.actor("office");
+    // 7A's tutor marks one pupil N, leaves one unmarked, and the rest present.
+    let tutor = s.actor("tutor7a");
+    let key = RegisterKey::parse("7A", TODAY, "AM").unwrap();
+    let reg = s.app.register(&tutor, &key).unwrap();
+    let rows: Vec<_> = reg.rows.iter().collect();
+    let (absent, unmarked) = (rows[0].id, rows[1].id);
+    let submission = RegisterSubmission {
+        version: reg.version.clone(),
+        reason: String::new(),
+        marks: rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(i, r)| MarkInput {
+                upn: r.pupil.upn.to_string(),
+                code: if i == 0 { "N".into() } else { "/".into() },
+                ..MarkInput::default()
+            })
+            .collect(),
+    };
+    s.app.take_register(&tutor, &key, &submission).unwrap();
+    let on_roll: usize = (7..=11).map(|y| s.pupils_of(y).len()).sum();
+    let expected = on_roll - (rows.len() - 1);
+
+    // While it is open: nobody to call; the N pupil is absent so far; the others are not yet
+    // marked, counted by form.
+    let open = s.app.calling_list(&office, None, None).unwrap();
+    assert!(open.still_open);
+    assert!(
+        open.to_call.is_empty(),
+        "nobody is to call before the close"
+    );
+    assert_eq!(
+        open.absent_so_far
+            .iter()
+            .map(|t| t.pupil.id)
+            .collect::<Vec<_>>(),
+        vec![absent]
+    );
+    assert_eq!(open.not_yet_marked_count(), expected);
+    let seven_a = open
+        .not_yet_marked
+        .iter()
+        .find(|f| f.form.as_deref() == Some("7A"))
+        .unwrap();
+    assert_eq!(seven_a.pupils, 1, "7A's one pupil without a mark");
+    assert!(open
+        .not_yet_marked
+        .iter()
+        .any(|f| f.form.as_deref() == Some("8A")));
+
+    // Before it opens, alike.
+    let early = same_school_at(&s, "08:00")
+        .calling_list(&office, None, None)
+        .unwrap();
+    assert!(early.still_open && early.to_call.is_empty());
+    assert_eq!(early.absent_so_far.len(), 1);
+    assert_eq!(early.not_yet_marked_count(), expected);
+
+    // From 09:10 the absence is confirmed: the N pupil and every pupil without a mark are to
+    // call, and nothing is counted apart.
+    let closed = same_school_at(&s, "09:10")
+        .calling_list(&office, None, None)
+        .unwrap();
+    assert!(!closed.still_open);
+    assert!(closed.absent_so_far.is_empty() && closed.not_yet_marked.is_empty());
+    assert_eq!(closed.to_call.len(), expected + 1);
+    let ids: Vec<_> = closed.to_call.iter().map(|t| t.pupil.id).collect();
+    assert!(ids.contains(&absent) && ids.contains(&unmarked));
+
+    // The afternoon of the same day has not opened: nobody is to call for it either.
+    let pm = same_school_at(&s, "09:10")
+        .calling_list(&office, None, Some("PM"))
+        .unwrap();
+    assert!(pm.still_open && pm.to_call.is_empty());
+}
+
+#[test]
+fn a_call_sent_twice_is_recorded_once_and_shown_again() {
+    let s = school_at("10:30");
+    let office = s.actor("office");
+    let pupil = &s.pupils_of(8)[3];
+    let upn = pupil.pupil.upn.to_string();
+    let mut call = call_about(&upn);
+    call.reason = "Temperature overnight, staying home".into();
+    call.expected_return = "2025-07-10".into();
+
+    let first = s.app.record_call(&office, &call).unwrap();
+    assert!(!first.repeated);
+    assert_eq!(first.marked.len(), 2);
+    assert_eq!(first.call.reason, "Temperature overnight, staying home");
+    assert_eq!(first.call.reported_by, "Mother (phone)");
+    assert_eq!(first.call.recorded.by, "Pat Green");
+    let written = s.written();
+
+    // The same form sent again: nothing more is written, and the first call is the answer.
+    let again = s.app.record_call(&office, &call).unwrap();
+    assert!(again.repeated);
+    assert_eq!(again.report, first.report);
+    assert_eq!(again.call, first.call);
+    assert!(again.marked.is_empty());
+    assert_eq!(s.written(), written, "nothing was written twice");
+
+    // Sent twice at the same moment, it is still recorded once.
+    let mut other = call_about(s.pupils_of(8)[4].pupil.upn.as_str());
+    other.reason = "Dentist".into();
+    other.code = "M".into();
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let taps: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| s.app.record_call(&office, &other).unwrap()))
+            .collect();
+        taps.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(outcomes.iter().filter(|o| !o.repeated).count(), 1);
+    assert_eq!(outcomes[0].report, outcomes[1].report);
+    assert_eq!(s.written().1, written.1 + 1);
+
+    // A different call about the same pupil is a call of its own.
+    let mut later = call.clone();
+    later.reason = "Still poorly, back on Thursday".into();
+    let later = s.app.record_call(&office, &later).unwrap();
+    assert!(!later.repeated);
+    assert_ne!(later.report, first.report);
+
+    // The calls are shown again, the newest first: at the call desk, and on the record for
+    // staff; never on a parent's.
+    let desk = s.app.call_desk(&office, "", Some(&upn)).unwrap();
+    let calls = desk.pupil.unwrap().calls;
+    assert_eq!(
+        calls.iter().map(|c| c.reason.as_str()).collect::<Vec<_>>(),
+        vec![
+            "Still poorly, back on Thursday",
+            "Temperature overnight, staying home"
+        ]
+    );
+    assert_eq!(
+        calls[1].expected_return,
+        rollcall_core::parse_date("2025-07-10")
+    );
+    let record = s.app.pupil_record(&s.actor("head"), &upn).unwrap();
+    assert_eq!(record.calls.unwrap(), calls);
+    let parent = s.actor("parent");
+    let rollcall_app::Reach::Children(children) = &parent.reach else {
+        panic!("a parent has children");
+    };
+    let child = s
+        .pupils_of(7)
+        .into_iter()
+        .chain((8..=11).flat_map(|y| s.pupils_of(y)))
+        .find(|p| children.contains(&p.id))
+        .unwrap();
+    let child_upn = child.pupil.upn.to_string();
+    s.app.record_call(&office, &call_about(&child_upn)).unwrap();
+    assert_eq!(
+        s.app
+            .pupil_record(&office, &child_upn)
+            .unwrap()
+            .calls
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(s
+        .app
+        .pupil_record(&parent, &child_upn)
+        .unwrap()
+        .calls
+        .is_none());
 }

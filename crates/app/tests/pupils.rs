@@ -154,6 +154,75 @@ fn each_reaches_their_own_pupils() {
 }
 
 #[test]
+fn every_member_of_staff_searches_the_pupils_they_reach_and_nobody_else_searches() {
+    let s = school();
+    let all = s.pupils();
+    let today = parse_date(TODAY).unwrap();
+    let in_form = |form: &str| {
+        all.iter()
+            .find(|p| p.pupil.form.as_deref() == Some(form) && p.pupil.on_roll(today))
+            .unwrap()
+            .pupil
+            .clone()
+    };
+    let (a7, b8, a9) = (in_form("7A"), in_form("8B"), in_form("9A"));
+    let names = |who: &str, q: &str| -> Vec<String> {
+        s.app
+            .search_pupils(&s.actor(who), q)
+            .unwrap()
+            .found
+            .iter()
+            .map(|p| p.upn.to_string())
+            .collect()
+    };
+    let by_name = |p: &rollcall_core::Pupil| format!("{} {}", p.forename, p.surname);
+
+    // A form tutor finds the pupils of their forms, and nobody else's.
+    assert!(names("tutor7a", &by_name(&a7)).contains(&a7.upn.to_string()));
+    assert!(names("tutor7a", &by_name(&b8)).is_empty());
+    assert!(names("tutor7a", b8.upn.as_str()).is_empty());
+    let form = s.app.search_pupils(&s.actor("tutor7a"), "7a").unwrap();
+    assert!(!form.found.is_empty());
+    assert!(form.found.iter().all(|p| p.form.as_deref() == Some("7A")));
+    assert!(names("tutor7a", "8B").is_empty());
+    // A head of year their year groups'.
+    assert!(names("hoy9", &by_name(&a9)).contains(&a9.upn.to_string()));
+    assert!(names("hoy9", &by_name(&a7)).is_empty());
+    assert!(names("hoy9", "7A").is_empty());
+    // The office and senior staff the school's, by name, UPN or form.
+    for who in ["office", "head", "attendance", "admin"] {
+        for p in [&a7, &b8, &a9] {
+            assert!(
+                names(who, &by_name(p)).contains(&p.upn.to_string()),
+                "{who}"
+            );
+            assert_eq!(names(who, p.upn.as_str()), vec![p.upn.to_string()]);
+        }
+    }
+    // Nothing typed, nothing found.
+    assert!(names("office", "  ").is_empty());
+    // Pupils on roll come first, and a long list says there is more.
+    let many = s.app.search_pupils(&s.actor("office"), "a").unwrap();
+    assert_eq!(
+        many.found.len(),
+        rollcall_app::cases::pupils::PUPIL_SEARCH_LIMIT
+    );
+    assert!(many.more);
+    let on_roll: Vec<bool> = many.found.iter().map(|p| p.on_roll(today)).collect();
+    assert!(on_roll.windows(2).all(|w| w[0] || !w[1]), "on roll first");
+    // Parents and governors have no search.
+    for who in ["parent", "governor"] {
+        assert!(
+            matches!(
+                s.app.search_pupils(&s.actor(who), &by_name(&a7)),
+                Err(Refusal::Forbidden)
+            ),
+            "{who}"
+        );
+    }
+}
+
+#[test]
 fn figures_are_counted_alike_and_leave_out_registers_still_open() {
     let s = school();
     let parent = s.actor("parent");

@@ -23,6 +23,7 @@ pub mod office;
 pub mod overview;
 pub mod pupils;
 pub mod registers;
+pub mod search;
 
 use std::net::SocketAddr;
 
@@ -40,6 +41,7 @@ pub fn route_table() -> Vec<RouteRule> {
         office::ACCESS,
         calling::ACCESS,
         pupils::ACCESS,
+        search::ACCESS,
         overview::ACCESS,
         admin::ACCESS,
         api::ACCESS,
@@ -58,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office::routes())
         .merge(calling::routes())
         .merge(pupils::routes())
+        .merge(search::routes())
         .merge(overview::routes())
         .merge(admin::routes())
         .merge(api::routes())

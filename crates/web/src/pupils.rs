@@ -9,7 +9,7 @@
 //! - a user with a narrower reach (head of year, form tutor, parent) gets 403 for every UPN
 //!   outside it, on the register or not, so that the answer never tells whether a pupil exists;
 //! - a governor gets 403 for every UPN: the role never sees a pupil;
-//! - a parent's record holds no alerts, no contacts and no names of staff.
+//! - a parent's record holds no alerts, no contacts, no parents' calls and no names of staff.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -64,12 +64,12 @@ fn figures_row(label: Markup, c: &Counts) -> Markup {
     html! {
         tr {
             th scope="row" { (label) }
-            td.num { (c.possible) }
-            td.num { (c.present) }
-            td.num { (c.aea) }
-            td.num { (c.authorised) }
-            td.num { (c.unauthorised) }
-            td.num { (pct(c.attendance_pct())) " " (absence_pill(c)) }
+            td.num data-label="Possible" { (c.possible) }
+            td.num data-label="Present" { (c.present) }
+            td.num data-label="Approved educational activity" { (c.aea) }
+            td.num data-label="Authorised absence" { (c.authorised) }
+            td.num data-label="Unauthorised absence" { (c.unauthorised) }
+            td.num data-label="Attendance" { (pct(c.attendance_pct())) " " (absence_pill(c)) }
         }
     }
 }
@@ -84,7 +84,7 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
             p { a href="/children" { "← My children" } }
         }
         h1 { (name) }
-        table.facts {
+        table.facts.reflow {
             caption { "About " (pupil.forename) }
             thead { tr {
                 th scope="col" { "UPN" }
@@ -94,14 +94,14 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                 th scope="col" { "Needs and circumstances" }
             } }
             tbody { tr {
-                td { (pupil.upn) }
-                td { (pupil.year_group) }
-                td { (pupil.form.as_deref().unwrap_or("none")) }
-                td {
+                td data-label="UPN" { (pupil.upn) }
+                td data-label="Year" { (pupil.year_group) }
+                td data-label="Form" { (pupil.form.as_deref().unwrap_or("none")) }
+                td data-label="On roll" {
                     "from " (date_text(pupil.admission_date))
                     @if let Some(left) = pupil.leaving_date { " to " (date_text(left)) }
                 }
-                td {
+                td data-label="Needs and circumstances" {
                     @if traits.is_empty() { "none recorded" }
                     @for (i, t) in traits.iter().enumerate() {
                         @if i > 0 { " " }
@@ -112,7 +112,7 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
         }
 
         h2 #figures { "Attendance" }
-        table {
+        table.reflow {
             caption { "Sessions as at " (day_text(rec.year.period.to)) ". Attendance is present and approved educational activity as a share of possible sessions." }
             thead {
                 tr {
@@ -157,7 +157,7 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
             @if alerts.is_empty() {
                 p { "No alerts this academic year." }
             } @else {
-                table {
+                table.reflow {
                     thead { tr {
                         th scope="col" { "Date" }
                         th scope="col" { "Alert" }
@@ -166,12 +166,12 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                     tbody {
                         @for f in alerts {
                             tr {
-                                td {
+                                td data-label="Date" {
                                     (day_text(f.date))
                                     @if let Some(s) = f.session { " " (s) }
                                 }
-                                td { (rule_title(f.rule)) }
-                                td { (f.evidence.summary) }
+                                td data-label="Alert" { (rule_title(f.rule)) }
+                                td data-label="What was found" { (f.evidence.summary) }
                             }
                         }
                     }
@@ -180,11 +180,21 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
 
         }
 
+        // Who called and what they said is for staff: the use case gives a parent none.
+        @if let Some(calls) = &rec.calls {
+            h2 #calls { "Parents' calls this year" }
+            @if calls.is_empty() {
+                p { "No call has been recorded this school year." }
+            } @else {
+                (recorded_calls(&format!("Calls recorded about {name}"), calls))
+            }
+        }
+
         h2 #amendments { "Changes to the register" }
         @if rec.amendments.is_empty() {
             p { "No mark has been changed." }
         } @else {
-            table {
+            table.reflow {
                     thead { tr {
                         th scope="col" { "Session" }
                         th scope="col" { "Was" }
@@ -196,12 +206,12 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                     tbody {
                         @for a in rec.amendments.iter().rev() {
                             tr {
-                                td { (day_text(a.date)) " " (a.session) }
-                                td { (code_chip(a.original.code.base(), a.original.code.text(), None)) }
-                                td { (code_chip(a.amended.code.base(), a.amended.code.text(), None)) }
-                                td { (a.reason) }
-                                td { (changed_by(a)) }
-                                td { (rollcall_core::dates::school_time(a.recorded.at).format("%-d %b %Y %H:%M")) }
+                                td data-label="Session" { (day_text(a.date)) " " (a.session) }
+                                td data-label="Was" { (code_chip(a.original.code.base(), a.original.code.text(), None)) }
+                                td data-label="Now" { (code_chip(a.amended.code.base(), a.amended.code.text(), None)) }
+                                td data-label="Reason" { (a.reason) }
+                                td data-label="Changed by" { (changed_by(a)) }
+                                td data-label="When" { (rollcall_core::dates::school_time(a.recorded.at).format("%-d %b %Y %H:%M")) }
                             }
                         }
                     }
@@ -213,7 +223,7 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
             @if contacts.is_empty() {
                 p { "No contacts recorded." }
             } @else {
-                table {
+                table.reflow {
                     thead { tr {
                         th scope="col" { "Order" }
                         th scope="col" { "Name" }
@@ -225,12 +235,12 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                     tbody {
                         @for c in contacts {
                             tr {
-                                td.num { (c.priority) }
+                                td.num data-label="Order" { (c.priority) }
                                 th scope="row" { (c.name()) }
-                                td { (c.relationship) }
-                                td { @if let Some(ph) = &c.phone { a href=(format!("tel:{}", ph.replace(' ', ""))) { (ph) } } }
-                                td { @if let Some(e) = &c.email { a href=(format!("mailto:{e}")) { (e) } } }
-                                td { (if c.parental_responsibility { "Yes" } else { "No" }) }
+                                td data-label="Relationship" { (c.relationship) }
+                                td data-label="Phone" { @if let Some(ph) = &c.phone { a href=(format!("tel:{}", ph.replace(' ', ""))) { (ph) } } }
+                                td data-label="Email" { @if let Some(e) = &c.email { a href=(format!("mailto:{e}")) { (e) } } }
+                                td data-label="Parental responsibility" { (if c.parental_responsibility { "Yes" } else { "No" }) }
                             }
                         }
                     }
@@ -393,7 +403,7 @@ async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup,
             p { "No child of yours is on this school's register. Please contact the school office." }
         } @else {
             p { "Attendance this school year, " (period_text(year)) ". Open a child's record for their register day by day." }
-            table {
+            table.reflow {
                 thead { tr {
                     th scope="col" { "Child" }
                     th scope="col" { "Year" }
@@ -406,11 +416,11 @@ async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup,
                     @for (child, c) in &list {
                         tr {
                             th scope="row" { a href=(record_link(child)) { (full_name(child)) } }
-                            td { (child.year_group) }
-                            td { (child.form.as_deref().unwrap_or("")) }
-                            td.num { (c.possible) }
-                            td.num { (c.absent()) }
-                            td.num { (pct(c.attendance_pct())) " " (absence_pill(c)) }
+                            td data-label="Year" { (child.year_group) }
+                            td data-label="Form" { (child.form.as_deref().unwrap_or("")) }
+                            td.num data-label="Possible sessions" { (c.possible) }
+                            td.num data-label="Sessions absent" { (c.absent()) }
+                            td.num data-label="Attendance" { (pct(c.attendance_pct())) " " (absence_pill(c)) }
                         }
                     }
                 }

@@ -99,6 +99,45 @@ async fn changes_without_the_csrf_token_are_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// A refusal is drawn in the frame of every page: the user's own navigation and the sign-out
+/// button, so that it is never a dead end.
+#[tokio::test]
+async fn a_refused_page_keeps_the_navigation_and_the_sign_out_button() {
+    let app = TestApp::new();
+    for (who, refused, own) in [
+        ("parent", "/overview", "href=\"/children\""),
+        ("tutor7a", "/office", "href=\"/registers\""),
+        ("governor", "/registers", "href=\"/governors\""),
+    ] {
+        let s = app.sign_in(who).await;
+        let r = app.get(Some(&s), refused).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} {refused}");
+        assert!(r.body.contains("you do not have access to this page"));
+        assert!(
+            r.body.contains("<nav aria-label=\"Main\">"),
+            "{who}: {}",
+            r.body
+        );
+        assert!(r.body.contains(own), "{who}'s own navigation: {}", r.body);
+        assert!(
+            r.body.contains("action=\"/sign-out\"")
+                && r.body
+                    .contains(&format!("name=\"csrf\" value=\"{}\"", s.csrf)),
+            "{who} can sign out: {}",
+            r.body
+        );
+        // A page that does not exist, too.
+        let r = app.get(Some(&s), "/no-such-page").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("action=\"/sign-out\""), "{}", r.body);
+    }
+    // Signed out, a refusal has nobody's navigation.
+    let forged = app.post(None, "/sign-out", &[("csrf", "0000")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!forged.body.contains("<nav"));
+    assert!(!forged.body.contains("/sign-out\""));
+}
+
 #[tokio::test]
 async fn pages_ask_for_sign_in_and_the_api_answers_401() {
     let app = TestApp::new();

@@ -57,9 +57,86 @@ async fn parent_governor_and_headteacher_in_a_browser() {
     for shot in [
         "parent.png",
         "pupil-record.png",
+        "parent-refused.png",
         "governors.png",
         "overview.png",
         "persistent.png",
+    ] {
+        assert!(shots.join(shot).is_file(), "{shot} was not written");
+    }
+}
+
+/// A parent and a form tutor on a phone 390 pixels wide: no page of theirs is wider than the
+/// screen, the register's mark and arrival time are on screen for every pupil, and a record's
+/// register grid shows Friday.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parent_and_a_form_tutor_on_a_phone() {
+    // 08:45: the morning register is open.
+    let app = TestApp::new();
+    let today = rollcall_core::parse_date(TODAY).unwrap();
+    let (child, pupil, late) = {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let parent = store.user_by_name("parent").unwrap().unwrap();
+        let mut seven_a: Vec<_> = store
+            .pupils(school.id)
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.pupil.form.as_deref() == Some("7A") && p.pupil.on_roll(today))
+            .collect();
+        seven_a.sort_by_key(|p| (p.pupil.surname.clone(), p.pupil.forename.clone()));
+        let child = seven_a
+            .iter()
+            .find(|p| p.id == parent.user.children[0])
+            .expect("the parent's child is in 7A")
+            .pupil
+            .upn
+            .to_string();
+        let other = seven_a
+            .iter()
+            .find(|p| p.pupil.upn.to_string() != child)
+            .unwrap()
+            .pupil
+            .upn
+            .to_string();
+        (child, other, seven_a[3].pupil.upn.to_string())
+    };
+    let data = json!({
+        "password": rollcall_app::demo::DEMO_PASSWORD,
+        "width": 390,
+        "height": 844,
+        "parent": {
+            "pages": ["/children", "/account", "/overview", "/pupils/search"],
+            "record": format!("/pupils/{child}"),
+        },
+        "tutor": {
+            "pages": [
+                "/registers",
+                "/registers?date=2025-07-07&session=PM",
+                "/registers/7A/2025-07-07/AM",
+                "/pupils/search",
+                "/pupils/search?q=7A",
+                "/account",
+                "/office",
+            ],
+            "register": format!("/registers/7A/{TODAY}/AM"),
+            "late": late,
+            "record": format!("/pupils/{pupil}"),
+        },
+    });
+    let base = serve(&app).await;
+    tokio::task::spawn_blocking(move || {
+        rollcall_testkit::browser::run_scenario("phone", &base, &data)
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let shots = rollcall_testkit::browser::screenshots_dir();
+    for shot in [
+        "phone-parent.png",
+        "phone-parent-record.png",
+        "phone-register.png",
+        "phone-register-saved.png",
     ] {
         assert!(shots.join(shot).is_file(), "{shot} was not written");
     }

@@ -1,5 +1,6 @@
 //! The register and office pages in a real browser: a tutor takes a register on a tablet, and the
-//! office signs in a late pupil and changes a mark with a reason.
+//! office signs in a late pupil (told apart from another of the same name), changes a mark with a
+//! reason and records a parent's call.
 
 mod common;
 
@@ -44,6 +45,25 @@ fn am_mark(app: &TestApp, pupil: PupilId) -> Option<(String, Option<u32>)> {
         .map(|m| (m.entry.code.text().to_owned(), m.entry.minutes_late))
 }
 
+/// Adds a second pupil with the same name and form as `of`, born later and with another UPN:
+/// the pupil and their namesake.
+fn add_namesake(app: &TestApp, of: PupilId) -> (rollcall_core::Pupil, rollcall_core::Pupil) {
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+    let pupil = store
+        .pupils(school.id)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == of)
+        .unwrap()
+        .pupil;
+    let mut namesake = pupil.clone();
+    namesake.upn = rollcall_core::Upn::with_check_letter("999900000123").unwrap();
+    namesake.dob = pupil.dob + chrono::Days::new(45);
+    store.save_pupils(school.id, &[namesake.clone()]).unwrap();
+    (pupil, namesake)
+}
+
 async fn run(scenario: &'static str, base: String, data: serde_json::Value) {
     tokio::task::spawn_blocking(move || {
         rollcall_testkit::browser::run_scenario(scenario, &base, &data)
@@ -79,6 +99,18 @@ async fn a_tutor_takes_the_register_and_the_office_signs_in_a_late_pupil() {
     // 10:30: the morning register closed at 09:10.
     let later = TestApp::at(&format!("{TODAY}T10:30:00"));
     let pupil = &seven_a(&later)[5];
+    let (late, namesake) = add_namesake(&later, pupil.0);
+    let rung = {
+        let today = rollcall_core::parse_date(TODAY).unwrap();
+        let mut store = rollcall_app::open_store(&later.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        store
+            .pupils(school.id)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.pupil.form.as_deref() == Some("8A") && p.pupil.on_roll(today))
+            .unwrap()
+    };
     let base = serve(&later).await;
     run(
         "office",
@@ -86,13 +118,41 @@ async fn a_tutor_takes_the_register_and_the_office_signs_in_a_late_pupil() {
         json!({
             "username": "office",
             "password": rollcall_app::demo::DEMO_PASSWORD,
-            "late": { "upn": pupil.1, "surname": pupil.2 },
+            "late": {
+                "upn": pupil.1,
+                "surname": late.surname,
+                "forename": late.forename,
+                "name": format!("{} {}", late.forename, late.surname),
+                "form": "7A",
+                "dob": late.dob.format("%-d %b %Y").to_string(),
+            },
+            "namesake": { "dob": namesake.dob.format("%-d %b %Y").to_string() },
             "register": format!("/registers/7A/{TODAY}/AM"),
             "reason": "Dentist's appointment letter brought in",
+            "call": {
+                "upn": rung.pupil.upn.to_string(),
+                "name": format!("{} {}", rung.pupil.forename, rung.pupil.surname),
+            },
         }),
     )
     .await;
     assert_eq!(am_mark(&later, pupil.0), Some(("M".into(), None)));
+    let namesake_id = {
+        let mut store = rollcall_app::open_store(&later.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        store
+            .pupils(school.id)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.pupil.upn == namesake.upn)
+            .unwrap()
+            .id
+    };
+    assert_eq!(
+        am_mark(&later, namesake_id),
+        None,
+        "the namesake is not signed in"
+    );
     let mut store = rollcall_app::open_store(&later.url).unwrap();
     let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
     let a = store.amendments(school.id, Some(pupil.0)).unwrap();
@@ -107,4 +167,17 @@ async fn a_tutor_takes_the_register_and_the_office_signs_in_a_late_pupil() {
         (a.recorded.by.as_str(), a.recorded.role.as_str()),
         ("Pat Green", "office")
     );
+    // The call sent with a double tap was recorded once.
+    let calls: Vec<_> = store
+        .absence_reports(school.id, DateRange::all())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.report.pupil == rung.id)
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(
+        calls[0].report.reason,
+        "Ear infection, seeing the doctor today"
+    );
+    assert_eq!(am_mark(&later, rung.id).map(|m| m.0), Some("I".into()));
 }

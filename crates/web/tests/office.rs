@@ -113,7 +113,7 @@ async fn the_office_signs_in_late_arrivals_as_l_before_the_register_closes_and_u
         seven[1].pupil.upn.to_string(),
     );
 
-    // The search finds the pupil by surname and offers the sign-in form.
+    // The search finds the pupil by surname, to choose; choosing them offers the sign-in form.
     let found = app
         .get(
             Some(&office),
@@ -122,11 +122,26 @@ async fn the_office_signs_in_late_arrivals_as_l_before_the_register_closes_and_u
         .await;
     assert_eq!(found.status, StatusCode::OK);
     assert!(
-        found
+        found.body.contains(&format!("&amp;upn={first}#chosen")),
+        "{}",
+        found.body
+    );
+    let chosen = app
+        .get(
+            Some(&office),
+            &format!(
+                "/office/late?q={}&upn={first}",
+                encode(&seven[0].pupil.surname)
+            ),
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::OK);
+    assert!(
+        chosen
             .body
             .contains(&format!("name=\"upn\" value=\"{first}\"")),
         "{}",
-        found.body
+        chosen.body
     );
 
     // 09:40 is after the morning register closed at 09:10: U, 60 minutes after it opened.
@@ -520,4 +535,211 @@ async fn heads_of_year_sign_in_and_take_calls_for_their_years_only() {
             "{who}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_recorded_call_is_shown_again_and_not_recorded_twice() {
+    let app = TestApp::at("2025-07-08T10:30:00");
+    let office = app.sign_in("office").await;
+    let pupil = on_roll_in(&app, "9B")[1].pupil.clone();
+    let upn = pupil.upn.to_string();
+    let pairs = [
+        ("upn", upn.as_str()),
+        ("first_date", TODAY),
+        ("first_session", "AM"),
+        ("last_date", TODAY),
+        ("last_session", "PM"),
+        ("reason", "Migraine since last night"),
+        ("code", "I"),
+        ("expected_return", "2025-07-09"),
+        ("reported_by", "Father (phone)"),
+    ];
+    let r = app.post(Some(&office), "/office/calls", &pairs).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A confirmation of what was recorded, not the same blank form again.
+    assert!(r.body.contains("Call recorded for"), "{}", r.body);
+    assert!(r.body.contains("Father (phone)"));
+    assert!(r.body.contains("Migraine since last night"));
+    assert!(r.body.contains("Wednesday 9 July 2025"), "expected back");
+    assert!(
+        !r.body.contains("name=\"reason\""),
+        "no form inviting the same call again: {}",
+        r.body
+    );
+    assert!(r
+        .body
+        .contains(&format!("href=\"/office/calls?upn={upn}\"")));
+    assert!(r.body.contains("Record another call about"));
+    assert_eq!(reports(&app).len(), 1);
+
+    // The same form sent again (a double tap, a reload) records nothing more.
+    let again = app.post(Some(&office), "/office/calls", &pairs).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(
+        again.body.contains("This call was already recorded"),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("name=\"reason\""));
+    assert_eq!(reports(&app).len(), 1, "one report");
+
+    // "Record another call" shows the form, with the call already recorded above it.
+    let next = app
+        .get(Some(&office), &format!("/office/calls?upn={upn}"))
+        .await;
+    assert_eq!(next.status, StatusCode::OK);
+    assert!(next.body.contains("name=\"reason\""));
+    let recent = next.body.find("Calls about").expect("the recent calls");
+    assert!(next.body[recent..].contains("Migraine since last night"));
+
+    // The pupil's record shows it to staff.
+    for who in ["office", "head", "attendance"] {
+        let s = app.sign_in(who).await;
+        let record = app.get(Some(&s), &format!("/pupils/{upn}")).await;
+        assert_eq!(record.status, StatusCode::OK);
+        assert!(record.body.contains("Parents' calls this year"), "{who}");
+        assert!(
+            record.body.contains("Migraine since last night"),
+            "{who}: {}",
+            record.body
+        );
+        assert!(record.body.contains("Father (phone)"));
+    }
+}
+
+#[tokio::test]
+async fn a_parent_does_not_see_the_calls_recorded_about_their_child() {
+    let app = TestApp::at("2025-07-08T10:30:00");
+    let child = {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let parent = store.user_by_name("parent").unwrap().unwrap();
+        pupils(&app)
+            .into_iter()
+            .find(|p| p.id == parent.user.children[0])
+            .unwrap()
+            .pupil
+            .upn
+            .to_string()
+    };
+    let office = app.sign_in("office").await;
+    let r = app
+        .post(
+            Some(&office),
+            "/office/calls",
+            &[
+                ("upn", child.as_str()),
+                ("first_date", TODAY),
+                ("last_date", TODAY),
+                ("reason", "Grandmother says she has a cold"),
+                ("code", "I"),
+                ("reported_by", "Grandmother (phone)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let staff = app.get(Some(&office), &format!("/pupils/{child}")).await;
+    assert!(staff.body.contains("Grandmother says she has a cold"));
+    let parent = app.sign_in("parent").await;
+    let record = app.get(Some(&parent), &format!("/pupils/{child}")).await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(!record.body.contains("Grandmother"));
+    assert!(!record.body.contains("Parents' calls"));
+}
+
+/// A second pupil of the same name in the same form: born later, with another UPN.
+fn add_namesake(app: &TestApp, of: &StoredPupil) -> StoredPupil {
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+    let mut namesake = of.pupil.clone();
+    namesake.upn = Upn::with_check_letter("999900000123").unwrap();
+    namesake.dob = of.pupil.dob + chrono::Days::new(45);
+    store.save_pupils(school.id, &[namesake.clone()]).unwrap();
+    pupils(app)
+        .into_iter()
+        .find(|p| p.pupil.upn == namesake.upn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_pupils_of_one_name_are_told_apart_and_signing_in_is_a_step_of_its_own() {
+    let app = TestApp::at("2025-07-08T09:00:00");
+    let office = app.sign_in("office").await;
+    let pupil = on_roll_in(&app, "7A")[2].clone();
+    let namesake = add_namesake(&app, &pupil);
+    let (upn, other) = (pupil.pupil.upn.to_string(), namesake.pupil.upn.to_string());
+    let name = format!("{} {}", pupil.pupil.forename, pupil.pupil.surname);
+    let born = |p: &StoredPupil| p.pupil.dob.format("%-d %b %Y").to_string();
+    let tail = |upn: &str| format!("…{}", &upn[upn.len() - 4..]);
+
+    // The search lists both, each with their date of birth and the end of their UPN, and signs
+    // nobody in: each line only chooses.
+    let found = app
+        .get(Some(&office), &format!("/office/late?q={}", encode(&name)))
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    for (p, u) in [(&pupil, &upn), (&namesake, &other)] {
+        assert!(found.body.contains(&born(p)), "{}", found.body);
+        assert!(found.body.contains(&tail(u)));
+        assert!(found.body.contains(&format!("&amp;upn={u}#chosen")));
+    }
+    assert!(!found
+        .body
+        .contains("method=\"post\" action=\"/office/late\""));
+    assert!(!found.body.contains("name=\"upn\""));
+
+    // Choosing one shows one button, naming the pupil chosen with their form and date of birth.
+    let chosen = app
+        .get(
+            Some(&office),
+            &format!("/office/late?q={}&upn={other}", encode(&name)),
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::OK);
+    assert_eq!(
+        chosen
+            .body
+            .matches("method=\"post\" action=\"/office/late\"")
+            .count(),
+        1
+    );
+    assert!(chosen
+        .body
+        .contains(&format!("name=\"upn\" value=\"{other}\"")));
+    assert!(
+        chosen.body.contains(&format!(
+            "Sign in {name} (7A, born {}) late",
+            born(&namesake)
+        )),
+        "{}",
+        chosen.body
+    );
+    let r = app
+        .post(
+            Some(&office),
+            "/office/late",
+            &[("upn", &other), ("time", "08:58"), ("q", &name)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let m = marks(&app);
+    assert_eq!(m[&(other.clone(), AM)].0, "L");
+    assert!(
+        !m.contains_key(&(upn.clone(), AM)),
+        "the namesake is not signed in"
+    );
+
+    // The parents' call desk tells them apart too.
+    let calls = app
+        .get(Some(&office), &format!("/office/calls?q={}", encode(&name)))
+        .await;
+    for (p, u) in [(&pupil, &upn), (&namesake, &other)] {
+        assert!(calls.body.contains(&born(p)), "{}", calls.body);
+        assert!(calls.body.contains(&tail(u)));
+        assert!(calls.body.contains(&format!("/office/calls?upn={u}")));
+    }
+    let desk = app
+        .get(Some(&office), &format!("/office/calls?upn={other}"))
+        .await;
+    assert!(desk.body.contains(&format!("Born {}", born(&namesake))));
+    assert!(!desk.body.contains(&born(&pupil)));
 }

@@ -27,6 +27,8 @@ fn linked_upns(html: &str) -> Vec<String> {
     html.split("href=\"/pupils/")
         .skip(1)
         .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        // The navigation's pupil search is no pupil.
+        .filter(|path| !path.starts_with("search"))
         .collect()
 }
 

@@ -382,3 +382,104 @@ async fn a_pupils_record_and_the_api_answer_alike() {
         );
     }
 }
+
+/// The pupil search page and the API's search answer alike, for every role: the same status, the
+/// same refusal, and the same pupils found.
+#[tokio::test]
+async fn the_pupil_search_and_the_api_answer_alike() {
+    let side = Side::new().await;
+    let today = rollcall_core::parse_date(TODAY).unwrap();
+    let (in_7a, in_9) = {
+        let mut store = rollcall_app::open_store(&side.app.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let pupils = store.pupils(school.id).unwrap();
+        let find = |f: &dyn Fn(&rollcall_core::Pupil) -> bool| {
+            pupils
+                .iter()
+                .find(|p| p.pupil.on_roll(today) && f(&p.pupil))
+                .unwrap()
+                .pupil
+                .clone()
+        };
+        (
+            find(&|p| p.form.as_deref() == Some("7A")),
+            find(&|p| p.year_group == rollcall_core::YearGroup::Year(9)),
+        )
+    };
+    let queries = [
+        ("a pupil of 7A by name", in_7a.surname.clone()),
+        ("a pupil of year 9 by UPN", in_9.upn.to_string()),
+        ("a form", "7A".to_owned()),
+        ("a year 9 form", in_9.form.clone().unwrap()),
+        ("nothing", String::new()),
+        ("nobody", "Zzyzx".to_owned()),
+    ];
+    let mut differences = Vec::new();
+    let mut answered = std::collections::BTreeSet::new();
+    let mut found_any = false;
+    for (what, q) in &queries {
+        for user in USERS {
+            let session = side.session(user);
+            let q = encode(q);
+            let page = side
+                .app
+                .get(Some(session), &format!("/pupils/search?q={q}"))
+                .await;
+            let json = side
+                .app
+                .get(Some(session), &format!("/api/v1/pupils/search?q={q}"))
+                .await;
+            answered.insert(json.status.as_u16());
+            if page.status != json.status {
+                differences.push(format!(
+                    "{what} as {user}: the page answers {}, the API {}",
+                    page.status, json.status
+                ));
+                continue;
+            }
+            let body: Value = serde_json::from_str(&json.body).unwrap_or(Value::Null);
+            if !json.status.is_success() {
+                let message = body["error"].as_str().unwrap_or_default();
+                if !page.body.contains(&escaped(message)) {
+                    differences.push(format!(
+                        "{what} as {user}: the API says \"{message}\", the page does not"
+                    ));
+                }
+                continue;
+            }
+            let from_api: std::collections::BTreeSet<String> = body["pupils"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["upn"].as_str().unwrap().to_owned())
+                .collect();
+            let on_page: std::collections::BTreeSet<String> = page
+                .body
+                .split("<a href=\"/pupils/")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .filter(|upn| *upn != "search")
+                .map(str::to_owned)
+                .collect();
+            found_any |= !from_api.is_empty();
+            if from_api != on_page {
+                differences.push(format!(
+                    "{what} as {user}: the API finds {from_api:?}, the page {on_page:?}"
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+    assert!(found_any, "some search found someone");
+    for status in [200, 403] {
+        assert!(
+            answered.contains(&status),
+            "no request was answered {status}"
+        );
+    }
+}

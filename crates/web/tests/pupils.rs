@@ -240,6 +240,77 @@ async fn staff_see_the_pupils_they_reach() {
     }
 }
 
+/// Every member of staff finds a pupil from the navigation, among the pupils they reach, and
+/// opens their record; parents and governors have no search.
+#[tokio::test]
+async fn staff_find_a_pupil_from_the_navigation_and_open_their_record() {
+    let app = TestApp::new();
+    let d = demo(&app);
+    let today = parse_date(TODAY).unwrap();
+    let in_form = |form: &str| {
+        d.pupils
+            .iter()
+            .find(|p| p.pupil.form.as_deref() == Some(form) && p.pupil.on_roll(today))
+            .unwrap()
+            .pupil
+            .clone()
+    };
+    let (a7, a9) = (in_form("7A"), in_form("9A"));
+    let search = |p: &Pupil| format!("/pupils/search?q={}", encode(&name(p)));
+    let link = |p: &Pupil| format!("href=\"/pupils/{}\"", p.upn);
+    for (who, finds_7a, finds_9a) in [
+        ("tutor7a", true, false),
+        ("hoy9", false, true),
+        ("office", true, true),
+        ("head", true, true),
+        ("attendance", true, true),
+        ("admin", true, true),
+    ] {
+        let s = app.sign_in(who).await;
+        let home = app.get(Some(&s), "/account").await;
+        assert!(
+            home.body.contains("href=\"/pupils/search\""),
+            "{who} has the search in the navigation"
+        );
+        let empty = app.get(Some(&s), "/pupils/search").await;
+        assert_eq!(empty.status, StatusCode::OK, "{who}");
+        assert!(empty.body.contains("Find a pupil"));
+        assert!(
+            !empty.body.contains("Pupils found"),
+            "nothing listed before a search"
+        );
+        for (pupil, finds) in [(&a7, finds_7a), (&a9, finds_9a)] {
+            let r = app.get(Some(&s), &search(pupil)).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}");
+            assert_eq!(
+                r.body.contains(&link(pupil)),
+                finds,
+                "{who} searching for a pupil of {:?}: {}",
+                pupil.form,
+                r.body
+            );
+            if finds {
+                // With what tells two pupils of the same name apart.
+                assert!(r.body.contains(&pupil.upn.to_string()));
+                assert!(r.body.contains(&pupil.dob.format("%-d %b %Y").to_string()));
+                // The link leads to a record the user may read.
+                let record = app.get(Some(&s), &format!("/pupils/{}", pupil.upn)).await;
+                assert_eq!(record.status, StatusCode::OK, "{who}");
+            } else {
+                assert!(r.body.contains("No pupil you can see matches"), "{who}");
+            }
+        }
+    }
+    for who in ["parent", "governor"] {
+        let s = app.sign_in(who).await;
+        let home = app.get(Some(&s), "/account").await;
+        assert!(!home.body.contains("/pupils/search"), "{who}");
+        let r = app.get(Some(&s), &search(&d.child.pupil)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        assert!(!r.body.contains(&d.child.pupil.upn.to_string()));
+    }
+}
+
 #[tokio::test]
 async fn the_record_shows_the_reports_figures_and_every_school_session() {
     let app = TestApp::new();

@@ -13,9 +13,11 @@ use rollcall_store::{Contact, SchoolId, Store, StoredPupil};
 use serde::Deserialize;
 
 use crate::access::{Actor, Permission, Reach};
-use crate::calling::{self, ToCall};
+use crate::calling::{self, NotYetMarked, ToCall};
 use crate::error::Refusal;
-use crate::registers::{self as reg, CallOutcome, CallReport, FormRegister, LateOutcome};
+use crate::registers::{
+    self as reg, CallOutcome, CallReport, FormRegister, LateOutcome, RecordedCall,
+};
 use crate::service::App;
 
 use super::school_of;
@@ -43,20 +45,26 @@ pub struct LateFound {
     pub mark: Option<Code>,
 }
 
-/// The late sign-in desk: the session an arrival now belongs to, when its register closes, and
-/// the pupils a search found.
+/// The late sign-in desk: the session an arrival now belongs to, when its register closes, the
+/// pupils a search found, and the pupil chosen among them to sign in.
 #[derive(Debug, Clone)]
 pub struct LateSearch {
     pub session: Session,
     pub closes: NaiveTime,
     pub found: Vec<LateFound>,
+    /// The pupil chosen to sign in, with their mark: signing in is a step of its own, so that a
+    /// tap on the wrong line of a list cannot sign in the wrong pupil.
+    pub chosen: Option<LateFound>,
 }
 
-/// A pupil a parent's call is about, and whom to reach about them.
+/// A pupil a parent's call is about, whom to reach about them, and the calls recorded recently.
 #[derive(Debug, Clone)]
 pub struct CallPupil {
     pub pupil: StoredPupil,
     pub contacts: Vec<Contact>,
+    /// The calls about the pupil recorded in the last [`reg::RECENT_CALL_DAYS`] days or about a
+    /// session since, the newest first.
+    pub calls: Vec<RecordedCall>,
 }
 
 /// The parents' call desk: the pupils a search found, the pupil chosen, and the day and session
@@ -122,16 +130,36 @@ impl CallInput {
 }
 
 /// The first-day calling list for one session.
+///
+/// An absence is confirmed when the register closes. Once it has, the pupils marked `N` or with no
+/// mark, and no absence reported, are to call. Until then nobody is: pupils marked `N` are absent
+/// so far, and pupils with no mark are counted apart, by form, as not yet marked.
 #[derive(Debug, Clone)]
 pub struct CallingList {
     pub date: Date,
     pub session: Session,
+    /// When the session's register opens.
+    pub opens: NaiveDateTime,
     /// When the session's register closes.
     pub closes: NaiveDateTime,
-    /// The register is still open: pupils without a mark may still be on their way in.
+    /// The register has not closed yet (it is open, or yet to open): no absence is confirmed.
     pub still_open: bool,
-    /// Vulnerable pupils first, then by year, form and name.
+    /// Once the register has closed: the pupils to call, vulnerable pupils first, then by year,
+    /// form and name. Empty while it is still open.
     pub to_call: Vec<ToCall>,
+    /// While the register is still open: the pupils marked `N` with no absence reported, in the
+    /// same order. Empty once it has closed (they are to call).
+    pub absent_so_far: Vec<ToCall>,
+    /// While the register is still open: the forms with pupils not yet marked (and no absence
+    /// reported), and how many each. Empty once it has closed.
+    pub not_yet_marked: Vec<NotYetMarked>,
+}
+
+impl CallingList {
+    /// How many pupils are not yet marked, while the register is still open.
+    pub fn not_yet_marked_count(&self) -> usize {
+        self.not_yet_marked.iter().map(|f| f.pupils).sum()
+    }
 }
 
 /// The pupil with this UPN, typed into an office form, if the actor reaches them. A pupil
@@ -206,32 +234,43 @@ impl App {
     }
 
     /// The late sign-in desk: the pupils on roll today in the actor's reach who match `query`,
-    /// each with their mark for the session an arrival now belongs to.
-    pub fn late_search(&self, actor: &Actor, query: &str) -> Result<LateSearch, Refusal> {
+    /// and, when a UPN is given, that pupil (chosen to sign in), each with their mark for the
+    /// session an arrival now belongs to. A chosen pupil outside the actor's reach is refused as
+    /// when signing them in.
+    pub fn late_search(
+        &self,
+        actor: &Actor,
+        query: &str,
+        upn: Option<&str>,
+    ) -> Result<LateSearch, Refusal> {
         actor.require(Permission::FollowUp)?;
         let now = self.now();
         self.reading(|store| {
             let school = school_of(store, actor)?;
             let times = reg::register_times(store, school)?;
             let session = reg::session_of_arrival(&times, now.time());
+            let chosen = match upn.filter(|u| !u.trim().is_empty()) {
+                None => None,
+                Some(upn) => Some(reached_pupil(store, actor, school, upn)?),
+            };
             let pupils = search(store, actor, school, query, now.date())?;
-            let ids: Vec<_> = pupils.iter().map(|s| s.id).collect();
-            let mut marks = if ids.is_empty() {
+            let ids: Vec<_> = pupils.iter().chain(&chosen).map(|s| s.id).collect();
+            let marks = if ids.is_empty() {
                 Default::default()
             } else {
                 reg::marks_of(store, school, Some(&ids), now.date(), session)?
             };
-            let found = pupils
-                .into_iter()
-                .map(|pupil| LateFound {
-                    mark: marks.remove(&pupil.id).map(|m| m.entry.code),
-                    pupil,
-                })
-                .collect();
+            let with_mark = |pupil: StoredPupil| LateFound {
+                mark: marks.get(&pupil.id).map(|m| m.entry.code.clone()),
+                pupil,
+            };
+            let found = pupils.into_iter().map(with_mark).collect();
+            let chosen = chosen.map(with_mark);
             Ok(LateSearch {
                 session,
                 closes: times.closes(session),
                 found,
+                chosen,
             })
         })
     }
@@ -277,7 +316,16 @@ impl App {
                 Some(upn) => {
                     let pupil = reached_pupil(store, actor, school, upn)?;
                     let contacts = store.contacts(school, pupil.id)?;
-                    Some(CallPupil { pupil, contacts })
+                    let since = now
+                        .date()
+                        .checked_sub_days(chrono::Days::new(reg::RECENT_CALL_DAYS))
+                        .unwrap_or(now.date());
+                    let calls = reg::calls_about(store, school, pupil.id, since)?;
+                    Some(CallPupil {
+                        pupil,
+                        contacts,
+                        calls,
+                    })
                 }
             };
             let times = reg::register_times(store, school)?;
@@ -293,9 +341,12 @@ impl App {
 
     /// Records a parent's call: the report, and its code on every school session of the pupil
     /// from its first session to its last (new marks, or amendments with the caller's reason).
-    /// Marks a call may not replace are left, and listed. All of it or nothing.
+    /// Marks a call may not replace are left, and listed. All of it or nothing. The same call
+    /// sent again by the same person the same day (a double tap, a page sent twice) is not
+    /// recorded again: the outcome is the call recorded first, marked as repeated.
     pub fn record_call(&self, actor: &Actor, call: &CallInput) -> Result<CallOutcome, Refusal> {
         actor.require(Permission::FollowUp)?;
+        let _turn = self.one_call_at_a_time();
         let now = self.now();
         self.with_store(|store| {
             let school = school_of(store, actor)?;
@@ -305,9 +356,11 @@ impl App {
         })
     }
 
-    /// The first-day calling list: the pupils in the actor's reach absent from a session with
-    /// no reason known (`N` or no mark) and no absence reported, with their contacts. Today's
-    /// morning when no date or session is given.
+    /// The first-day calling list of a session (today's morning when no date or session is
+    /// given), for the pupils in the actor's reach, by the school's register times and the
+    /// application's clock. Once the session's register has closed: the pupils absent with no
+    /// reason known (`N` or no mark) and no absence reported, with their contacts. Before: the
+    /// pupils marked `N` so far, and, counted by form, those not yet marked.
     pub fn calling_list(
         &self,
         actor: &Actor,
@@ -327,15 +380,25 @@ impl App {
                 None => Session::Am,
             };
             let times = reg::register_times(store, school)?;
-            let reach = |id, pupil: &rollcall_core::Pupil| actor.reaches(id, pupil);
-            let to_call = calling::calling_list(store, school, date, session, &reach)?;
+            let opens = date.and_time(times.opens(session));
             let closes = date.and_time(times.closes(session));
+            let closed = now >= closes;
+            let reach = |id, pupil: &rollcall_core::Pupil| actor.reaches(id, pupil);
+            let found = calling::calling_list(store, school, date, session, closed, &reach)?;
+            let (to_call, absent_so_far) = if closed {
+                (found.absent, Vec::new())
+            } else {
+                (Vec::new(), found.absent)
+            };
             Ok(CallingList {
                 date,
                 session,
+                opens,
                 closes,
-                still_open: now < closes,
+                still_open: !closed,
                 to_call,
+                absent_so_far,
+                not_yet_marked: found.not_yet_marked,
             })
         })
     }

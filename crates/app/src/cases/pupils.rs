@@ -1,5 +1,5 @@
-//! Pupils, for pages and the API alike: the pupils an actor reaches, a pupil's record and marks,
-//! a parent's children, and the alerts the rules raise.
+//! Pupils, for pages and the API alike: the pupils an actor reaches, a search among them, a
+//! pupil's record and marks, a parent's children, and the alerts the rules raise.
 //!
 //! What each reader learns is decided here, not when it is shown:
 //!
@@ -20,7 +20,7 @@ use rollcall_store::{DateRange, School, Store, StoredPupil};
 use crate::access::{Actor, Permission, Reach};
 use crate::alerts::AlertQuery;
 use crate::error::Refusal;
-use crate::registers::parse_day;
+use crate::registers::{parse_day, search_pupils};
 use crate::school_view::{self, Attribution, Period, PupilRecord, Reader};
 use crate::service::App;
 
@@ -42,6 +42,21 @@ pub struct Children {
     pub period: Period,
     /// In the order of the register.
     pub children: Vec<(Pupil, Counts)>,
+}
+
+/// The most pupils a search lists.
+pub const PUPIL_SEARCH_LIMIT: usize = 50;
+
+/// The pupils a search found among those the actor reaches.
+#[derive(Debug, Clone)]
+pub struct PupilSearch {
+    /// The day the search was made: pupils on roll that day come first.
+    pub today: Date,
+    /// Pupils on roll today first, then those who have left or are yet to start; each by surname
+    /// and forename. At most [`PUPIL_SEARCH_LIMIT`].
+    pub found: Vec<Pupil>,
+    /// More pupils matched than are listed.
+    pub more: bool,
 }
 
 /// The alerts found as of a day, for the pupils an actor reaches.
@@ -121,6 +136,27 @@ impl App {
                 .into_iter()
                 .map(|s| s.pupil)
                 .collect())
+        })
+    }
+
+    /// The pupils the actor reaches whose name holds every word of `query`, whose UPN is
+    /// `query`, or whose form is `query` (letter case aside): a form tutor finds the pupils of
+    /// their forms, a head of year those of their year groups, the office and senior staff the
+    /// school's. Nobody when nothing was typed. Parents and governors have no search.
+    pub fn search_pupils(&self, actor: &Actor, query: &str) -> Result<PupilSearch, Refusal> {
+        actor.require(Permission::SearchPupils)?;
+        let today = self.now().date();
+        self.reading(|store| {
+            let school = school_details(store, actor)?;
+            let reached = reached(store, actor, &school)?;
+            let mut found: Vec<Pupil> =
+                search_pupils(&reached, query, today, PUPIL_SEARCH_LIMIT + 1)
+                    .into_iter()
+                    .map(|s| s.pupil.clone())
+                    .collect();
+            let more = found.len() > PUPIL_SEARCH_LIMIT;
+            found.truncate(PUPIL_SEARCH_LIMIT);
+            Ok(PupilSearch { today, found, more })
         })
     }
 

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use rollcall_core::marks::MarkEntry;
+use rollcall_core::marks::{MarkEntry, Recorded};
 use rollcall_core::{BaseCode, Calendar, Category, Code, Date, Pupil, Session};
 use rollcall_store::{
     AbsenceReport, DateRange, MarkChange, PupilId, ReportKind, SchoolId, Store, StoreError,
-    StoredMark, StoredPupil,
+    StoredAbsenceReport, StoredMark, StoredPupil,
 };
 
 use crate::Actor;
@@ -41,6 +41,74 @@ pub struct LeftAlone {
     pub why: String,
 }
 
+/// A parent's call about an absence as it was recorded, to be read again by staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedCall {
+    pub id: i64,
+    pub first: (Date, Session),
+    pub last: (Date, Session),
+    /// What the caller said.
+    pub reason: String,
+    /// The code it was recorded with.
+    pub code: Code,
+    pub expected_return: Option<Date>,
+    /// Who called: "Mother (phone)".
+    pub reported_by: String,
+    /// Who took the call, in what role, and when.
+    pub recorded: Recorded,
+}
+
+impl RecordedCall {
+    fn of(r: StoredAbsenceReport) -> RecordedCall {
+        let a = r.report;
+        RecordedCall {
+            id: r.id,
+            first: a.first,
+            last: a.last,
+            reason: a.reason,
+            code: a.code,
+            expected_return: a.expected_return,
+            reported_by: a.reported_by,
+            recorded: a.recorded,
+        }
+    }
+}
+
+/// How many days back a call is recent: recorded since, or about a session since.
+pub const RECENT_CALL_DAYS: u64 = 30;
+
+/// The calls recorded about a pupil that concern a session on or after `since`, or were recorded
+/// on or after it (school time); the newest first.
+pub fn calls_about(
+    store: &mut dyn Store,
+    school: SchoolId,
+    pupil: PupilId,
+    since: Date,
+) -> Result<Vec<RecordedCall>> {
+    // A call recorded since `since` covers at most MAX_CALL_DAYS, which may all be before it.
+    let from = since
+        .checked_sub_days(chrono::Days::new(MAX_CALL_DAYS.unsigned_abs()))
+        .unwrap_or(since);
+    let mut calls: Vec<RecordedCall> = store
+        .absence_reports(
+            school,
+            DateRange {
+                from: Some(from),
+                to: None,
+            },
+        )?
+        .into_iter()
+        .filter(|r| r.report.pupil == pupil)
+        .filter(|r| {
+            r.report.last.0 >= since
+                || rollcall_core::dates::school_time(r.report.recorded.at).date() >= since
+        })
+        .map(RecordedCall::of)
+        .collect();
+    calls.sort_by_key(|c| std::cmp::Reverse((c.recorded.at, c.id)));
+    Ok(calls)
+}
+
 /// What recording a call did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallOutcome {
@@ -48,6 +116,12 @@ pub struct CallOutcome {
     pub pupil: PupilId,
     pub name: String,
     pub code: Code,
+    /// The call as recorded: this one, or when it is `repeated`, the same call recorded before.
+    pub call: RecordedCall,
+    /// The same call (the same pupil, sessions, code, words, caller and expected return) had
+    /// already been recorded today by the same person, a form sent twice: nothing was recorded
+    /// again, and no session was marked.
+    pub repeated: bool,
     /// Sessions marked, with the mark each replaced.
     pub marked: Vec<(Date, Session, Option<Code>)>,
     /// Sessions that already had this code.
@@ -175,6 +249,38 @@ pub fn record_call_about(
     if let Err(e) = Code::parse(code_text, call.last.0) {
         return Err(Refusal::invalid(e.to_string()));
     }
+    let recorded = recorded_now(actor, now);
+    let report = AbsenceReport {
+        pupil: p.id,
+        first: call.first,
+        last: call.last,
+        reason: reason.to_owned(),
+        kind: match code.base() {
+            BaseCode::I => ReportKind::Illness,
+            BaseCode::M => ReportKind::Appointment,
+            _ => ReportKind::Other,
+        },
+        code: code.clone(),
+        expected_return: call.expected_return,
+        reported_by: reported_by.to_owned(),
+        from_parent: false,
+        awaiting_review: false,
+        evidence: None,
+        recorded: recorded.clone(),
+    };
+    if let Some(earlier) = same_call_today(store, school, &report, now)? {
+        return Ok(CallOutcome {
+            report: earlier.id,
+            pupil: p.id,
+            name,
+            code,
+            call: earlier,
+            repeated: true,
+            marked: Vec::new(),
+            unchanged: Vec::new(),
+            left: Vec::new(),
+        });
+    }
     let calendar = store.calendar(school)?;
     let all = sessions_between(call.first, call.last);
     let on_roll: Vec<_> = all
@@ -202,7 +308,6 @@ pub fn record_call_about(
         .into_iter()
         .map(|m| ((m.date, m.session), m))
         .collect();
-    let recorded = recorded_now(actor, now);
     let entry = MarkEntry {
         code: code.clone(),
         minutes_late: None,
@@ -244,24 +349,6 @@ pub fn record_call_about(
             }),
         }
     }
-    let report = AbsenceReport {
-        pupil: p.id,
-        first: call.first,
-        last: call.last,
-        reason: reason.to_owned(),
-        kind: match code.base() {
-            BaseCode::I => ReportKind::Illness,
-            BaseCode::M => ReportKind::Appointment,
-            _ => ReportKind::Other,
-        },
-        code: code.clone(),
-        expected_return: call.expected_return,
-        reported_by: reported_by.to_owned(),
-        from_parent: false,
-        awaiting_review: false,
-        evidence: None,
-        recorded,
-    };
     let id = match store.record_absence(school, &report, &changes) {
         Err(StoreError::Conflict(_)) => return Err(concurrent_change()),
         other => other?,
@@ -271,10 +358,45 @@ pub fn record_call_about(
         pupil: p.id,
         name,
         code,
+        call: RecordedCall::of(StoredAbsenceReport {
+            id,
+            report,
+            reviewed: None,
+        }),
+        repeated: false,
         marked,
         unchanged,
         left,
     })
+}
+
+/// The call recorded earlier today (school time) that is the same as `report`: the same pupil,
+/// sessions, code, words, caller and expected return, taken by the same person in the same role.
+fn same_call_today(
+    store: &mut dyn Store,
+    school: SchoolId,
+    report: &AbsenceReport,
+    now: NaiveDateTime,
+) -> Result<Option<RecordedCall>> {
+    let today = now.date();
+    let found = store
+        .absence_reports(school, DateRange::between(report.first.0, report.last.0))?
+        .into_iter()
+        .filter(|r| {
+            let (a, b) = (&r.report, report);
+            a.pupil == b.pupil
+                && a.first == b.first
+                && a.last == b.last
+                && a.code == b.code
+                && a.reason == b.reason
+                && a.reported_by == b.reported_by
+                && a.expected_return == b.expected_return
+                && a.recorded.by == b.recorded.by
+                && a.recorded.role == b.recorded.role
+                && rollcall_core::dates::school_time(a.recorded.at).date() == today
+        })
+        .max_by_key(|r| r.id);
+    Ok(found.map(RecordedCall::of))
 }
 
 fn left_why(code: &Code) -> String {

@@ -34,7 +34,8 @@ mod tests;
 
 pub(crate) use calls::sessions_between;
 pub use calls::{
-    call_code_allowed, record_call, record_call_about, CallOutcome, CallReport, LeftAlone,
+    call_code_allowed, calls_about, record_call, record_call_about, CallOutcome, CallReport,
+    LeftAlone, RecordedCall, RECENT_CALL_DAYS,
 };
 pub use late::{plan_late, sign_in_late, LateOutcome};
 pub use lists::{form_registers, registers_not_taken, FormRegister, SessionRegisters, Taker};

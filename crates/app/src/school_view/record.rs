@@ -14,6 +14,7 @@ use rollcall_store::{
 
 use crate::alerts::{alerts, AlertQuery};
 use crate::error::Result;
+use crate::registers::{calls_about, RecordedCall};
 use crate::reports::compute_pupil_stats;
 
 use super::{facts, within, Period};
@@ -186,6 +187,9 @@ pub struct PupilRecord {
     pub amendments: Vec<Amendment>,
     /// `None` for a parent.
     pub contacts: Option<Vec<Contact>>,
+    /// The parents' calls recorded about the pupil this academic year, the newest first; `None`
+    /// for a parent (who called, and what they said, may be another family member's).
+    pub calls: Option<Vec<RecordedCall>>,
 }
 
 /// One pupil's counts over a period, without today's registers still open at `now`.
@@ -305,7 +309,8 @@ pub fn findings(
 
 /// A pupil's record as of `now` (the school's local time) for `reader`: figures for the year and
 /// the half term to date (today's registers still open are not counted as unmarked), the register
-/// grid for the year to date and its amendments, and for staff alerts and contacts.
+/// grid for the year to date and its amendments, and for staff alerts, contacts and the parents'
+/// calls recorded this year.
 pub fn pupil_record(
     store: &mut dyn Store,
     school: &School,
@@ -334,8 +339,8 @@ pub fn pupil_record(
     });
     let still_open = sessions_still_open(school, now);
     let weeks = register_grid(&calendar, &pupil.pupil, &marks, year, &still_open);
-    let (alerts, contacts) = match reader {
-        Reader::Parent => (None, None),
+    let (alerts, contacts, calls) = match reader {
+        Reader::Parent => (None, None, None),
         Reader::Staff => {
             let query = AlertQuery {
                 all_rules: true,
@@ -345,6 +350,7 @@ pub fn pupil_record(
             (
                 Some(findings(store, school, today, now, &query)?),
                 Some(store.contacts(school.id, pupil.id)?),
+                Some(calls_about(store, school.id, pupil.id, year.from)?),
             )
         }
     };
@@ -362,6 +368,7 @@ pub fn pupil_record(
         alerts,
         amendments,
         contacts,
+        calls,
     })
 }
 

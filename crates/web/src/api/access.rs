@@ -17,6 +17,11 @@ pub const ACCESS: &[RouteRule] = &[
     },
     RouteRule {
         method: "GET",
+        path: "/api/v1/pupils/search",
+        permission: Permission::SearchPupils,
+    },
+    RouteRule {
+        method: "GET",
         path: "/api/v1/pupils/{upn}",
         permission: Permission::ReadPupils,
     },

@@ -19,7 +19,7 @@ pub use openapi::openapi;
 use crate::common::AppState;
 use figures::figures;
 use me::me;
-use pupils::{list_alerts, pupil, pupil_marks, pupils};
+use pupils::{list_alerts, pupil, pupil_marks, pupils, search};
 use registers::{get_register, post_register};
 
 pub fn routes() -> Router<AppState> {
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .route("/api/v1/pupils", get(pupils))
+        .route("/api/v1/pupils/search", get(search))
         .route("/api/v1/pupils/{upn}", get(pupil))
         .route("/api/v1/pupils/{upn}/marks", get(pupil_marks))
         .route("/api/v1/figures", get(figures))

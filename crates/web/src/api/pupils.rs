@@ -1,5 +1,6 @@
-//! Pupils through the API: those the user reaches, one pupil with their figures, their marks, and
-//! alerts. The same use cases as the pages: a pupil's figures are their record's.
+//! Pupils through the API: those the user reaches, a search among them, one pupil with their
+//! figures, their marks, and alerts. The same use cases as the pages: a pupil's figures are their
+//! record's, and a search finds what the search page finds.
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -18,6 +19,36 @@ pub(super) async fn pupils(
     let actor = p.actor.clone();
     let pupils = state.run(move |app| app.reached_pupils(&actor)).await?;
     Ok(Json(Value::Array(pupils.iter().map(pupil_json).collect())))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+pub(super) async fn search(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Value>, WebError> {
+    p.require(Permission::SearchPupils)?;
+    let actor = p.actor.clone();
+    let q = params.q.clone();
+    let found = state.run(move |app| app.search_pupils(&actor, &q)).await?;
+    let pupils: Vec<Value> = found
+        .found
+        .iter()
+        .map(|pupil| {
+            let mut v = pupil_json(pupil);
+            v["dob"] = json!(pupil.dob.to_string());
+            v["on_roll"] = json!(pupil.on_roll(found.today));
+            v
+        })
+        .collect();
+    Ok(Json(
+        json!({ "query": params.q, "pupils": pupils, "more": found.more }),
+    ))
 }
 
 pub(super) async fn pupil(

@@ -5,6 +5,9 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use rollcall_app::{AppError, Refusal};
 
+use super::page::message_page;
+use super::session::Principal;
+
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     /// Not signed in, or the session has ended.
@@ -67,6 +70,9 @@ impl WebError {
 tokio::task_local! {
     /// Whether the request being answered is for the JSON API (errors answer in JSON there).
     pub static API_REQUEST: bool;
+    /// Who is signed in for the request being answered, if anyone: an error page is drawn with
+    /// their navigation and sign-out button.
+    pub static SIGNED_IN: Option<Principal>;
 }
 
 impl IntoResponse for WebError {
@@ -84,7 +90,8 @@ impl IntoResponse for WebError {
         if matches!(self, WebError::SignIn) {
             return (StatusCode::SEE_OTHER, [(header::LOCATION, "/sign-in")]).into_response();
         }
-        let page = super::layout::message_page(status, &self.to_string());
+        let user = SIGNED_IN.try_with(Clone::clone).ok().flatten();
+        let page = message_page(status, &self.to_string(), user.as_ref());
         (status, page).into_response()
     }
 }

@@ -1,6 +1,7 @@
 //! Formatting for people: dates, sessions, codes, figures and paths, the same on every page.
 
 use maud::{html, Markup};
+use rollcall_app::registers::RecordedCall;
 use rollcall_app::school_view::Period;
 use rollcall_core::stats::Counts;
 use rollcall_core::{BaseCode, Category, Code, Date, Percent, Pupil, Sen, Session};
@@ -224,5 +225,66 @@ pub fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// The sessions from `first` to `last`: "Tue 8 Jul AM", "Tue 8 Jul, all day", "Tue 8 Jul AM to Wed
+/// 9 Jul PM".
+pub fn sessions_text(first: (Date, Session), last: (Date, Session)) -> String {
+    if first == last {
+        format!("{} {}", short_date(first.0), first.1)
+    } else if first.0 == last.0 {
+        format!("{}, all day", short_date(first.0))
+    } else {
+        format!(
+            "{} {} to {} {}",
+            short_date(first.0),
+            first.1,
+            short_date(last.0),
+            last.1
+        )
+    }
+}
+
+/// When a call was taken, and by whom: "Tue 8 Jul 10:31, Pat Green (office)".
+pub fn taken_text(call: &RecordedCall) -> String {
+    let at = rollcall_core::dates::school_time(call.recorded.at);
+    format!(
+        "{} {}, {} ({})",
+        short_date(at.date()),
+        at.format("%H:%M"),
+        call.recorded.by,
+        call.recorded.role
+    )
+}
+
+/// Parents' calls as they were recorded, the newest first: when and by whom, who called, what
+/// they said, the code and the sessions.
+pub fn recorded_calls(label: &str, calls: &[RecordedCall]) -> Markup {
+    html! {
+        table.reflow.calls aria-label=(label) {
+            thead { tr {
+                th scope="col" { "Taken" }
+                th scope="col" { "Who called" }
+                th scope="col" { "What they said" }
+                th scope="col" { "Code" }
+                th scope="col" { "Sessions" }
+                th scope="col" { "Expected back" }
+            } }
+            tbody {
+                @for c in calls {
+                    tr {
+                        td data-label="Taken" { (taken_text(c)) }
+                        td data-label="Who called" { (c.reported_by) }
+                        td data-label="What they said" { (c.reason) }
+                        td data-label="Code" { (code_badge(Some(&c.code))) }
+                        td data-label="Sessions" { (sessions_text(c.first, c.last)) }
+                        td data-label="Expected back" {
+                            @match c.expected_return { Some(d) => (short_date(d)), None => "—" }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The frame every page shares, the stylesheet and the script.
 
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::IntoResponse;
 use maud::{html, Markup, DOCTYPE};
 
@@ -26,21 +26,6 @@ pub fn frame(title: &str, bar: Option<Markup>, body: Markup) -> Markup {
             }
         }
     }
-}
-
-/// A page that only says something (errors, confirmations).
-pub fn message_page(status: StatusCode, message: &str) -> Markup {
-    frame(
-        status.canonical_reason().unwrap_or("Rollcall"),
-        None,
-        html! {
-            div.narrow {
-                h1 { (status.canonical_reason().unwrap_or("Error")) }
-                p { (message) }
-                p { a href="/" { "Back to Rollcall" } }
-            }
-        },
-    )
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

@@ -1,5 +1,6 @@
 //! A page for a signed-in user: the frame with the navigation of their role.
 
+use axum::http::StatusCode;
 use maud::{html, Markup};
 use rollcall_core::Role;
 
@@ -25,9 +26,33 @@ pub fn page(title: &str, user: Option<&Principal>, body: Markup) -> Markup {
     frame(title, bar, body)
 }
 
+/// A page that only says something (an error, a refusal): in the frame with the navigation and
+/// the sign-out button when someone is signed in, so that a refusal is never a dead end.
+pub fn message_page(status: StatusCode, message: &str, user: Option<&Principal>) -> Markup {
+    let title = status.canonical_reason().unwrap_or("Rollcall");
+    page(
+        title,
+        user,
+        html! {
+            div.narrow {
+                h1 { (title) }
+                p { (message) }
+                p {
+                    a href="/" {
+                        @if user.is_some() { "Back to your start page" } @else { "Back to Rollcall" }
+                    }
+                }
+            }
+        },
+    )
+}
+
 fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::FormTutor => &[("/registers", "My registers")],
+        Role::FormTutor => &[
+            ("/registers", "My registers"),
+            ("/pupils/search", "Find a pupil"),
+        ],
         Role::Office => &[
             ("/office", "Office"),
             ("/office/calling-list", "Calling list"),
@@ -35,6 +60,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calls", "Parent calls"),
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::Headteacher => &[
             ("/overview", "Overview"),
@@ -42,6 +68,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office", "Office"),
             ("/governors", "Governors' figures"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
             ("/office/calling-list", "Calling list"),
@@ -49,6 +76,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office", "Office"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -56,15 +84,18 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
             ("/overview", "Overview"),
             ("/governors", "Governors' figures"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::SafeguardingLead => &[
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),
+            ("/pupils/search", "Find a pupil"),
         ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[("/children", "My children")],

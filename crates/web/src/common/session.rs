@@ -19,7 +19,7 @@ use rollcall_app::cases::sessions::{SessionState, SignedIn};
 use rollcall_app::{Actor, Reach};
 use rollcall_core::Role;
 
-use super::error::{WebError, API_REQUEST};
+use super::error::{WebError, API_REQUEST, SIGNED_IN};
 use super::forms::url_pairs;
 use super::state::AppState;
 
@@ -157,36 +157,56 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Princip
     }
 }
 
-/// Resolves the user, checks CSRF tokens on changes, and adds security headers.
+/// Resolves the user, checks CSRF tokens on changes, and adds security headers. An error page of
+/// the request (a refusal included) is drawn with the signed-in user's navigation.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     API_REQUEST
         .scope(api, async move {
-            match guard(&state, request).await {
-                Ok(request) => {
-                    let mut response = next.run(request).await;
-                    let h = response.headers_mut();
-                    h.insert(
-                        header::CONTENT_SECURITY_POLICY,
-                        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
-                    );
-                    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-                    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-                    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-                    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
-                    response
-                }
-                Err(e) => e.into_response(),
-            }
+            let principal = match resolve(&state, request.headers()).await {
+                Ok(p) => p,
+                Err(e) => return secured(e.into_response()),
+            };
+            SIGNED_IN
+                .scope(principal.clone(), async move {
+                    let response = match guard(principal, request).await {
+                        Ok(request) => next.run(request).await,
+                        Err(e) => e.into_response(),
+                    };
+                    secured(response)
+                })
+                .await
         })
         .await
+}
+
+/// A response with the security headers every response carries.
+fn secured(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Forms are small; anything larger is refused.
 const BODY_LIMIT: usize = 1 << 20;
 
-async fn guard(state: &AppState, request: Request) -> Result<Request, WebError> {
-    let principal = resolve(state, request.headers()).await?;
+async fn guard(principal: Option<Principal>, request: Request) -> Result<Request, WebError> {
     let (mut parts, body) = request.into_parts();
     let changes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let body = if changes {

@@ -65,7 +65,7 @@ pub(super) fn list_page(
         } @else if let Some(why) = no_session {
             p.notice { "This is not a school session: " (why) "." }
         } @else {
-            table aria-label=(format!("Forms and their {} registers", session_name(all.session))) {
+            table.reflow aria-label=(format!("Forms and their {} registers", session_name(all.session))) {
                 thead { tr {
                     th scope="col" { "Form" }
                     th scope="col" { "Year" }
@@ -78,8 +78,8 @@ pub(super) fn list_page(
                     @for f in &forms {
                         tr {
                             th scope="row" { (f.form) }
-                            td { (f.year_groups.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
-                            td {
+                            td data-label="Year" { (f.year_groups.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
+                            td data-label="Register" {
                                 @if f.expected == 0 {
                                     span.pill { "No session" }
                                 } @else if f.taken() {
@@ -90,9 +90,9 @@ pub(super) fn list_page(
                                     span.pill.pa { (f.unmarked()) " not marked" }
                                 }
                             }
-                            td.num { (f.marked) " of " (f.expected) }
+                            td.num data-label="Marked" { (f.marked) " of " (f.expected) }
                             @if !tutor {
-                                td.hide-small {
+                                td.hide-small data-label="Taken by" {
                                     @if f.takers.is_empty() { "—" }
                                     @else { (f.takers.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) }
                                 }
@@ -276,7 +276,7 @@ fn register_table(
 ) -> Markup {
     let present = present_code(reg.session);
     html! {
-        table aria-label=(format!("Pupils of {} and their marks", reg.form)) {
+        table.marks aria-label=(format!("Pupils of {} and their marks", reg.form)) {
             thead { tr {
                 th scope="col" { "Pupil" }
                 @if editable {
@@ -307,7 +307,7 @@ fn register_table(
                             }
                         }
                         @if editable {
-                            td {
+                            td data-label="Mark" {
                                 input type="hidden" name=(format!("was-{upn}")) value=(line.was);
                                 select id=(format!("mark-{upn}")) name=(format!("mark-{upn}"))
                                     data-mark data-present=(present.symbol())
@@ -315,7 +315,7 @@ fn register_table(
                                     (code_options(reg.session, reg.date, &line.code, row.mark.is_some()))
                                 }
                             }
-                            td {
+                            td data-label="Arrived at (late only)" {
                                 input type="time" id=(format!("arrival-{upn}")) name=(format!("arrival-{upn}"))
                                     value=(line.arrival)
                                     aria-labelledby=(format!("arrival-head name-{upn}"));
