@@ -165,6 +165,12 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
             "late sign-in, parents' calls, registers not taken",
         ),
         person(
+            "dsl",
+            "Alex Morgan",
+            Role::SafeguardingLead,
+            "designated safeguarding lead: vulnerable pupils' calling status, school-wide",
+        ),
+        person(
             "governor",
             "Lee Brown",
             Role::Governor,
@@ -332,4 +338,99 @@ fn demo_family(i: usize, pupil: &rollcall_core::Pupil) -> Vec<rollcall_store::Co
             ..person(0, mother, &surname, "mother", true, true)
         }],
     }
+}
+
+/// What a school has in hand on the demo's day: an application for leave waiting for the
+/// headteacher, and a parent's report of illness this morning waiting for the office (shown on
+/// form 7A's register). Uses the contacts of [`demo_people`].
+pub fn demo_follow_up(store: &mut dyn Store) -> Result<()> {
+    use rollcall_core::marks::Recorded;
+    use rollcall_core::{Code, Session, YearGroup};
+    use rollcall_store::{AbsenceReport, LeaveApplication, ReportKind};
+
+    let school = resolve_school(store, Some("140123"))?;
+    let today = demo_today();
+    let pupils = store.pupils(school.id)?;
+    let contacts = store.all_contacts(school.id)?;
+    let parent_at_home = |id| {
+        contacts
+            .iter()
+            .find(|(p, c)| *p == id && c.lives_with && c.parental_responsibility)
+            .map(|(_, c)| c.clone())
+    };
+    let at = |hour: u32, minute: u32| {
+        today
+            .and_hms_opt(hour, minute, 0)
+            .map(rollcall_core::dates::instant_of_school_time)
+            .unwrap_or_default()
+    };
+    let in_year = |y: u8| {
+        let mut v: Vec<_> = pupils
+            .iter()
+            .filter(|p| p.pupil.year_group == YearGroup::Year(y) && p.pupil.on_roll(today))
+            .filter_map(|p| parent_at_home(p.id).map(|c| (p.clone(), c)))
+            .collect();
+        v.sort_by_key(|(p, _)| p.pupil.upn.clone());
+        v
+    };
+    let code = |c: &str| {
+        Code::parse_stored(c).ok_or_else(|| AppError::Usage(format!("the code {c} is unknown")))
+    };
+    if let Some((pupil, mother)) = in_year(9).into_iter().nth(3) {
+        let first = today + chrono::Days::new(6);
+        store.save_leave(
+            school.id,
+            &LeaveApplication {
+                pupil: pupil.id,
+                contact: mother.reference.clone(),
+                first: (first, Session::Am),
+                last: (first + chrono::Days::new(4), Session::Pm),
+                code: code("C")?,
+                reason: "My grandmother's 90th birthday in Poland; the whole family is going and this is the only week we can all travel.".into(),
+                requested_on: today - chrono::Days::new(8),
+                recorded: Recorded {
+                    by: mother.name(),
+                    role: Role::Parent.name().into(),
+                    at: at(7, 55),
+                },
+            },
+            None,
+        )?;
+    }
+    let child_of_demo_parent = pupils
+        .iter()
+        .filter(|p| p.pupil.form.as_deref() == Some("7A") && p.pupil.leaving_date.is_none())
+        .min_by_key(|p| p.pupil.upn.clone())
+        .map(|p| p.id);
+    let classmate = pupils
+        .iter()
+        .filter(|p| p.pupil.form.as_deref() == Some("7A") && p.pupil.on_roll(today))
+        .filter(|p| Some(p.id) != child_of_demo_parent)
+        .filter_map(|p| parent_at_home(p.id).map(|c| (p.clone(), c)))
+        .max_by_key(|(p, _)| p.pupil.upn.clone());
+    if let Some((pupil, mother)) = classmate {
+        store.record_parent_report(
+            school.id,
+            &AbsenceReport {
+                pupil: pupil.id,
+                first: (today, Session::Am),
+                last: (today, Session::Pm),
+                reason: "Sickness in the night and a temperature this morning.".into(),
+                kind: ReportKind::Illness,
+                code: code("N")?,
+                expected_return: today.succ_opt(),
+                reported_by: format!("{} ({}, online)", mother.name(), mother.relationship),
+                from_parent: true,
+                awaiting_review: true,
+                evidence: None,
+                recorded: Recorded {
+                    by: mother.name(),
+                    role: Role::Parent.name().into(),
+                    at: at(7, 32),
+                },
+            },
+            None,
+        )?;
+    }
+    Ok(())
 }

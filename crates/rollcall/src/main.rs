@@ -482,6 +482,7 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
     );
     print_summary(&mut out, &stats, &by);
     let people = rollcall_app::demo::demo_people(store.as_mut())?;
+    rollcall_app::demo::demo_follow_up(store.as_mut())?;
     let db = format!(" --db {url}");
     let _ = writeln!(
         out,

@@ -19,10 +19,13 @@ pub mod admin;
 pub mod api;
 pub mod calling;
 pub mod common;
+pub mod family;
+pub mod leave;
 pub mod office;
 pub mod overview;
 pub mod pupils;
 pub mod registers;
+pub mod reports;
 pub mod search;
 
 use std::net::SocketAddr;
@@ -41,6 +44,9 @@ pub fn route_table() -> Vec<RouteRule> {
         office::ACCESS,
         calling::ACCESS,
         pupils::ACCESS,
+        family::ACCESS,
+        reports::ACCESS,
+        leave::ACCESS,
         search::ACCESS,
         overview::ACCESS,
         admin::ACCESS,
@@ -60,6 +66,9 @@ pub fn router(state: AppState) -> Router {
         .merge(office::routes())
         .merge(calling::routes())
         .merge(pupils::routes())
+        .merge(family::routes())
+        .merge(reports::routes())
+        .merge(leave::routes())
         .merge(search::routes())
         .merge(overview::routes())
         .merge(admin::routes())

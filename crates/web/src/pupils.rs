@@ -425,7 +425,12 @@ async fn children(State(state): State<AppState>, p: Principal) -> Result<Markup,
                     }
                 }
             }
-            p { "Every school day counts. If your child is ill or cannot come to school, please tell the school office on the first morning." }
+            p { "Every school day counts. If your child is ill or cannot come to school, please tell the school on the first morning." }
+            p {
+                a.button href="/children/report" { "Report an absence" } " "
+                a.button.secondary href="/children/leave" { "Ask for leave" } " "
+                a.button.secondary href="/children/updates" { "Reports, leave and requests" }
+            }
         }
     };
     Ok(page("My children", Some(&p), body))

@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use common::*;
 use rollcall_core::Role;
 
-const USERS: [(&str, Role); 8] = [
+const USERS: [(&str, Role); 9] = [
     ("admin", Role::Administrator),
     ("head", Role::Headteacher),
     ("attendance", Role::AttendanceOfficer),
     ("hoy9", Role::HeadOfYear),
     ("tutor7a", Role::FormTutor),
     ("office", Role::Office),
+    ("dsl", Role::SafeguardingLead),
     ("governor", Role::Governor),
     ("parent", Role::Parent),
 ];
@@ -23,6 +24,85 @@ struct Places {
     upn_in_7a: String,
     upn_in_9: String,
     form_9: String,
+    /// A parent's report, a request for evidence and an evidence file about a pupil in 7A (the
+    /// demo parent's child) and one in year 9.
+    follow_up_7a: FollowUp,
+    follow_up_9: FollowUp,
+    leave: i64,
+}
+
+struct FollowUp {
+    report: i64,
+    evidence_request: i64,
+    evidence_file: i64,
+}
+
+/// A parent's report with a file, and a request for evidence, about `pupil`.
+fn follow_up(
+    store: &mut dyn rollcall_store::Store,
+    school: rollcall_store::SchoolId,
+    pupil: rollcall_store::PupilId,
+) -> FollowUp {
+    use rollcall_core::marks::Recorded;
+    let at = chrono::Utc::now();
+    let day = rollcall_core::parse_date(TODAY).unwrap();
+    let report = rollcall_store::AbsenceReport {
+        pupil,
+        first: (day, rollcall_core::Session::Am),
+        last: (day, rollcall_core::Session::Pm),
+        reason: "Temperature".into(),
+        kind: rollcall_store::ReportKind::Illness,
+        code: rollcall_core::Code::parse_stored("N").unwrap(),
+        expected_return: None,
+        reported_by: "Parent (online)".into(),
+        from_parent: true,
+        awaiting_review: true,
+        evidence: None,
+        recorded: Recorded {
+            by: "parent".into(),
+            role: "parent".into(),
+            at,
+        },
+    };
+    let file = rollcall_store::EvidenceFile {
+        pupil,
+        file_name: "note.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4 test".to_vec(),
+        uploaded_by: "parent".into(),
+        uploaded_at: at,
+    };
+    let report = store
+        .record_parent_report(school, &report, Some(&file))
+        .unwrap();
+    let evidence_file = store
+        .absence_reports(school, rollcall_store::DateRange::between(day, day))
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == report)
+        .and_then(|r| r.report.evidence)
+        .unwrap();
+    let evidence_request = store
+        .save_evidence_request(
+            school,
+            &rollcall_store::EvidenceRequest {
+                pupil,
+                first: day,
+                last: day,
+                reason: "Illness".into(),
+                requested: Recorded {
+                    by: "attendance".into(),
+                    role: "attendance_officer".into(),
+                    at,
+                },
+            },
+        )
+        .unwrap();
+    FollowUp {
+        report,
+        evidence_request,
+        evidence_file,
+    }
 }
 
 fn places(app: &TestApp) -> Places {
@@ -42,20 +122,30 @@ fn places(app: &TestApp) -> Places {
         })
         .min_by_key(|p| p.pupil.upn.clone())
         .unwrap();
+    let follow_up_7a = follow_up(store.as_mut(), school.id, child.id);
+    let follow_up_9 = follow_up(store.as_mut(), school.id, nine.id);
+    let leave = store.leave_applications(school.id, None).unwrap()[0].id;
     Places {
         upn_in_7a: child.pupil.upn.to_string(),
         upn_in_9: nine.pupil.upn.to_string(),
         form_9: nine.pupil.form.clone().unwrap(),
+        follow_up_7a,
+        follow_up_9,
+        leave,
     }
 }
 
 fn fill(path: &str, role: Role, p: &Places) -> String {
-    let (upn, form) = match role {
-        Role::HeadOfYear => (p.upn_in_9.as_str(), p.form_9.as_str()),
-        _ => (p.upn_in_7a.as_str(), "7A"),
+    let (upn, form, f) = match role {
+        Role::HeadOfYear => (p.upn_in_9.as_str(), p.form_9.as_str(), &p.follow_up_9),
+        _ => (p.upn_in_7a.as_str(), "7A", &p.follow_up_7a),
     };
     path.replace("{upn}", upn)
         .replace("{form}", form)
+        .replace("{report}", &f.report.to_string())
+        .replace("{evidence_request}", &f.evidence_request.to_string())
+        .replace("{evidence_file}", &f.evidence_file.to_string())
+        .replace("{leave}", &p.leave.to_string())
         .replace("{date}", TODAY)
         .replace("{session}", "AM")
 }

@@ -19,7 +19,8 @@ use crate::error::Refusal;
 use crate::registers::{call_code_allowed, parse_day, sessions_between};
 use crate::service::App;
 
-use super::pupils::{reached_pupil, school_details};
+use super::office::typed_pupil;
+use super::pupils::school_details;
 
 /// Illness beyond this many consecutive school days asks for medical evidence (000, 001, 004).
 pub const ILLNESS_DAYS_FOR_EVIDENCE: usize = 5;
@@ -324,7 +325,7 @@ impl App {
         let now = self.now();
         self.with_store(|store| {
             let school = school_details(store, actor)?;
-            let pupil = reached_pupil(store, actor, &school, upn.trim())?;
+            let pupil = typed_pupil(store, actor, school.id, upn)?;
             let first = parse_day(first)?;
             let last = parse_day(last)?;
             if last < first {

@@ -19,7 +19,8 @@ use crate::leave::{self, LeaveRequest};
 use crate::registers::{parse_day, parse_session, sessions_between, MAX_CALL_DAYS};
 use crate::service::App;
 
-use super::pupils::{reached_pupil, school_details};
+use super::office::typed_pupil;
+use super::pupils::school_details;
 
 /// A parent's report of absence as typed on their phone: every field as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,7 +117,7 @@ fn own_child(
     school: &School,
     upn: &str,
 ) -> Result<StoredPupil, Refusal> {
-    reached_pupil(store, actor, school, upn.trim())
+    typed_pupil(store, actor, school.id, upn)
 }
 
 impl App {

@@ -12,7 +12,8 @@ use crate::registers::{parse_day, parse_session};
 use crate::service::App;
 
 use super::family::{leave_request, LeaveForm};
-use super::pupils::{reached_pupil, school_details};
+use super::office::typed_pupil;
+use super::pupils::school_details;
 
 /// An application as the decider sees it.
 #[derive(Debug, Clone)]
@@ -55,7 +56,7 @@ impl App {
         let now = self.now();
         self.with_store(|store| {
             let school = school_details(store, actor)?;
-            let child = reached_pupil(store, actor, &school, form.upn.trim())?;
+            let child = typed_pupil(store, actor, school.id, &form.upn)?;
             let asked = match requested_on.trim() {
                 "" => now.date(),
                 t => parse_day(t)?,

@@ -166,7 +166,7 @@ impl CallingList {
 /// outside a limited reach is refused the same way whether or not they exist; with the whole
 /// school in reach, an unknown UPN is a mistake to put right. An empty UPN is always a mistake
 /// to put right.
-fn reached_pupil(
+pub(super) fn typed_pupil(
     store: &mut dyn Store,
     actor: &Actor,
     school: SchoolId,
@@ -251,7 +251,7 @@ impl App {
             let session = reg::session_of_arrival(&times, now.time());
             let chosen = match upn.filter(|u| !u.trim().is_empty()) {
                 None => None,
-                Some(upn) => Some(reached_pupil(store, actor, school, upn)?),
+                Some(upn) => Some(typed_pupil(store, actor, school, upn)?),
             };
             let pupils = search(store, actor, school, query, now.date())?;
             let ids: Vec<_> = pupils.iter().chain(&chosen).map(|s| s.id).collect();
@@ -289,7 +289,7 @@ impl App {
         let now = self.now();
         let (school, change, outcome) = self.reading(|store| {
             let school = school_of(store, actor)?;
-            let pupil = reached_pupil(store, actor, school, upn)?;
+            let pupil = typed_pupil(store, actor, school, upn)?;
             let time = reg::parse_time(time)?;
             let (change, outcome) =
                 reg::plan_late(store, school, &pupil, now.date(), time, actor, now)?;
@@ -314,7 +314,7 @@ impl App {
             let pupil = match upn.filter(|u| !u.trim().is_empty()) {
                 None => None,
                 Some(upn) => {
-                    let pupil = reached_pupil(store, actor, school, upn)?;
+                    let pupil = typed_pupil(store, actor, school, upn)?;
                     let contacts = store.contacts(school, pupil.id)?;
                     let since = now
                         .date()
@@ -350,7 +350,7 @@ impl App {
         let now = self.now();
         self.with_store(|store| {
             let school = school_of(store, actor)?;
-            let pupil = reached_pupil(store, actor, school, &call.upn)?;
+            let pupil = typed_pupil(store, actor, school, &call.upn)?;
             let report = call.report()?;
             reg::record_call_about(store, school, &pupil, &report, actor, now)
         })

@@ -24,6 +24,67 @@ pub fn url_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
         })
 }
 
+/// One part of a `multipart/form-data` body: a field, or a file with its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    /// The file's name as the browser gave it; `None` for a plain field.
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Part {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
+/// The boundary of a `multipart/form-data` content type, if it is one.
+pub fn multipart_boundary(content_type: Option<&str>) -> Option<String> {
+    multer::parse_boundary(content_type?).ok()
+}
+
+/// The parts of a `multipart/form-data` body already read whole; a malformed body is refused.
+pub async fn multipart_parts(
+    boundary: &str,
+    body: axum::body::Bytes,
+) -> Result<Vec<Part>, WebError> {
+    let stream = futures_once(body);
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut parts = Vec::new();
+    let bad = |e: multer::Error| WebError::BadRequest(format!("the form could not be read: {e}"));
+    while let Some(field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(bad)?.to_vec();
+        parts.push(Part {
+            name,
+            file_name,
+            bytes,
+        });
+    }
+    Ok(parts)
+}
+
+/// A stream of one chunk: the whole body.
+fn futures_once(
+    body: axum::body::Bytes,
+) -> impl futures_core::Stream<Item = Result<axum::body::Bytes, std::convert::Infallible>> {
+    OneChunk(Some(body))
+}
+
+struct OneChunk(Option<axum::body::Bytes>);
+
+impl futures_core::Stream for OneChunk {
+    type Item = Result<axum::body::Bytes, std::convert::Infallible>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Ok))
+    }
+}
+
 fn percent_decode(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

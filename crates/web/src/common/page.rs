@@ -58,6 +58,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calling-list", "Calling list"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
+            ("/office/reports", "Parents' reports"),
+            ("/leave", "Leave"),
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
             ("/pupils/search", "Find a pupil"),
@@ -65,6 +67,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Headteacher => &[
             ("/overview", "Overview"),
             ("/overview/persistent", "Persistent absence"),
+            ("/leave", "Leave"),
             ("/registers", "Registers"),
             ("/office", "Office"),
             ("/governors", "Governors' figures"),
@@ -72,6 +75,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::AttendanceOfficer => &[
             ("/office/calling-list", "Calling list"),
+            ("/office/reports", "Parents' reports"),
+            ("/leave", "Leave"),
             ("/overview", "Overview"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
@@ -84,6 +89,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
+            ("/office/reports", "Parents' reports"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::Administrator => &[
@@ -98,6 +104,11 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
         ],
         Role::Governor => &[("/governors", "Figures")],
-        Role::Parent => &[("/children", "My children")],
+        Role::Parent => &[
+            ("/children", "My children"),
+            ("/children/report", "Report an absence"),
+            ("/children/leave", "Ask for leave"),
+            ("/children/updates", "Reports and leave"),
+        ],
     }
 }

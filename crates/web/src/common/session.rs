@@ -206,13 +206,34 @@ fn secured(mut response: Response) -> Response {
 /// Forms are small; anything larger is refused.
 const BODY_LIMIT: usize = 1 << 20;
 
+/// A form with a file (`multipart/form-data`): the largest evidence file and room for the rest.
+const UPLOAD_LIMIT: usize = rollcall_app::evidence::MAX_EVIDENCE_BYTES + (256 << 10);
+
 async fn guard(principal: Option<Principal>, request: Request) -> Result<Request, WebError> {
     let (mut parts, body) = request.into_parts();
     let changes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let body = if changes {
-        let bytes = to_bytes(body, BODY_LIMIT)
-            .await
-            .map_err(|_| WebError::BadRequest("the request is too large".into()))?;
+        let boundary = super::forms::multipart_boundary(
+            parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let limit = if boundary.is_some() {
+            UPLOAD_LIMIT
+        } else {
+            BODY_LIMIT
+        };
+        let bytes = to_bytes(body, limit).await.map_err(|_| {
+            WebError::BadRequest(if boundary.is_some() {
+                format!(
+                    "the file is too large: the largest accepted is {} MB",
+                    rollcall_app::evidence::MAX_EVIDENCE_BYTES >> 20
+                )
+            } else {
+                "the request is too large".into()
+            })
+        })?;
         let expected = match &principal {
             Some(p) => Some(p.csrf.clone()),
             None => cookie(&parts.headers, PRE_SESSION_COOKIE),
@@ -223,6 +244,14 @@ async fn guard(principal: Option<Principal>, request: Request) -> Result<Request
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
             .or_else(|| form_urlencoded_field(&bytes, "csrf"));
+        let given = match (given, &boundary) {
+            (None, Some(b)) => super::forms::multipart_parts(b, bytes.clone())
+                .await
+                .ok()
+                .and_then(|ps| ps.into_iter().find(|p| p.name == "csrf"))
+                .map(|p| p.text()),
+            (given, _) => given,
+        };
         match (expected, given) {
             (Some(e), Some(g)) if !e.is_empty() && same(&e, &g) => {}
             _ => return Err(WebError::Csrf),

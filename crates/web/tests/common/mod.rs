@@ -38,6 +38,7 @@ fn template() -> &'static Path {
         )
         .unwrap();
         rollcall_app::demo::demo_people(store.as_mut()).unwrap();
+        rollcall_app::demo::demo_follow_up(store.as_mut()).unwrap();
         drop(store);
         db
     })
