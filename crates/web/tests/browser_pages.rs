@@ -141,3 +141,54 @@ async fn a_parent_and_a_form_tutor_on_a_phone() {
         assert!(shots.join(shot).is_file(), "{shot} was not written");
     }
 }
+
+/// A parent reports their child ill from a phone and the tutor sees it on the register; the
+/// office records it with one action; the parent asks for a holiday, the headteacher refuses it
+/// with the decision support in view, and the parent sees the decision.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parents_report_and_application_followed_up_in_a_browser() {
+    let app = TestApp::new();
+    let child = {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+        let parent = store.user_by_name("parent").unwrap().unwrap();
+        store
+            .pupils(school.id)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.id == parent.user.children[0])
+            .unwrap()
+    };
+    let data = json!({
+        "password": rollcall_app::demo::DEMO_PASSWORD,
+        "width": 390,
+        "height": 844,
+        "child": {
+            "upn": child.pupil.upn.to_string(),
+            "name": format!("{} {}", child.pupil.forename, child.pupil.surname),
+        },
+        "register": format!("/registers/7A/{TODAY}/AM"),
+        "leave": {
+            "first": "2025-07-14",
+            "last": "2025-07-18",
+            "reason": "A family holiday in Spain",
+        },
+        "refusal": "A holiday is not an exceptional circumstance",
+    });
+    let base = serve(&app).await;
+    tokio::task::spawn_blocking(move || {
+        rollcall_testkit::browser::run_scenario("follow-up", &base, &data)
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{e:#}"));
+    let shots = rollcall_testkit::browser::screenshots_dir();
+    for shot in [
+        "follow-up-report.png",
+        "follow-up-register.png",
+        "follow-up-decision.png",
+        "follow-up-parent-decision.png",
+    ] {
+        assert!(shots.join(shot).is_file(), "{shot} was not written");
+    }
+}
