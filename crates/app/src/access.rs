@@ -41,10 +41,16 @@ pub enum Permission {
     Alerts,
     /// Add and change users.
     ManageUsers,
+    /// Sign pupils out during the day and back in, and see who is out.
+    SignOut,
+    /// Report a pupil missing in school and record the search, step by step.
+    MissingPupils,
+    /// Track traveller families (code `T`) and their children's attendances.
+    Travellers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 14] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -56,6 +62,9 @@ impl Permission {
         Permission::GroupFigures,
         Permission::Alerts,
         Permission::ManageUsers,
+        Permission::SignOut,
+        Permission::MissingPupils,
+        Permission::Travellers,
     ];
 
     /// The roles the permission admits.
@@ -100,6 +109,15 @@ impl Permission {
             ],
             Permission::Alerts => &[Headteacher, AttendanceOfficer, HeadOfYear],
             Permission::ManageUsers => &[Administrator],
+            // The office signs pupils out; senior and pastoral staff and the designated
+            // safeguarding lead may too. A head of year acts for the pupils of their year groups.
+            Permission::SignOut | Permission::MissingPupils | Permission::Travellers => &[
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                Office,
+                SafeguardingLead,
+            ],
         }
     }
 
@@ -321,6 +339,36 @@ mod tests {
                 &[Headteacher, AttendanceOfficer, HeadOfYear],
             ),
             (Permission::ManageUsers, &[Administrator]),
+            (
+                Permission::SignOut,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
+            (
+                Permission::MissingPupils,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
+            (
+                Permission::Travellers,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, admitted) in table {

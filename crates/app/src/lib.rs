@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod calling;
 pub mod cases;
 pub mod contacts;
+pub mod day;
 pub mod demo;
 pub mod error;
 pub mod import;

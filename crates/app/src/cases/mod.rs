@@ -5,6 +5,7 @@
 //! asks, checks their permission and reach first, reads and writes through the store, and returns
 //! a typed result: the web crate only translates HTTP to these calls and back.
 
+pub mod day;
 pub mod figures;
 pub mod office;
 pub mod pupils;

@@ -99,5 +99,6 @@ pub fn register(
         rows,
         not_expected,
         version,
+        away: Default::default(),
     })
 }

@@ -16,6 +16,7 @@ use crate::alerts::{alerts, AlertQuery};
 use crate::error::Result;
 use crate::reports::compute_pupil_stats;
 
+use super::day::{sign_out_lines, traveller_view, SignOutLine, TravellerView};
 use super::{facts, within, Period};
 
 /// One session in a pupil's register grid.
@@ -186,6 +187,11 @@ pub struct PupilRecord {
     pub amendments: Vec<Amendment>,
     /// `None` for a parent.
     pub contacts: Option<Vec<Contact>>,
+    /// The times the pupil was signed out this year, latest first; a parent sees the times only.
+    pub sign_outs: Vec<SignOutLine>,
+    /// For staff, a traveller child's attendances against s444(6), when the pupil has a
+    /// traveller record or a `T` in the twelve months; `None` otherwise, and for a parent.
+    pub traveller: Option<TravellerView>,
 }
 
 /// One pupil's counts over a period, without today's registers still open at `now`.
@@ -334,6 +340,11 @@ pub fn pupil_record(
     });
     let still_open = sessions_still_open(school, now);
     let weeks = register_grid(&calendar, &pupil.pupil, &marks, year, &still_open);
+    let sign_outs = sign_out_lines(store, school.id, pupil.id, year, reader)?;
+    let traveller = match reader {
+        Reader::Parent => None,
+        Reader::Staff => traveller_view(store, school.id, &pupil, today)?,
+    };
     let (alerts, contacts) = match reader {
         Reader::Parent => (None, None),
         Reader::Staff => {
@@ -362,6 +373,8 @@ pub fn pupil_record(
         alerts,
         amendments,
         contacts,
+        sign_outs,
+        traveller,
     })
 }
 
