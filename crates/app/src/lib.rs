@@ -31,8 +31,9 @@ pub use access::{Actor, Reach};
 /// the store.
 pub mod records {
     pub use rollcall_store::{
-        Contact, PupilId, School, SchoolDetails, SchoolId, StoredAmendment, StoredMark,
-        StoredPupil, UserId,
+        Collector, Contact, MissingEntry, MissingStep, PupilId, School, SchoolDetails, SchoolId,
+        SearchArea, SignOutReason, StoredAmendment, StoredMark, StoredPupil, StoredTravel,
+        TravelRecord, UserId,
     };
 }
 pub use error::{AppError, InputError, Problem, Refusal};

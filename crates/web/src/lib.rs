@@ -19,6 +19,7 @@ pub mod admin;
 pub mod api;
 pub mod calling;
 pub mod common;
+pub mod day;
 pub mod office;
 pub mod overview;
 pub mod pupils;
@@ -38,6 +39,7 @@ pub fn route_table() -> Vec<RouteRule> {
         account::ACCESS,
         registers::ACCESS,
         office::ACCESS,
+        day::ACCESS,
         calling::ACCESS,
         pupils::ACCESS,
         overview::ACCESS,
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::routes())
         .merge(registers::routes())
         .merge(office::routes())
+        .merge(day::routes())
         .merge(calling::routes())
         .merge(pupils::routes())
         .merge(overview::routes())

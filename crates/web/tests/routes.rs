@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use common::*;
 use rollcall_core::Role;
 
-const USERS: [(&str, Role); 8] = [
+const USERS: [(&str, Role); 9] = [
     ("admin", Role::Administrator),
     ("head", Role::Headteacher),
     ("attendance", Role::AttendanceOfficer),
@@ -16,7 +16,30 @@ const USERS: [(&str, Role); 8] = [
     ("office", Role::Office),
     ("governor", Role::Governor),
     ("parent", Role::Parent),
+    ("dsl", Role::SafeguardingLead),
 ];
+
+/// The demo school has no designated safeguarding lead: one is added, with the demo password.
+fn add_safeguarding_lead(app: &TestApp) {
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None).unwrap();
+    rollcall_app::users::save_user(
+        store.as_mut(),
+        &rollcall_app::users::NewUser {
+            username: "dsl".into(),
+            display_name: "Dana Lead".into(),
+            role: Some(Role::SafeguardingLead),
+            school: Some(school.id),
+            year_groups: vec![],
+            forms: vec![],
+            children: vec![],
+            contact: String::new(),
+            password: rollcall_app::demo::DEMO_PASSWORD.into(),
+            inactive: false,
+        },
+    )
+    .unwrap();
+}
 
 /// A pupil, form and register each role reaches, to fill the table's placeholders.
 struct Places {
@@ -69,6 +92,7 @@ async fn every_route_as_every_role() {
         "the route table lists the application's routes"
     );
     let places = places(&app);
+    add_safeguarding_lead(&app);
     let mut sessions = Vec::new();
     for (name, role) in USERS {
         sessions.push((role, app.sign_in(name).await));

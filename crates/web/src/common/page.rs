@@ -33,6 +33,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calling-list", "Calling list"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
+            ("/office/out", "Out of school"),
+            ("/office/missing", "Missing pupils"),
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
         ],
@@ -41,6 +43,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office", "Office"),
+            ("/office/missing", "Missing pupils"),
             ("/governors", "Governors' figures"),
         ],
         Role::AttendanceOfficer => &[
@@ -49,6 +52,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office", "Office"),
+            ("/office/missing", "Missing pupils"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -56,6 +60,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office/late", "Late sign-in"),
             ("/office/calls", "Parent calls"),
+            ("/office/out", "Out of school"),
+            ("/office/missing", "Missing pupils"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
@@ -63,8 +69,10 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/governors", "Governors' figures"),
         ],
         Role::SafeguardingLead => &[
+            ("/office/missing", "Missing pupils"),
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),
+            ("/office/out", "Out of school"),
         ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[("/children", "My children")],

@@ -299,6 +299,9 @@ fn register_table(
                             } @else {
                                 (row.pupil.surname) ", " (row.pupil.forename)
                             }
+                            @if let Some(away) = reg.away.get(&row.id) {
+                                @for a in away { span.away { "Signed " (a.describe()) } }
+                            }
                             @if let Some(ps) = problems {
                                 @for m in ps { span.error { (m) } }
                             }
