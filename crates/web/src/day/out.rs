@@ -172,9 +172,9 @@ fn desk_markup(p: &Principal, v: &DeskView) -> Markup {
                             legend { "Reason" }
                             @for r in SignOutReason::ALL {
                                 @let id = format!("reason-{}", r.as_str());
-                                div {
+                                div.choice {
                                     input type="radio" id=(id) name="reason" value=(r.as_str()) checked[f.reason == r.as_str()] required;
-                                    " " label for=(id) { (capitalise(r.label())) }
+                                    label for=(id) { (capitalise(r.label())) }
                                 }
                             }
                             label for="detail" { "Details (the appointment, the symptoms; needed for “other”)" }
@@ -187,9 +187,9 @@ fn desk_markup(p: &Principal, v: &DeskView) -> Markup {
                             }
                             @for c in &chosen.may_collect {
                                 @let id = format!("collector-{}", c.reference);
-                                div {
+                                div.choice {
                                     input type="radio" id=(id) name="collected_by" value=(c.reference) checked[f.collected_by == c.reference] required;
-                                    " " label for=(id) {
+                                    label for=(id) {
                                         (c.name()) " (" (c.relationship) ")"
                                         @if let Some(ph) = &c.phone { " · " (ph) }
                                     }
@@ -199,36 +199,36 @@ fn desk_markup(p: &Principal, v: &DeskView) -> Markup {
                                 p.warning { "NOT on the list of people permitted to collect " (name) ":" }
                                 @for c in &chosen.not_permitted {
                                     @let id = format!("collector-{}", c.reference);
-                                    div {
+                                    div.choice {
                                         input type="radio" id=(id) name="collected_by" value=(c.reference) checked[f.collected_by == c.reference];
-                                        " " label for=(id) { (c.name()) " (" (c.relationship) ") — not permitted to collect" }
+                                        label for=(id) { (c.name()) " (" (c.relationship) ") — not permitted to collect" }
                                     }
                                 }
                             }
-                            div {
+                            div.choice {
                                 input #collector-other type="radio" name="collected_by" value="other" checked[f.collected_by == "other"];
-                                " " label for="collector-other" { "Another adult — not on the list of people permitted to collect" }
+                                label for="collector-other" { "Another adult — not on the list of people permitted to collect" }
                             }
                             label for="other_name" { "Their name" }
                             input #other_name type="text" name="other_name" value=(f.other_name) size="30";
                             label for="other_relationship" { "Who they are (for example: aunt, taxi driver)" }
                             input #other_relationship type="text" name="other_relationship" value=(f.other_relationship) size="30";
-                            div {
+                            div.choice {
                                 input #confirm type="checkbox" name="confirm_not_permitted" value="yes" checked[!f.confirm_not_permitted.is_empty()];
-                                " " label for="confirm" {
+                                label for="confirm" {
                                     "I confirm that " (name) " may go with someone who is NOT on the list of people permitted to collect them."
                                 }
                             }
                         }
                         fieldset {
                             legend { "Expected back today?" }
-                            div {
+                            div.choice {
                                 input #back-yes type="radio" name="back_today" value="yes" checked[f.back_today != "no"];
-                                " " label for="back-yes" { "Yes: the register is completed when they are signed back in" }
+                                label for="back-yes" { "Yes: the register is completed when they are signed back in" }
                             }
-                            div {
+                            div.choice {
                                 input #back-no type="radio" name="back_today" value="no" checked[f.back_today == "no"];
-                                " " label for="back-no" { "No: the rest of today's sessions are marked now" }
+                                label for="back-no" { "No: the rest of today's sessions are marked now" }
                             }
                         }
                         p { button #sign-out-button type="submit" { "Sign " (s.pupil.forename) " out" } }
