@@ -33,8 +33,8 @@
 //! changes of the batch leave it; the first change that fails is the one reported.
 //!
 //! A school id the database does not hold reads as a school with nothing in it: its calendar is
-//! empty, and its pupils, marks, facts, amendments, contacts, absence reports and policies are
-//! none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
+//! empty, and its pupils, marks, facts, amendments, contacts, absence reports, policies,
+//! sign-outs, missing-pupil alerts and traveller records are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
 //! no contacts, no mark changes); a write that must attach something to it fails with
 //! [`StoreError::NotFound`] ([`StoreError::unknown_school`], or
 //! [`StoreError::not_on_register`] for its pupils).

@@ -9,7 +9,8 @@
 //! - a user with a narrower reach (head of year, form tutor, parent) gets 403 for every UPN
 //!   outside it, on the register or not, so that the answer never tells whether a pupil exists;
 //! - a governor gets 403 for every UPN: the role never sees a pupil;
-//! - a parent's record holds no alerts, no contacts and no names of staff.
+//! - a parent's record holds no alerts, no contacts and no names of staff; of the times their
+//!   child was signed out during the day, the times only (not why, nor who collected them).
 
 use axum::extract::{Path, State};
 use axum::routing::get;
