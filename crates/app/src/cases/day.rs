@@ -168,7 +168,7 @@ pub struct StepInput {
     pub step: String,
     /// `HH:MM`: when it happened.
     pub time: String,
-    /// `YYYY-MM-DD`; the day the pupil was noticed missing when empty.
+    /// `YYYY-MM-DD`; today when empty.
     pub date: String,
     pub note: String,
 }
@@ -801,7 +801,10 @@ impl App {
         self.reading(|store| {
             let school = school_of(store, actor)?;
             let all = store.missing_alerts(school, None)?;
-            let since = now.date() - chrono::Days::new(RECENT_DAYS);
+            let since = now
+                .date()
+                .checked_sub_days(chrono::Days::new(RECENT_DAYS))
+                .unwrap_or(Date::MIN);
             let (open, closed): (Vec<_>, Vec<_>) = all.into_iter().partition(|a| a.is_open());
             let open = alert_views(store, actor, school, open)?;
             let mut closed: Vec<_> = alert_views(store, actor, school, closed)?
@@ -889,10 +892,10 @@ impl App {
         })
     }
 
-    /// Records a step of the search for a missing pupil: what, when (`HH:MM`, on the day the
-    /// pupil was noticed missing unless a date is given; now when empty), and a note (needed for
-    /// where the pupil was found, or why the alert closes). Never before the pupil was noticed
-    /// missing, nor later than now; never on a closed alert.
+    /// Records a step of the search for a missing pupil: what, when (`HH:MM`, today unless a
+    /// date is given; now when empty), and a note (needed for where the pupil was found, or why
+    /// the alert closes). Never before the pupil was noticed missing, nor later than now; never on
+    /// a closed alert.
     pub fn record_missing_step(
         &self,
         actor: &Actor,
@@ -916,8 +919,7 @@ impl App {
                 problems.push(Problem::general("choose the step to record"));
             }
             let date = match input.date.trim() {
-                "" if input.time.trim().is_empty() => Some(now.date()),
-                "" => Some(alert.date),
+                "" => Some(now.date()),
                 d => match reg::parse_day(d) {
                     Ok(d) => Some(d),
                     Err(e) => {

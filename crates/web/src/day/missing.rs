@@ -282,6 +282,8 @@ fn alert_markup(
                 }
                 label for="time" { "When (leave empty for now)" }
                 input #time type="time" name="time" value=(form.time);
+                label for="date" { "Day, if not today" }
+                input #date type="date" name="date" value=(form.date);
                 label for="note" { "Note (where the pupil was found, who was spoken to, the police reference)" }
                 textarea #note name="note" rows="2" cols="60" { (form.note) }
                 p { button type="submit" { "Record the step" } }
