@@ -14,9 +14,9 @@ const USERS: [(&str, Role); 9] = [
     ("hoy9", Role::HeadOfYear),
     ("tutor7a", Role::FormTutor),
     ("office", Role::Office),
+    ("dsl", Role::SafeguardingLead),
     ("governor", Role::Governor),
     ("parent", Role::Parent),
-    ("dsl", Role::SafeguardingLead),
 ];
 
 /// The demo school has no designated safeguarding lead: one is added, with the demo password.
