@@ -45,10 +45,16 @@ pub enum Permission {
     ManageUsers,
     /// Decide applications for leave of absence.
     DecideLeave,
+    /// Sign pupils out during the day and back in, and see who is out.
+    SignOut,
+    /// Report a pupil missing in school and record the search, step by step.
+    MissingPupils,
+    /// Track traveller families (code `T`) and their children's attendances.
+    Travellers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 16] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -62,6 +68,9 @@ impl Permission {
         Permission::Alerts,
         Permission::ManageUsers,
         Permission::DecideLeave,
+        Permission::SignOut,
+        Permission::MissingPupils,
+        Permission::Travellers,
     ];
 
     /// The roles the permission admits.
@@ -116,6 +125,15 @@ impl Permission {
             Permission::Alerts => &[Headteacher, AttendanceOfficer, HeadOfYear],
             Permission::ManageUsers => &[Administrator],
             Permission::DecideLeave => &[Headteacher],
+            // The office signs pupils out; senior and pastoral staff and the designated
+            // safeguarding lead may too. A head of year acts for the pupils of their year groups.
+            Permission::SignOut | Permission::MissingPupils | Permission::Travellers => &[
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                Office,
+                SafeguardingLead,
+            ],
         }
     }
 
@@ -350,6 +368,36 @@ mod tests {
             ),
             (Permission::ManageUsers, &[Administrator]),
             (Permission::DecideLeave, &[Headteacher]),
+            (
+                Permission::SignOut,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
+            (
+                Permission::MissingPupils,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
+            (
+                Permission::Travellers,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, admitted) in table {

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod calling;
 pub mod cases;
 pub mod contacts;
+pub mod day;
 pub mod demo;
 pub mod error;
 pub mod evidence;
@@ -31,9 +32,10 @@ pub use access::{Actor, Reach};
 /// the store.
 pub mod records {
     pub use rollcall_store::{
-        AbsenceReport, Contact, EvidenceOutcome, LeaveStatus, PupilId, ReportKind, School,
-        SchoolDetails, SchoolId, StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest,
-        StoredLeave, StoredMark, StoredPupil, UserId,
+        AbsenceReport, Collector, Contact, EvidenceOutcome, LeaveStatus, MissingEntry, MissingStep,
+        PupilId, ReportKind, School, SchoolDetails, SchoolId, SearchArea, SignOutReason,
+        StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest, StoredLeave, StoredMark,
+        StoredPupil, StoredTravel, TravelRecord, UserId,
     };
 }
 pub use error::{AppError, InputError, Problem, Refusal};

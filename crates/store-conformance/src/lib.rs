@@ -74,6 +74,10 @@ macro_rules! conformance_tests {
             two_decisions_at_once_make_one,
             a_parents_report_waits_for_review_with_its_evidence,
             a_request_for_evidence_is_answered_once_with_its_marks,
+            a_sign_out_and_its_sign_in_are_written_with_their_marks,
+            a_pupil_signed_out_twice_at_once_is_signed_out_once,
+            a_missing_pupil_alert_keeps_its_steps_in_time_order_until_it_closes,
+            traveller_records_are_added_and_updated_by_id,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -103,6 +107,7 @@ mod tests {
             include_str!("suite/people.rs"),
             include_str!("suite/errors.rs"),
             include_str!("suite/followup.rs"),
+            include_str!("suite/day.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

@@ -4,9 +4,10 @@
 //! `rollcall-store`: `schools`, `half_terms`, `closures`, `pupils`, `marks` (one row per pupil,
 //! date and session; never deleted), `amendments` (append only), `policies`, `users` (a user name
 //! unique on `lower(username)`, with `user_year_groups`, `user_forms` and `user_children`),
-//! `sessions` (ended by deleting the row: they are not evidence), `contacts` and
-//! `absence_reports`, with dates as `date`, times as `timestamptz` (to the microsecond) and codes
-//! as the text of the register. The schema is created and upgraded by [`Store::migrate`] from the
+//! `sessions` (ended by deleting the row: they are not evidence), `contacts`,
+//! `absence_reports`, and the school day's `sign_outs`, `missing_alerts` with `missing_steps` and
+//! `traveller_records`, with dates as `date`, times as `timestamptz` (to the microsecond), times
+//! of day at the school as `time`, and codes as the text of the register. The schema is created and upgraded by [`Store::migrate`] from the
 //! numbered SQL files in `migrations/`.
 //!
 //! Every method that writes is one transaction. New marks are written in bulk with
@@ -35,6 +36,7 @@
 //! ```
 
 mod contacts;
+mod day;
 mod facts;
 mod leave;
 mod marks;
@@ -707,5 +709,75 @@ impl Store for PostgresStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<StoredAmendment>> {
         marks::amendments(&mut self.client, school, pupil)
+    }
+
+    fn sign_out(
+        &mut self,
+        school: SchoolId,
+        out: &rollcall_store::SignOut,
+        changes: &[MarkChange],
+    ) -> Result<i64> {
+        day::sign_out(&mut self.client, school, out, changes)
+    }
+
+    fn sign_in(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        back: &rollcall_store::SignIn,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        day::sign_in(&mut self.client, school, id, back, changes)
+    }
+
+    fn sign_outs(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredSignOut>> {
+        day::sign_outs(&mut self.client, school, range, pupil)
+    }
+
+    fn open_missing_alert(
+        &mut self,
+        school: SchoolId,
+        report: &rollcall_store::MissingReport,
+    ) -> Result<i64> {
+        day::open_missing_alert(&mut self.client, school, report)
+    }
+
+    fn add_missing_step(
+        &mut self,
+        school: SchoolId,
+        alert: i64,
+        entry: &rollcall_store::MissingEntry,
+    ) -> Result<()> {
+        day::add_missing_step(&mut self.client, school, alert, entry)
+    }
+
+    fn missing_alerts(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredMissingAlert>> {
+        day::missing_alerts(&mut self.client, school, pupil)
+    }
+
+    fn save_travel(
+        &mut self,
+        school: SchoolId,
+        id: Option<i64>,
+        record: &rollcall_store::TravelRecord,
+    ) -> Result<i64> {
+        day::save_travel(&mut self.client, school, id, record)
+    }
+
+    fn travel_records(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredTravel>> {
+        day::travel_records(&mut self.client, school, pupil)
     }
 }

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "safeguarding lead and parents' reports",
         sql: include_str!("../migrations/0003_safeguarding_and_parents_reports.sql"),
     },
+    Migration {
+        version: 4,
+        name: "the school day",
+        sql: include_str!("../migrations/0004_school_day.sql"),
+    },
 ];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two

@@ -3,11 +3,12 @@
 //! when the database is opened (`migrations.rs`).
 //!
 //! The files follow the PostgreSQL backend's: `rows.rs` reads rows back into domain values,
-//! `marks.rs` holds the reads of marks and the one write path of every change to them, and
-//! `people.rs` users, sign-in sessions, contacts and absence reports. Two are SQLite's own:
-//! `lines.rs` keeps the register lines (a pupil's year of marks, one byte per session) that
-//! statistics read, and `basis.rs` the schools, calendars and admission registers kept in memory
-//! between reads.
+//! `marks.rs` holds the reads of marks and the one write path of every change to them,
+//! `people.rs` users, sign-in sessions, contacts and absence reports, `leave.rs` leave of absence,
+//! and `day.rs` the school day (sign-outs, missing-pupil alerts, traveller records). Two are
+//! SQLite's own: `lines.rs` keeps the register lines (a pupil's year of marks, one byte per
+//! session) that statistics read, and `basis.rs` the schools, calendars and admission registers
+//! kept in memory between reads.
 //!
 //! Every write of the process to a file takes one lock first and runs in an immediate
 //! transaction (`SqliteStore::write`), so writers queue in the process rather than in SQLite's
@@ -34,6 +35,7 @@ use crate::basis::{lock, shared_for, Shared};
 use crate::rows::{day, read_recorded, recorded};
 
 mod basis;
+mod day;
 mod leave;
 mod lines;
 mod marks;
@@ -705,5 +707,75 @@ impl Store for SqliteStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<StoredAmendment>> {
         marks::amendments(&self.conn, school, pupil)
+    }
+
+    fn sign_out(
+        &mut self,
+        school: SchoolId,
+        out: &rollcall_store::SignOut,
+        changes: &[MarkChange],
+    ) -> Result<i64> {
+        day::sign_out(self, school, out, changes)
+    }
+
+    fn sign_in(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        back: &rollcall_store::SignIn,
+        changes: &[MarkChange],
+    ) -> Result<()> {
+        day::sign_in(self, school, id, back, changes)
+    }
+
+    fn sign_outs(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredSignOut>> {
+        day::sign_outs(&self.conn, school, range, pupil)
+    }
+
+    fn open_missing_alert(
+        &mut self,
+        school: SchoolId,
+        report: &rollcall_store::MissingReport,
+    ) -> Result<i64> {
+        day::open_missing_alert(self, school, report)
+    }
+
+    fn add_missing_step(
+        &mut self,
+        school: SchoolId,
+        alert: i64,
+        entry: &rollcall_store::MissingEntry,
+    ) -> Result<()> {
+        day::add_missing_step(self, school, alert, entry)
+    }
+
+    fn missing_alerts(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredMissingAlert>> {
+        self.reading(|conn| day::missing_alerts(conn, school, pupil))
+    }
+
+    fn save_travel(
+        &mut self,
+        school: SchoolId,
+        id: Option<i64>,
+        record: &rollcall_store::TravelRecord,
+    ) -> Result<i64> {
+        day::save_travel(self, school, id, record)
+    }
+
+    fn travel_records(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredTravel>> {
+        day::travel_records(&self.conn, school, pupil)
     }
 }

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/0005_safeguarding_and_parents_reports.sql"),
     ),
+    (6, include_str!("../migrations/0006_school_day.sql")),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {

@@ -33,8 +33,8 @@
 //! changes of the batch leave it; the first change that fails is the one reported.
 //!
 //! A school id the database does not hold reads as a school with nothing in it: its calendar is
-//! empty, and its pupils, marks, facts, amendments, contacts, absence reports and policies are
-//! none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
+//! empty, and its pupils, marks, facts, amendments, contacts, absence reports, policies,
+//! sign-outs, missing-pupil alerts and traveller records are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
 //! no contacts, no mark changes); a write that must attach something to it fails with
 //! [`StoreError::NotFound`] ([`StoreError::unknown_school`], or
 //! [`StoreError::not_on_register`] for its pupils).
@@ -67,11 +67,19 @@
 //!   asked for, the reasons and the day asked; the decision once made (granted or refused, the
 //!   day, the reasons, the sessions granted, who decided). The marks a grant pre-enters are
 //!   written in the same transaction as the decision.
+//! - `sign_outs`: a pupil signed out at the office during the day (the day, the time out, the
+//!   reason, who collected them and whether they were permitted to), and the sign-in that ends
+//!   it; written in the same transaction as the marks of the sessions it covers.
+//! - `missing_alerts` and `missing_steps`: a pupil found missing, and each step of the search,
+//!   timed and attributed; an alert is open until a step finds the pupil or closes it.
+//! - `traveller_records`: where a traveller family is while travelling, and any school the pupil
+//!   is also registered at.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
 
 mod changes;
+pub mod day;
 pub mod decode;
 mod errors;
 pub mod ids;
@@ -85,6 +93,10 @@ use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
 
 pub use changes::{BatchPupils, ProgressCounter, PROGRESS_EVERY};
+pub use day::{
+    Collector, MissingEntry, MissingReport, MissingStep, SearchArea, SignIn, SignOut,
+    SignOutReason, StoredMissingAlert, StoredSignOut, StoredTravel, TravelRecord,
+};
 pub use errors::describe;
 pub use ids::{PupilId, SchoolId, UserId};
 pub use leave::{LeaveApplication, LeaveDecision, LeaveStatus, StoredLeave};
@@ -532,6 +544,74 @@ pub trait Store: Send {
         school: SchoolId,
         pupil: Option<PupilId>,
     ) -> Result<Vec<StoredAmendment>>;
+
+    // The school day ([`day`]): pupils signed out and in, missing pupils, traveller families.
+
+    /// Saves a sign-out and applies `changes` (the marks of the sessions it covers) in one
+    /// transaction, with the checks of [`Store::apply_marks`]. The pupil must be on the school's
+    /// admission register ([`StoreError::NotFound`]) and not signed out already that day without
+    /// being signed back in ([`StoreError::Conflict`]); both are checked before the marks.
+    fn sign_out(&mut self, school: SchoolId, out: &SignOut, changes: &[MarkChange]) -> Result<i64>;
+
+    /// Signs a pupil back in and applies `changes` in one transaction, with the checks of
+    /// [`Store::apply_marks`]. A sign-out the school does not hold is [`StoreError::NotFound`];
+    /// one signed in already is [`StoreError::Conflict`].
+    fn sign_in(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        back: &SignIn,
+        changes: &[MarkChange],
+    ) -> Result<()>;
+
+    /// The school's sign-outs on the days of the range, by day, time out and id; one pupil's when
+    /// `pupil` is given.
+    fn sign_outs(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredSignOut>>;
+
+    /// Opens a missing-pupil alert. The pupil must be on the school's admission register
+    /// ([`StoreError::NotFound`]) and have no open alert ([`StoreError::Conflict`]).
+    fn open_missing_alert(&mut self, school: SchoolId, report: &MissingReport) -> Result<i64>;
+
+    /// Adds a step to an open alert; a step that finds the pupil or closes the alert closes it.
+    /// An alert the school does not hold is [`StoreError::NotFound`]; a closed one is
+    /// [`StoreError::Conflict`].
+    fn add_missing_step(
+        &mut self,
+        school: SchoolId,
+        alert: i64,
+        entry: &MissingEntry,
+    ) -> Result<()>;
+
+    /// The school's missing-pupil alerts by id, each with its steps by time, then as recorded;
+    /// one pupil's when `pupil` is given.
+    fn missing_alerts(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredMissingAlert>>;
+
+    /// Saves a traveller record: a new one, or with `id` in place of that record, which must be
+    /// the school's and the same pupil's ([`StoreError::NotFound`] otherwise). The pupil must be
+    /// on the school's admission register.
+    fn save_travel(
+        &mut self,
+        school: SchoolId,
+        id: Option<i64>,
+        record: &TravelRecord,
+    ) -> Result<i64>;
+
+    /// The school's traveller records, by pupil, first day and id; one pupil's when `pupil` is
+    /// given.
+    fn travel_records(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredTravel>>;
 }
 
 /// Reads a code as a backend stored it ([`decode::code`]).

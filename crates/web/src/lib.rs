@@ -19,6 +19,7 @@ pub mod admin;
 pub mod api;
 pub mod calling;
 pub mod common;
+pub mod day;
 pub mod family;
 pub mod leave;
 pub mod office;
@@ -42,6 +43,7 @@ pub fn route_table() -> Vec<RouteRule> {
         account::ACCESS,
         registers::ACCESS,
         office::ACCESS,
+        day::ACCESS,
         calling::ACCESS,
         pupils::ACCESS,
         family::ACCESS,
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::routes())
         .merge(registers::routes())
         .merge(office::routes())
+        .merge(day::routes())
         .merge(calling::routes())
         .merge(pupils::routes())
         .merge(family::routes())

@@ -9,7 +9,9 @@
 //! - a user with a narrower reach (head of year, form tutor, parent) gets 403 for every UPN
 //!   outside it, on the register or not, so that the answer never tells whether a pupil exists;
 //! - a governor gets 403 for every UPN: the role never sees a pupil;
-//! - a parent's record holds no alerts, no contacts, no parents' calls and no names of staff.
+//! - a parent's record holds no alerts, no contacts, no parents' calls and no names of staff; of
+//!   the times their child was signed out during the day, the times only (not why, nor who
+//!   collected them).
 
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -17,6 +19,7 @@ use axum::Router;
 use maud::{html, Markup, PreEscaped};
 use rollcall_app::access::Permission;
 use rollcall_app::school_view::{Amendment, GridCell, PupilRecord, Reader};
+use rollcall_core::calendar::format_time;
 use rollcall_core::stats::Counts;
 use rollcall_core::{BaseCode, Date, Session};
 
@@ -216,6 +219,64 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                         }
                     }
             }
+        }
+
+        @if !rec.sign_outs.is_empty() {
+            h2 #signed-out { "Signed out during the day" }
+            table aria-label="Times signed out this year" {
+                thead { tr {
+                    th scope="col" { "Day" }
+                    th scope="col" { "Out" }
+                    th scope="col" { "Back" }
+                    @if rec.reader == Reader::Staff {
+                        th scope="col" { "Reason" }
+                        th scope="col" { "Collected by" }
+                        th scope="col" { "Signed out by" }
+                    }
+                } }
+                tbody {
+                    @for s in &rec.sign_outs {
+                        tr {
+                            td { (day_text(s.date)) }
+                            td { (format_time(s.out_at)) }
+                            td { @if let Some(b) = s.back_at { (format_time(b)) } @else { "—" } }
+                            @if let Some(d) = &s.detail {
+                                td { (capitalise(d.reason.label())) @if !d.detail.is_empty() { ": " (d.detail) } }
+                                td {
+                                    (d.collector.name)
+                                    @if !d.collector.relationship.is_empty() { " (" (d.collector.relationship) ")" }
+                                    @if !d.collector.permitted { br; span.warning { "not on the permitted list" } }
+                                }
+                                td { (d.recorded.by.as_deref().unwrap_or(&d.recorded.role)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        @if let Some(t) = &rec.traveller {
+            @let s = &t.standing;
+            h2 #traveller { "Traveller attendance" }
+            p {
+                strong { (s.attendances) } " attendances (present or at an approved educational activity) from "
+                (date_text(s.from)) " to " (date_text(s.to)) ", against the 200 a parent's defence under s444(6) needs."
+            }
+            @if s.warning() {
+                p.warning { "Fewer than 220: close to, or below, the line." }
+            }
+            @if let Some(r) = t.records.last() {
+                p {
+                    "Travelling from " (date_text(r.record.from))
+                    @if let Some(to) = r.record.to { " to " (date_text(to)) }
+                    ": " (r.record.whereabouts)
+                    @if let Some(dual) = &r.record.dual_school { "; also registered at " (dual) }
+                    "."
+                }
+            }
+        }
+        @if rec.reader == Reader::Staff && p.actor.require(Permission::Travellers).is_ok() {
+            p { a href=(format!("/pupils/{}/travel", pupil.upn)) { "Traveller family records" } }
         }
 
         @if let Some(contacts) = &rec.contacts {

@@ -8,9 +8,10 @@
 
 use chrono::NaiveDateTime;
 use rollcall_core::{Date, Session, Upn, YearGroup};
-use rollcall_store::{SchoolId, Store, StoredPupil};
+use rollcall_store::{DateRange, SchoolId, Store, StoredPupil};
 
 use crate::access::{Actor, Permission, Reach};
+use crate::day::signing::away_by_pupil;
 use crate::error::Refusal;
 pub use crate::registers::RegisterKey;
 use crate::registers::{self as reg, Register, RegisterSubmission, SessionRegisters, TakeOutcome};
@@ -128,10 +129,18 @@ impl App {
         })
     }
 
-    /// A form's register for a session, with each pupil's mark and the register's version.
+    /// A form's register for a session, with each pupil's mark, the register's version, and the
+    /// times its pupils were signed out that day.
     pub fn register(&self, actor: &Actor, key: &RegisterKey) -> Result<Register, Refusal> {
         let now = self.now();
-        self.reading(|store| open_register(store, actor, key, now).map(|(_, r)| r))
+        self.reading(|store| {
+            let (school, mut register) = open_register(store, actor, key, now)?;
+            let day = DateRange::between(key.date, key.date);
+            let mut away = away_by_pupil(&store.sign_outs(school, day, None)?);
+            away.retain(|id, _| register.pupils().any(|r| r.id == *id));
+            register.away = away;
+            Ok(register)
+        })
     }
 
     /// Takes or corrects a form's register: new marks for unmarked pupils, amendments (with a

@@ -152,6 +152,9 @@ pub struct Register {
     pub not_expected: Vec<(RegisterRow, String)>,
     /// The version the register is at: changes when any of its marks changes.
     pub version: String,
+    /// The times the pupils were signed out that day, shown beside their marks; filled in for
+    /// people reading the register ([`crate::App::register`]), empty where it is only checked.
+    pub away: HashMap<PupilId, Vec<crate::day::Away>>,
 }
 
 impl Register {

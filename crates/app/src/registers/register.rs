@@ -130,5 +130,6 @@ pub fn register(
         rows,
         not_expected,
         version,
+        away: Default::default(),
     })
 }

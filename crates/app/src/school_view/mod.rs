@@ -17,11 +17,13 @@ use rollcall_store::{DateRange, PupilMarkFact, School, Store};
 
 use crate::error::Result;
 
+mod day;
 mod governors;
 mod lists;
 mod overview;
 mod record;
 
+pub use day::{SignOutDetail, SignOutLine, TravellerView};
 pub use governors::{
     governor_figures, guard_groups, guard_table, month_name, national_for, Breakdown,
     GovernorFigures, Guarded, Month, National, Phase, GOVERNOR_FIELDS, NATIONAL, NATIONAL_SOURCE,

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::registers::{calls_about, RecordedCall};
 use crate::reports::compute_pupil_stats;
 
+use super::day::{sign_out_lines, traveller_view, SignOutLine, TravellerView};
 use super::{facts, within, Period};
 
 /// One session in a pupil's register grid.
@@ -190,6 +191,11 @@ pub struct PupilRecord {
     /// The parents' calls recorded about the pupil this academic year, the newest first; `None`
     /// for a parent (who called, and what they said, may be another family member's).
     pub calls: Option<Vec<RecordedCall>>,
+    /// The times the pupil was signed out this year, latest first; a parent sees the times only.
+    pub sign_outs: Vec<SignOutLine>,
+    /// For staff, a traveller child's attendances against s444(6), when the pupil has a
+    /// traveller record or a `T` in the twelve months; `None` otherwise, and for a parent.
+    pub traveller: Option<TravellerView>,
 }
 
 /// One pupil's counts over a period, without today's registers still open at `now`.
@@ -339,6 +345,11 @@ pub fn pupil_record(
     });
     let still_open = sessions_still_open(school, now);
     let weeks = register_grid(&calendar, &pupil.pupil, &marks, year, &still_open);
+    let sign_outs = sign_out_lines(store, school.id, pupil.id, year, reader)?;
+    let traveller = match reader {
+        Reader::Parent => None,
+        Reader::Staff => traveller_view(store, school.id, &pupil, today)?,
+    };
     let (alerts, contacts, calls) = match reader {
         Reader::Parent => (None, None, None),
         Reader::Staff => {
@@ -369,6 +380,8 @@ pub fn pupil_record(
         amendments,
         contacts,
         calls,
+        sign_outs,
+        traveller,
     })
 }
 

@@ -1,12 +1,14 @@
 //! The tests of the suite, each a `pub fn name(db: &dyn TestDb)`; [`conformance_tests!`]
 //! (crate::conformance_tests) lists them.
 
+mod day;
 mod errors;
 mod followup;
 mod marks;
 mod people;
 mod schools;
 
+pub use day::*;
 pub use errors::*;
 pub use followup::*;
 pub use marks::*;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod format;
 pub mod forms;
 pub mod layout;
+pub mod missing;
 pub mod page;
 pub mod session;
 pub mod state;

@@ -60,6 +60,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calls", "Parent calls"),
             ("/office/reports", "Parents' reports"),
             ("/leave", "Leave"),
+            ("/office/out", "Out of school"),
+            ("/office/missing", "Missing pupils"),
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
             ("/pupils/search", "Find a pupil"),
@@ -70,6 +72,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/leave", "Leave"),
             ("/registers", "Registers"),
             ("/office", "Office"),
+            ("/office/missing", "Missing pupils"),
             ("/governors", "Governors' figures"),
             ("/pupils/search", "Find a pupil"),
         ],
@@ -82,6 +85,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office", "Office"),
             ("/pupils/search", "Find a pupil"),
+            ("/office/missing", "Missing pupils"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -91,6 +95,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calls", "Parent calls"),
             ("/office/reports", "Parents' reports"),
             ("/pupils/search", "Find a pupil"),
+            ("/office/out", "Out of school"),
+            ("/office/missing", "Missing pupils"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
@@ -99,9 +105,11 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
         ],
         Role::SafeguardingLead => &[
+            ("/office/missing", "Missing pupils"),
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),
             ("/pupils/search", "Find a pupil"),
+            ("/office/out", "Out of school"),
         ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[

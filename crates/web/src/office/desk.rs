@@ -1,4 +1,5 @@
-//! `GET /office` and `GET /office/not-taken`: the registers not yet taken, and who should take them.
+//! `GET /office` and `GET /office/not-taken`: the registers not yet taken, and who should take them;
+//! on the desk too, any pupil missing and the pupils out of school now.
 
 use axum::extract::State;
 use chrono::NaiveDateTime;
@@ -7,6 +8,7 @@ use rollcall_app::cases::office::SessionNotTaken;
 use rollcall_core::calendar::format_time;
 
 use crate::common::format::*;
+use crate::common::missing::missing_banner;
 use crate::common::{page, AppState, Principal, WebError};
 use rollcall_app::access::Permission;
 
@@ -14,18 +16,33 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Result<
     p.require(Permission::OfficeDesk)?;
     let now = state.now();
     let actor = p.actor.clone();
-    let sessions = state
-        .run(move |app| app.registers_not_taken_today(&actor))
-        .await?;
+    let day = state.run(move |app| app.office_day(&actor)).await?;
+    let sessions = day.not_taken;
     let open: Vec<_> = sessions.iter().filter(|s| s.opened).collect();
     let count: usize = open.iter().map(|s| s.forms.len()).sum();
     let body = html! {
         h1 { "Office" }
+        (missing_banner(&day.missing))
         p { "Today is " (long_date(now.date())) ". It is " (format_time(now.time())) "." }
         p {
             a.button href="/office/late" { "Sign in a late arrival" } " "
             a.button href="/office/calls" { "Record a parent's call" } " "
+            a.button href="/office/out" { "Sign a pupil out or in" } " "
+            a.button.secondary href="/office/missing" { "Report a missing pupil" } " "
             a.button.secondary href="/registers" { "All registers" }
+        }
+        @if !day.out_now.is_empty() {
+            h2 { "Out of school now" }
+            ul {
+                @for o in &day.out_now {
+                    li {
+                        (o.pupil.pupil.surname) ", " (o.pupil.pupil.forename)
+                        " (" (o.pupil.pupil.form.as_deref().unwrap_or("no form")) "): out since "
+                        (format_time(o.out.out_at)) ", collected by " (o.out.collector.name)
+                    }
+                }
+            }
+            p { a href="/office/out" { "Sign a pupil back in" } }
         }
         h2 { "Registers not taken today" }
         @if open.is_empty() {

@@ -302,6 +302,9 @@ fn register_table(
                             @if let Some(r) = &row.reported {
                                 (reported_note(r))
                             }
+                            @if let Some(away) = reg.away.get(&row.id) {
+                                @for a in away { span.away { "Signed " (a.describe()) } }
+                            }
                             @if let Some(ps) = problems {
                                 @for m in ps { span.error { (m) } }
                             }
