@@ -57,11 +57,17 @@ pub const ACCESS: &[RouteRule] = &[
 ];
 
 pub fn routes() -> Router<AppState> {
+    // The session guard has already read the whole body within its limit for a form with a
+    // file; the handlers may take all of it.
+    let uploads = axum::extract::DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + (256 << 10));
     Router::new()
-        .route("/children/report", get(report_form).post(report))
+        .route(
+            "/children/report",
+            get(report_form).post(report).layer(uploads),
+        )
         .route("/children/leave", get(leave_form).post(leave))
         .route("/children/updates", get(updates))
-        .route("/children/evidence/{id}", post(evidence))
+        .route("/children/evidence/{id}", post(evidence).layer(uploads))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,7 +265,7 @@ fn receipt_page(p: &Principal, r: &ReportReceipt) -> Markup {
                 (sessions_text(r.report.first, r.report.last))
                 " (" (r.sessions) " school " (if r.sessions == 1 { "session" } else { "sessions" }) ")."
             }
-            @if r.report.evidence.is_some() { p { "Your file was received with it." } }
+            @if r.with_evidence { p { "Your file was received with it." } }
         }
         p { "The school office will record the absence. If anything changes, please tell the office." }
         p {

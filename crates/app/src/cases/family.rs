@@ -48,6 +48,8 @@ pub struct ReportReceipt {
     pub report: AbsenceReport,
     /// The school sessions it covers.
     pub sessions: usize,
+    /// A file was given as evidence, and kept with the report.
+    pub with_evidence: bool,
 }
 
 /// An application for leave as typed by a parent.
@@ -247,6 +249,7 @@ impl App {
                 child: child.pupil,
                 report,
                 sessions,
+                with_evidence: file.is_some(),
             })
         })
     }

@@ -50,4 +50,14 @@ pub const ACCESS: &[RouteRule] = &[
         path: "/api/v1/registers/{form}/{date}/{session}",
         permission: Permission::TakeRegisters,
     },
+    RouteRule {
+        method: "POST",
+        path: "/api/v1/children/absences",
+        permission: Permission::OwnChildren,
+    },
+    RouteRule {
+        method: "POST",
+        path: "/api/v1/children/leave",
+        permission: Permission::OwnChildren,
+    },
 ];

@@ -3,6 +3,7 @@
 //! `X-CSRF-Token` header. The OpenAPI document is served at `/api/openapi.json`.
 
 mod access;
+mod family;
 mod figures;
 mod json;
 mod me;
@@ -10,7 +11,7 @@ mod openapi;
 mod pupils;
 mod registers;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub use access::ACCESS;
@@ -32,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/pupils/{upn}/marks", get(pupil_marks))
         .route("/api/v1/figures", get(figures))
         .route("/api/v1/alerts", get(list_alerts))
+        .route("/api/v1/children/absences", post(family::report_absence))
+        .route("/api/v1/children/leave", post(family::apply_for_leave))
         .route(
             "/api/v1/registers/{form}/{date}/{session}",
             get(get_register).post(post_register),

@@ -70,6 +70,22 @@ pub async fn openapi() -> Json<Value> {
                     o
                 }, "/api/v1/registers/{form}/{date}/{session}"),
             },
+            "/api/v1/children/absences": {"post": with_roles({
+                let mut o = op("A parent reports that their own child is or will be absent (today or later); the school records the code once it has seen the report. Another family's child is refused (403)", vec![json!({"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}})], json!({"type": "object"}));
+                o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["upn", "first_date", "kind", "details"], "properties": {"upn": {"type": "string"}, "first_date": {"type": "string", "format": "date"}, "first_session": {"enum": ["AM", "PM"]}, "last_date": {"type": "string", "format": "date"}, "last_session": {"enum": ["AM", "PM"]}, "kind": {"enum": ["illness", "appointment", "other"]}, "details": {"type": "string"}, "expected_return": {"type": "string", "format": "date"}}}}}});
+                o["responses"]["201"] = o["responses"]["200"].take();
+                o["responses"].as_object_mut().map(|r| r.remove("200"));
+                o["responses"]["400"] = json!({"description": "The report is wrong; nothing was recorded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+                o
+            }, "/api/v1/children/absences")},
+            "/api/v1/children/leave": {"post": with_roles({
+                let mut o = op("A parent the child lives with asks for leave of absence; one the law does not allow is recorded as refused at once, with the reason", vec![json!({"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}})], json!({"type": "object"}));
+                o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["upn", "first_date", "code", "reason"], "properties": {"upn": {"type": "string"}, "first_date": {"type": "string", "format": "date"}, "first_session": {"enum": ["AM", "PM"]}, "last_date": {"type": "string", "format": "date"}, "last_session": {"enum": ["AM", "PM"]}, "code": {"enum": ["C", "C1", "J1", "S", "R"]}, "reason": {"type": "string"}}}}}});
+                o["responses"]["201"] = o["responses"]["200"].take();
+                o["responses"].as_object_mut().map(|r| r.remove("200"));
+                o["responses"]["400"] = json!({"description": "The application is wrong; nothing was recorded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+                o
+            }, "/api/v1/children/leave")},
             "/api/v1/alerts": {"get": with_roles(op("Statutory and policy triggers found up to a date, with their evidence", vec![date("as_of", "default: today"), json!({"name": "rule", "in": "query", "required": false, "schema": {"type": "string"}})], json!({"type": "object"})), "/api/v1/alerts")},
         },
         "components": {
