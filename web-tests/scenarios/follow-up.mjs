@@ -8,7 +8,8 @@
 // data: {password, width, height, child: {upn, name}, register: path of the child's register,
 //        leave: {first, last, reason}, refusal}
 export default async function followUp({ baseUrl, data, launch, signIn, screenshot, expectText }) {
-    const { newPage } = await launch();
+    // Each person signs in in a browser of their own.
+    const newPage = async () => (await launch()).newPage();
 
     async function fits(page, what) {
         const wide = await page.evaluate(() => document.documentElement.scrollWidth);

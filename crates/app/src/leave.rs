@@ -562,7 +562,7 @@ pub fn decision_support(
     if let (Some(floor), Some(projected)) = (limits.attendance_floor, projected_if_granted) {
         if projected.hundredths() < floor {
             cautions.push(format!(
-                "Attendance would end the year at {projected}, below the {}.{:02}% the policy asks to keep.",
+                "Attendance would end the year at {projected}%, below the {}.{:02}% the policy asks to keep.",
                 floor / 100,
                 floor % 100
             ));

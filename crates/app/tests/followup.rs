@@ -176,6 +176,7 @@ fn a_report_that_is_wrong_says_what_and_records_nothing() {
             AbsenceNotice {
                 first_date: "2025-07-12".into(),
                 last_date: "2025-07-13".into(),
+                expected_return: String::new(),
                 ..ill_today(&child)
             },
             "no school",
