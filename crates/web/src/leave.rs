@@ -11,7 +11,7 @@ use axum::Router;
 use maud::{html, Markup};
 use rollcall_app::access::Permission;
 use rollcall_app::cases::family::LeaveForm;
-use rollcall_app::cases::leave::{applicant_text, DecisionForm, LeaveCase};
+use rollcall_app::cases::leave::{applicant_text, DecisionForm, LeaveCase, LeaveLetter};
 use rollcall_app::leave::{PreEntered, LEAVE_CODES};
 use rollcall_app::records::{LeaveStatus, StoredLeave, StoredPupil};
 use rollcall_app::Refusal;
@@ -47,6 +47,11 @@ pub const ACCESS: &[RouteRule] = &[
         path: "/leave/{leave}",
         permission: Permission::DecideLeave,
     },
+    RouteRule {
+        method: "GET",
+        path: "/leave/{leave}/letter",
+        permission: Permission::FollowUp,
+    },
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -54,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/leave", get(list).post(enter))
         .route("/leave/new", get(new_form))
         .route("/leave/{id}", get(case).post(decide))
+        .route("/leave/{id}/letter", get(letter))
 }
 
 fn id_of(text: &str) -> Result<i64, WebError> {
@@ -109,7 +115,10 @@ fn rows(p: &Principal, list: &[(StoredLeave, StoredPupil)]) -> Markup {
                         td data-label="Status" {
                             @if decides { a href=(format!("/leave/{}", l.id)) { (status_text(l)) } }
                             @else { (status_text(l)) }
-                            @if let Some(d) = &l.decision { br; small { (d.reason) } }
+                            @if let Some(d) = &l.decision {
+                                br; small { (d.reason) }
+                                br; a href=(format!("/leave/{}/letter", l.id)) { "Letter to the parent" }
+                            }
                         }
                     }
                 }
@@ -274,7 +283,7 @@ fn case_page(
                 @if !pre.marked.is_empty() || !pre.kept.is_empty() {
                     p { (pre.marked.len()) " sessions pre-entered as " (a.code) "; " (pre.kept.len()) " marks kept." }
                 }
-                p { "The parent sees the decision on their page." }
+                p { "The parent sees the decision on their page. " a href=(format!("/leave/{}/letter", l.id)) { "The letter to the parent" } ", to print or send." }
             }
         }
         (errors(error))
@@ -370,5 +379,68 @@ async fn decide(
         )
             .into_response()),
         (Err(e), _) => Err(e.into()),
+    }
+}
+
+async fn letter(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Markup, WebError> {
+    p.require(Permission::FollowUp)?;
+    let id = id_of(&id)?;
+    let actor = p.actor.clone();
+    let l = state.run(move |app| app.leave_letter(&actor, id)).await?;
+    Ok(page("Letter: leave of absence", Some(&p), letter_body(&l)))
+}
+
+/// The decision as a letter: to the applicant at their address, what was asked, the decision and
+/// its reasons, and what follows from it.
+fn letter_body(l: &LeaveLetter) -> Markup {
+    let a = &l.leave.application;
+    let pupil = &l.pupil.pupil;
+    let Some(d) = &l.leave.decision else {
+        return html! {};
+    };
+    let to = l.applicant.as_ref();
+    html! {
+        p.no-print { "Print this letter, or send it by e-mail. " a href="/leave" { "All applications" } }
+        article.letter {
+            p.from { strong { (l.school) } }
+            p.to {
+                @match to {
+                    Some(c) => {
+                        (c.name()) br;
+                        @if let Some(addr) = &c.address { (addr) }
+                    }
+                    None => { "The parent of " (full_name(pupil)) }
+                }
+            }
+            p { (long_date(d.on)) }
+            p { "Dear " (to.map_or("Parent".to_owned(), |c| c.name())) "," }
+            p {
+                strong { "Leave of absence for " (full_name(pupil)) @if let Some(f) = &pupil.form { " (" (f) ")" } }
+            }
+            p {
+                "Thank you for your application of " (long_date(a.requested_on)) " for leave of absence from "
+                (sessions_text(a.first, a.last)) "."
+            }
+            @if d.granted {
+                p {
+                    "The headteacher has " strong { "granted" } " leave"
+                    @if let Some((f, t)) = l.granted { @if (f, t) != (a.first, a.last) { " for " (sessions_text(f, t)) " only" } }
+                    ". " (d.reason)
+                }
+                p { "These sessions are recorded as authorised absence. Any further days of absence taken beyond those granted will be recorded as unauthorised." }
+            } @else {
+                p { "The headteacher has " strong { "not granted" } " leave. " (d.reason) }
+                p {
+                    "If your child is absent on these days, the absence will be recorded as unauthorised. "
+                    "Unauthorised absence may lead to a penalty notice under the Education Act 1996 and the national framework for penalty notices."
+                }
+            }
+            p { "If you would like to talk about this decision, please contact the school office." }
+            p { "Yours sincerely," br; br; "Headteacher" }
+        }
     }
 }

@@ -247,3 +247,64 @@ async fn an_evidence_file_too_big_or_not_a_pdf_or_image_is_refused_clearly() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_decision_is_written_to_the_parent_as_a_letter() {
+    let app = TestApp::new();
+    let f = family(&app);
+    let parent = app.sign_in("parent").await;
+    let api = post_json(
+        &app,
+        &parent,
+        "/api/v1/children/leave",
+        json!({"upn": f.child, "first_date": "2025-07-14", "last_date": "2025-07-18", "code": "C", "reason": "A holiday"}),
+    )
+    .await;
+    let id = serde_json::from_str::<serde_json::Value>(&api.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let office = app.sign_in("office").await;
+    // No letter before a decision.
+    let early = app.get(Some(&office), &format!("/leave/{id}/letter")).await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST);
+    let head = app.sign_in("head").await;
+    let decided = app
+        .post(
+            Some(&head),
+            &format!("/leave/{id}"),
+            &[
+                ("decision", "refuse"),
+                ("reason", "A holiday is not exceptional."),
+            ],
+        )
+        .await;
+    assert!(
+        decided.body.contains("Decision recorded: Refused"),
+        "{}",
+        decided.body
+    );
+    let letter = app.get(Some(&office), &format!("/leave/{id}/letter")).await;
+    assert_eq!(letter.status, StatusCode::OK);
+    for wanted in [
+        "not granted",
+        "A holiday is not exceptional.",
+        "unauthorised",
+        "Station Road",
+    ] {
+        assert!(letter.body.contains(wanted), "{wanted:?} not in the letter");
+    }
+    // A form tutor does not write letters; a parent does not see the school's copy.
+    let tutor = app.sign_in("tutor7a").await;
+    assert_eq!(
+        app.get(Some(&tutor), &format!("/leave/{id}/letter"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(Some(&parent), &format!("/leave/{id}/letter"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

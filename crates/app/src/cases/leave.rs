@@ -167,3 +167,49 @@ pub fn applicant_text(c: Option<&Contact>, reference: &str) -> String {
         None => format!("contact {reference}"),
     }
 }
+
+/// A decision as written to the parent who applied.
+#[derive(Debug, Clone)]
+pub struct LeaveLetter {
+    pub school: String,
+    pub leave: StoredLeave,
+    pub pupil: StoredPupil,
+    /// The applicant, as the school holds them (name and address).
+    pub applicant: Option<Contact>,
+    /// The sessions granted, when a grant.
+    pub granted: Option<((Date, Session), (Date, Session))>,
+}
+
+impl App {
+    /// The letter telling the applicant the decision on their application, for the office to
+    /// print or send. An application not yet decided has no letter.
+    pub fn leave_letter(&self, actor: &Actor, id: i64) -> Result<LeaveLetter, Refusal> {
+        actor.require(Permission::FollowUp)?;
+        self.reading(|store| {
+            let school = school_details(store, actor)?;
+            let leave = leave::find(store, school.id, id)?;
+            let pupil = store
+                .pupils(school.id)?
+                .into_iter()
+                .find(|p| p.id == leave.application.pupil)
+                .filter(|p| actor.reaches(p.id, &p.pupil))
+                .ok_or(Refusal::Forbidden)?;
+            if leave.decision.is_none() {
+                return Err(Refusal::invalid(
+                    "the application has not been decided yet: there is no letter to write",
+                ));
+            }
+            let applicant = store
+                .contacts(school.id, pupil.id)?
+                .into_iter()
+                .find(|c| c.reference == leave.application.contact);
+            Ok(LeaveLetter {
+                school: school.details.name.clone(),
+                granted: leave.granted_sessions(),
+                leave,
+                pupil,
+                applicant,
+            })
+        })
+    }
+}

@@ -2,6 +2,7 @@
 //! children only, by the same use cases as their pages. Another family's child, on the register
 //! or not, is refused with 403.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,6 +12,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::common::{AppState, Principal, WebError};
+
+/// A JSON body, read only once the role is known to be admitted; an empty body is empty fields.
+fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, WebError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| WebError::BadRequest(format!("the body is not the JSON expected: {e}")))
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -28,10 +38,10 @@ pub(super) struct AbsenceBody {
 pub(super) async fn report_absence(
     State(state): State<AppState>,
     p: Principal,
-    body: Option<Json<AbsenceBody>>,
+    body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     p.require(Permission::OwnChildren)?;
-    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let b: AbsenceBody = json_body(&body)?;
     let notice = AbsenceNotice {
         upn: b.upn,
         first_date: b.first_date,
@@ -77,10 +87,10 @@ pub(super) struct LeaveBody {
 pub(super) async fn apply_for_leave(
     State(state): State<AppState>,
     p: Principal,
-    body: Option<Json<LeaveBody>>,
+    body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     p.require(Permission::OwnChildren)?;
-    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let b: LeaveBody = json_body(&body)?;
     let form = LeaveForm {
         upn: b.upn,
         first_date: b.first_date,
