@@ -413,6 +413,17 @@ impl Default for LeaveLimits {
     }
 }
 
+/// The notice the policy asks for, when an application gave less: religious observance needs
+/// its own (shorter) notice.
+pub fn late_by_policy(notice_days: i64, religious: bool, limits: &LeaveLimits) -> Option<i64> {
+    let needed = if religious {
+        limits.religious_notice_days
+    } else {
+        limits.notice_days
+    };
+    (notice_days < needed).then_some(needed)
+}
+
 /// What the decider sees beside an application (follow-up.md, "Decision support").
 #[derive(Debug, Clone)]
 pub struct DecisionSupport {
@@ -531,12 +542,7 @@ pub fn decision_support(
     let unauthorised_10_weeks = unauthorised_in_school_weeks(&calendar, p, &marks, today, 10);
     let notice_days = (a.first.0 - a.requested_on).num_days();
     let religious = a.code.base() == BaseCode::R;
-    let needed = if religious {
-        limits.religious_notice_days
-    } else {
-        limits.notice_days
-    };
-    let late_by_policy = (notice_days < needed).then_some(needed);
+    let late_by_policy = late_by_policy(notice_days, religious, &limits);
     let not_allowed = applicant
         .as_ref()
         .and_then(|c| refused_by_law(c, a.first.0, a.requested_on));
@@ -651,4 +657,120 @@ pub fn unauthorised_in_school_weeks(
         })
         .count();
     u32::try_from(count).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(lives_with: bool, pr: bool) -> Contact {
+        Contact {
+            reference: "C1".into(),
+            forename: "Mary".into(),
+            surname: "Smith".into(),
+            relationship: "mother".into(),
+            parental_responsibility: pr,
+            lives_with,
+            priority: 1,
+            phone: None,
+            email: None,
+            address: None,
+            may_collect: true,
+        }
+    }
+
+    fn d(s: &str) -> Date {
+        rollcall_core::parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn the_law_refuses_an_applicant_who_does_not_live_with_the_pupil_or_asks_too_late() {
+        let first = d("2025-06-02");
+        assert_eq!(
+            refused_by_law(&contact(true, true), first, d("2025-06-02")),
+            None
+        );
+        assert_eq!(
+            refused_by_law(&contact(true, false), first, d("2025-05-01")),
+            None
+        );
+        let away = refused_by_law(&contact(false, true), first, d("2025-05-01")).unwrap();
+        assert!(away.contains("does not live with"), "{away}");
+        let late = refused_by_law(&contact(true, true), first, d("2025-06-03")).unwrap();
+        assert!(late.contains("retrospectively"), "{late}");
+        let both = refused_by_law(&contact(false, false), first, d("2025-06-03")).unwrap();
+        assert!(
+            both.contains("live with") && both.contains("retrospectively"),
+            "{both}"
+        );
+    }
+
+    #[test]
+    fn notice_is_late_below_the_policy_and_not_at_it() {
+        let limits = LeaveLimits::default();
+        assert_eq!(late_by_policy(27, false, &limits), Some(28));
+        assert_eq!(late_by_policy(28, false, &limits), None);
+        assert_eq!(late_by_policy(13, true, &limits), Some(14));
+        assert_eq!(late_by_policy(14, true, &limits), None);
+    }
+
+    #[test]
+    fn unauthorised_sessions_are_counted_over_school_weeks_only() {
+        use rollcall_core::calendar::HalfTerm;
+        use rollcall_core::marks::MarkFact;
+        // Spring 1 ends Friday 7 February; the half-term week of 10 February has no school.
+        let cal = rollcall_core::Calendar::new(
+            vec![
+                HalfTerm {
+                    name: "Spring 1".into(),
+                    start: d("2025-01-06"),
+                    end: d("2025-02-07"),
+                },
+                HalfTerm {
+                    name: "Spring 2".into(),
+                    start: d("2025-02-17"),
+                    end: d("2025-03-28"),
+                },
+            ],
+            vec![],
+        )
+        .unwrap();
+        let pupil = rollcall_core::Pupil {
+            upn: rollcall_core::Upn::with_check_letter("822400124001").unwrap(),
+            surname: "S".into(),
+            forename: "F".into(),
+            dob: d("2012-01-01"),
+            sex: None,
+            year_group: rollcall_core::YearGroup::Year(8),
+            form: None,
+            admission_date: d("2024-09-01"),
+            leaving_date: None,
+            fsm: false,
+            pupil_premium: false,
+            looked_after: false,
+            social_worker: false,
+            eal: false,
+            young_carer: false,
+            sen: rollcall_core::Sen::N,
+            ethnicity: None,
+            deletion_ground: None,
+        };
+        let o = |date: &str| MarkFact {
+            date: d(date),
+            session: Session::Am,
+            code: BaseCode::O,
+        };
+        // As of Friday 14 March, 6 school weeks reach back to Monday 27 January (the half-term
+        // week is skipped; counting it would stop at 3 February): 24 January is outside,
+        // 27 January inside; 7 school weeks take in 24 January too.
+        let marks = [o("2025-01-24"), o("2025-01-27"), o("2025-03-14")];
+        assert_eq!(
+            unauthorised_in_school_weeks(&cal, &pupil, &marks, d("2025-03-14"), 6),
+            2
+        );
+        assert_eq!(
+            unauthorised_in_school_weeks(&cal, &pupil, &marks, d("2025-03-14"), 7),
+            3
+        );
+    }
 }
