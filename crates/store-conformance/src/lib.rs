@@ -78,6 +78,10 @@ macro_rules! conformance_tests {
             a_pupil_signed_out_twice_at_once_is_signed_out_once,
             a_missing_pupil_alert_keeps_its_steps_in_time_order_until_it_closes,
             traveller_records_are_added_and_updated_by_id,
+            a_contact_is_added_once_per_reference_and_removed_from_one_pupil,
+            two_adds_of_one_reference_at_once_make_one_person,
+            a_proposal_waits_and_is_accepted_with_its_changes_or_rejected,
+            two_decisions_on_one_proposal_at_once_make_one,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -108,6 +112,7 @@ mod tests {
             include_str!("suite/errors.rs"),
             include_str!("suite/followup.rs"),
             include_str!("suite/day.rs"),
+            include_str!("suite/proposals.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

@@ -74,6 +74,104 @@ pub(crate) fn save(
     tx.commit().map_err(db)
 }
 
+/// A priority as the schema holds it.
+fn priority_param(c: &Contact) -> Result<i32> {
+    i32::try_from(c.priority).map_err(|_| {
+        StoreError::Database(Box::new(OutOfRange(format!(
+            "contact priority {} is more than the database can hold",
+            c.priority
+        ))))
+    })
+}
+
+/// Fails with [`StoreError::not_on_register`] unless the pupil is the school's; locks the
+/// pupil's row for the rest of the transaction, as [`save`] does.
+fn lock_pupil(tx: &mut Transaction<'_>, school: SchoolId, pupil: PupilId) -> Result<()> {
+    let found = tx
+        .query_opt(
+            "SELECT 1 FROM pupils WHERE id = $1 AND school_id = $2 FOR NO KEY UPDATE",
+            &[&pupil, &school],
+        )
+        .map_err(db)?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::not_on_register(pupil, school)),
+    }
+}
+
+/// Adds a person new to the school as the pupil's contact. Of two writers adding one
+/// reference at once, the second finds it taken once the first commits.
+pub(crate) fn add(
+    client: &mut Client,
+    school: SchoolId,
+    pupil: PupilId,
+    c: &Contact,
+) -> Result<()> {
+    let priority = priority_param(c)?;
+    let mut tx = client.transaction().map_err(db)?;
+    lock_pupil(&mut tx, school, pupil)?;
+    let row = tx
+        .query_opt(
+            "INSERT INTO contact_people (school_id, reference, forename, surname, phone, email, \
+                                         address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (school_id, reference) DO NOTHING \
+             RETURNING id",
+            &[
+                &school,
+                &c.reference,
+                &c.forename,
+                &c.surname,
+                &c.phone,
+                &c.email,
+                &c.address,
+            ],
+        )
+        .map_err(db)?;
+    let Some(row) = row else {
+        return Err(StoreError::contact_taken(&c.reference, school));
+    };
+    let person: i64 = col(&row, 0)?;
+    tx.execute(
+        "INSERT INTO pupil_contacts (pupil_id, person_id, relationship, \
+             parental_responsibility, lives_with, priority, may_collect) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &pupil,
+            &person,
+            &c.relationship,
+            &c.parental_responsibility,
+            &c.lives_with,
+            &priority,
+            &c.may_collect,
+        ],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)
+}
+
+/// Removes a person from the pupil's contacts; the person stays.
+pub(crate) fn remove(
+    client: &mut Client,
+    school: SchoolId,
+    pupil: PupilId,
+    reference: &str,
+) -> Result<()> {
+    let mut tx = client.transaction().map_err(db)?;
+    lock_pupil(&mut tx, school, pupil)?;
+    let removed = tx
+        .execute(
+            "DELETE FROM pupil_contacts WHERE pupil_id = $1 AND person_id = \
+                (SELECT id FROM contact_people WHERE school_id = $2 AND reference = $3)",
+            &[&pupil, &school, &reference],
+        )
+        .map_err(db)?;
+    if removed != 1 {
+        return Err(StoreError::not_a_contact_of(reference, pupil));
+    }
+    tx.commit().map_err(db)
+}
+
 fn put(
     tx: &mut Transaction<'_>,
     (person, link): (&postgres::Statement, &postgres::Statement),
@@ -81,12 +179,7 @@ fn put(
     pupil: PupilId,
     c: &Contact,
 ) -> Result<()> {
-    let priority = i32::try_from(c.priority).map_err(|_| {
-        StoreError::Database(Box::new(OutOfRange(format!(
-            "contact priority {} is more than the database can hold",
-            c.priority
-        ))))
-    })?;
+    let priority = priority_param(c)?;
     let row = tx
         .query_one(
             person,

@@ -4,9 +4,9 @@
 //! `rollcall-store`: `schools`, `half_terms`, `closures`, `pupils`, `marks` (one row per pupil,
 //! date and session; never deleted), `amendments` (append only), `policies`, `users` (a user name
 //! unique on `lower(username)`, with `user_year_groups`, `user_forms` and `user_children`),
-//! `sessions` (ended by deleting the row: they are not evidence), `contacts`,
-//! `absence_reports`, and the school day's `sign_outs`, `missing_alerts` with `missing_steps` and
-//! `traveller_records`, with dates as `date`, times as `timestamptz` (to the microsecond), times
+//! `sessions` (ended by deleting the row: they are not evidence), `contact_people` with
+//! `pupil_contacts` and the `contact_proposals` parents make, `absence_reports`, and the school
+//! day's `sign_outs`, `missing_alerts` with `missing_steps` and `traveller_records`, with dates as `date`, times as `timestamptz` (to the microsecond), times
 //! of day at the school as `time`, and codes as the text of the register. The schema is created and upgraded by [`Store::migrate`] from the
 //! numbered SQL files in `migrations/`.
 //!
@@ -42,6 +42,7 @@ mod leave;
 mod marks;
 mod migrations;
 mod people;
+mod proposals;
 mod reports;
 mod rows;
 
@@ -779,5 +780,38 @@ impl Store for PostgresStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredTravel>> {
         day::travel_records(&mut self.client, school, pupil)
+    }
+
+    fn add_contact(&mut self, school: SchoolId, pupil: PupilId, contact: &Contact) -> Result<()> {
+        contacts::add(&mut self.client, school, pupil, contact)
+    }
+
+    fn remove_contact(&mut self, school: SchoolId, pupil: PupilId, reference: &str) -> Result<()> {
+        contacts::remove(&mut self.client, school, pupil, reference)
+    }
+
+    fn propose_contact_change(
+        &mut self,
+        school: SchoolId,
+        proposal: &rollcall_store::ContactProposal,
+    ) -> Result<i64> {
+        proposals::propose(&mut self.client, school, proposal)
+    }
+
+    fn decide_contact_proposal(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        decision: &rollcall_store::ProposalDecision,
+    ) -> Result<()> {
+        proposals::decide(&mut self.client, school, id, decision)
+    }
+
+    fn contact_proposals(
+        &mut self,
+        school: SchoolId,
+        contact: Option<&str>,
+    ) -> Result<Vec<rollcall_store::StoredProposal>> {
+        proposals::proposals(&mut self.client, school, contact)
     }
 }

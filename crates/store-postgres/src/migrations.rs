@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "the school day",
         sql: include_str!("../migrations/0004_school_day.sql"),
     },
+    Migration {
+        version: 6,
+        name: "contact proposals",
+        sql: include_str!("../migrations/0006_contact_proposals.sql"),
+    },
 ];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two

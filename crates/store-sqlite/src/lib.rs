@@ -5,7 +5,8 @@
 //! The files follow the PostgreSQL backend's: `rows.rs` reads rows back into domain values,
 //! `marks.rs` holds the reads of marks and the one write path of every change to them,
 //! `people.rs` users, sign-in sessions, contacts and absence reports, `leave.rs` leave of absence,
-//! and `day.rs` the school day (sign-outs, missing-pupil alerts, traveller records). Two are
+//! `day.rs` the school day (sign-outs, missing-pupil alerts, traveller records), and
+//! `proposals.rs` the changes parents propose to their own contact details. Two are
 //! SQLite's own: `lines.rs` keeps the register lines (a pupil's year of marks, one byte per
 //! session) that statistics read, and `basis.rs` the schools, calendars and admission registers
 //! kept in memory between reads.
@@ -41,6 +42,7 @@ mod lines;
 mod marks;
 mod migrations;
 mod people;
+mod proposals;
 mod reports;
 mod rows;
 
@@ -777,5 +779,38 @@ impl Store for SqliteStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredTravel>> {
         day::travel_records(&self.conn, school, pupil)
+    }
+
+    fn add_contact(&mut self, school: SchoolId, pupil: PupilId, contact: &Contact) -> Result<()> {
+        self.write(|tx| people::add_contact(tx, school, pupil, contact))
+    }
+
+    fn remove_contact(&mut self, school: SchoolId, pupil: PupilId, reference: &str) -> Result<()> {
+        self.write(|tx| people::remove_contact(tx, school, pupil, reference))
+    }
+
+    fn propose_contact_change(
+        &mut self,
+        school: SchoolId,
+        proposal: &rollcall_store::ContactProposal,
+    ) -> Result<i64> {
+        proposals::propose(self, school, proposal)
+    }
+
+    fn decide_contact_proposal(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        decision: &rollcall_store::ProposalDecision,
+    ) -> Result<()> {
+        proposals::decide(self, school, id, decision)
+    }
+
+    fn contact_proposals(
+        &mut self,
+        school: SchoolId,
+        contact: Option<&str>,
+    ) -> Result<Vec<rollcall_store::StoredProposal>> {
+        proposals::proposals(&self.conn, school, contact)
     }
 }

@@ -321,6 +321,46 @@ pub(crate) fn merge_contacts(
     Ok(())
 }
 
+/// Adds a person new to the school as the pupil's contact, inside the caller's transaction.
+pub(crate) fn add_contact(
+    tx: &Connection,
+    school: SchoolId,
+    pupil: PupilId,
+    c: &Contact,
+) -> Result<()> {
+    require_pupil(tx, school, pupil)?;
+    let taken = tx
+        .prepare_cached("SELECT 1 FROM contact_people WHERE school_id = ?1 AND reference = ?2")
+        .and_then(|mut s| s.exists(params![school, c.reference]))
+        .map_err(db_err)?;
+    if taken {
+        return Err(StoreError::contact_taken(&c.reference, school));
+    }
+    put_contact(tx, school, pupil, c)
+}
+
+/// Removes a person from the pupil's contacts, inside the caller's transaction; the person stays.
+pub(crate) fn remove_contact(
+    tx: &Connection,
+    school: SchoolId,
+    pupil: PupilId,
+    reference: &str,
+) -> Result<()> {
+    require_pupil(tx, school, pupil)?;
+    let removed = tx
+        .execute(
+            "DELETE FROM pupil_contacts WHERE pupil_id = ?1 AND person_id =
+                (SELECT id FROM contact_people WHERE school_id = ?2 AND reference = ?3)",
+            params![pupil, school, reference],
+        )
+        .map_err(db_err)?;
+    if removed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::not_a_contact_of(reference, pupil))
+    }
+}
+
 fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
     let belongs: bool = tx
         .query_row(

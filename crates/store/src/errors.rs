@@ -88,6 +88,28 @@ impl StoreError {
         StoreError::NotFound(format!("contact '{reference}' in school {school}"))
     }
 
+    /// A new person whose reference the school holds already.
+    pub fn contact_taken(reference: &str, school: SchoolId) -> StoreError {
+        StoreError::Conflict(format!(
+            "contact reference '{reference}' is taken in school {school}"
+        ))
+    }
+
+    /// A person who is not among a pupil's contacts.
+    pub fn not_a_contact_of(reference: &str, pupil: PupilId) -> StoreError {
+        StoreError::NotFound(format!("contact '{reference}' of pupil {pupil}"))
+    }
+
+    /// A contact proposal the school does not hold.
+    pub fn unknown_proposal(id: i64, school: SchoolId) -> StoreError {
+        StoreError::NotFound(format!("contact proposal {id} in school {school}"))
+    }
+
+    /// A decision on a proposal that has one already.
+    pub fn proposal_decided(id: i64) -> StoreError {
+        StoreError::Conflict(format!("contact proposal {id} has already been decided"))
+    }
+
     /// A write that must attach something to a school the database does not hold.
     pub fn unknown_school(school: SchoolId) -> StoreError {
         StoreError::NotFound(format!("school {school}"))

@@ -17,11 +17,13 @@
 //! tests on every backend to hold them to it.
 //! - [`StoreError::Conflict`]: a new mark for a session that has one, an amendment of a session
 //!   with no mark or whose entry is no longer the one expected, a sign-in token already taken,
-//!   writers that met on the same marks.
+//!   a contact reference already taken, a decision on what is decided already, writers that met
+//!   on the same marks.
 //! - [`StoreError::NotFound`]: a write that names what the database does not hold: a pupil not
 //!   on the school's admission register (a mark, a contact list or an absence report for another
-//!   school's pupil, or nobody's), a user's unknown school or child, a session's unknown user, and
-//!   a school that does not exist for a write that would attach rows to it (pupils, a policy).
+//!   school's pupil, or nobody's), a user's unknown school or child, a session's unknown user, a
+//!   contact the school does not hold (or not as this pupil's contact), and a school that does
+//!   not exist for a write that would attach rows to it (pupils, a policy).
 //! - [`StoreError::Corrupt`]: the database holds a value Rollcall would not have written.
 //! - [`StoreError::Database`]: anything else the database reports (it cannot be reached, a lock
 //!   waited too long, a value is too large for its column).
@@ -34,7 +36,7 @@
 //!
 //! A school id the database does not hold reads as a school with nothing in it: its calendar is
 //! empty, and its pupils, marks, facts, amendments, contacts, absence reports, policies,
-//! sign-outs, missing-pupil alerts and traveller records are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
+//! sign-outs, missing-pupil alerts, traveller records and contact proposals are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
 //! no contacts, no mark changes); a write that must attach something to it fails with
 //! [`StoreError::NotFound`] ([`StoreError::unknown_school`], or
 //! [`StoreError::not_on_register`] for its pupils).
@@ -74,6 +76,10 @@
 //!   timed and attributed; an alert is open until a step finds the pupil or closes it.
 //! - `traveller_records`: where a traveller family is while travelling, and any school the pupil
 //!   is also registered at.
+//! - `contact_proposals`: a change a parent proposed to their own phone number, e-mail or postal
+//!   address (a contact person's), each detail with what it was and is to become; pending until
+//!   the office accepts it, which changes the person in the same transaction, or rejects it with
+//!   a reason.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
@@ -85,6 +91,7 @@ mod errors;
 pub mod ids;
 pub mod leave;
 pub mod people;
+pub mod proposals;
 pub mod reports;
 
 use chrono::{DateTime, Utc};
@@ -101,6 +108,9 @@ pub use errors::describe;
 pub use ids::{PupilId, SchoolId, UserId};
 pub use leave::{LeaveApplication, LeaveDecision, LeaveStatus, StoredLeave};
 pub use people::{Contact, SignInSession, User, UserDraft};
+pub use proposals::{
+    ContactProposal, Detail, DetailChange, ProposalDecision, ProposalStatus, StoredProposal,
+};
 pub use reports::{
     AbsenceReport, EvidenceAnswer, EvidenceFile, EvidenceOutcome, EvidenceRequest, ReportKind,
     StoredAbsenceReport, StoredEvidenceRequest,
@@ -612,6 +622,48 @@ pub trait Store: Send {
         school: SchoolId,
         pupil: Option<PupilId>,
     ) -> Result<Vec<StoredTravel>>;
+
+    // Keeping contacts up to date: the office adds and removes a pupil's contacts, and decides
+    // the changes parents propose to their own details ([`proposals`]).
+
+    /// Adds a person new to the school as a contact of the pupil. A reference the school holds
+    /// already, for anyone (a contact of any pupil or of none), is [`StoreError::Conflict`]
+    /// ([`StoreError::contact_taken`]); a pupil not on the school's admission register is
+    /// [`StoreError::NotFound`]. (A person the school holds is linked to another pupil with
+    /// [`Store::merge_contacts`].)
+    fn add_contact(&mut self, school: SchoolId, pupil: PupilId, contact: &Contact) -> Result<()>;
+
+    /// Removes the person with this reference from the pupil's contacts. The person is kept:
+    /// they may be another pupil's contact, and records name them (an application for leave).
+    /// A pupil not on the school's admission register, or a person who is not the pupil's
+    /// contact, is [`StoreError::NotFound`].
+    fn remove_contact(&mut self, school: SchoolId, pupil: PupilId, reference: &str) -> Result<()>;
+
+    /// Saves a change a parent proposes to a person's details, pending. A person the school does
+    /// not hold is [`StoreError::NotFound`] ([`StoreError::unknown_contact`]).
+    fn propose_contact_change(
+        &mut self,
+        school: SchoolId,
+        proposal: &ContactProposal,
+    ) -> Result<i64>;
+
+    /// Decides a pending proposal; accepting it sets each detail it changes on the person, in the
+    /// same transaction. A proposal already decided is [`StoreError::Conflict`]; one the school
+    /// does not hold is [`StoreError::NotFound`].
+    fn decide_contact_proposal(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        decision: &ProposalDecision,
+    ) -> Result<()>;
+
+    /// The school's contact proposals, by id; one person's (by reference) when `contact` is
+    /// given.
+    fn contact_proposals(
+        &mut self,
+        school: SchoolId,
+        contact: Option<&str>,
+    ) -> Result<Vec<StoredProposal>>;
 }
 
 /// Reads a code as a backend stored it ([`decode::code`]).

@@ -6,6 +6,7 @@ mod errors;
 mod followup;
 mod marks;
 mod people;
+mod proposals;
 mod schools;
 
 pub use day::*;
@@ -13,6 +14,7 @@ pub use errors::*;
 pub use followup::*;
 pub use marks::*;
 pub use people::*;
+pub use proposals::*;
 pub use schools::*;
 
 use std::sync::{Arc, Barrier};
