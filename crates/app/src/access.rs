@@ -51,10 +51,15 @@ pub enum Permission {
     MissingPupils,
     /// Track traveller families (code `T`) and their children's attendances.
     Travellers,
+    /// Keep pupils' contacts up to date: a pupil's contacts, the pupils whose contacts fall
+    /// short, and the changes parents propose to their own details.
+    Contacts,
+    /// A parent's own contact details: propose a change, and see what became of it.
+    OwnDetails,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 18] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -71,6 +76,8 @@ impl Permission {
         Permission::SignOut,
         Permission::MissingPupils,
         Permission::Travellers,
+        Permission::Contacts,
+        Permission::OwnDetails,
     ];
 
     /// The roles the permission admits.
@@ -134,6 +141,16 @@ impl Permission {
                 Office,
                 SafeguardingLead,
             ],
+            // The office keeps contacts; senior and pastoral staff and the designated
+            // safeguarding lead may too, a head of year for the pupils of their year groups.
+            Permission::Contacts => &[
+                Headteacher,
+                AttendanceOfficer,
+                HeadOfYear,
+                Office,
+                SafeguardingLead,
+            ],
+            Permission::OwnDetails => &[Parent],
         }
     }
 
@@ -398,6 +415,17 @@ mod tests {
                     SafeguardingLead,
                 ],
             ),
+            (
+                Permission::Contacts,
+                &[
+                    Headteacher,
+                    AttendanceOfficer,
+                    HeadOfYear,
+                    Office,
+                    SafeguardingLead,
+                ],
+            ),
+            (Permission::OwnDetails, &[Parent]),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, admitted) in table {

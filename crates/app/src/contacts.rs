@@ -28,6 +28,16 @@ pub const CONTACT_COLUMNS: [&str; 12] = [
 /// The fewest contacts with a phone number a pupil of compulsory school age should have.
 pub const PHONES_WANTED: usize = 2;
 
+/// Whether `text` has the form of a phone number: digits, spaces, `+`, `-` and brackets, with
+/// between 7 and 15 digits (E.164 allows 15). (Whether it rings is for the school to find out.)
+pub fn phone_form(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+}
+
 /// A pupil whose contacts fall short, and how.
 #[derive(Debug, Clone)]
 pub struct Shortfall {
@@ -165,4 +175,31 @@ pub fn shortfalls_table(
         ]);
     }
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_have_the_form_of_one() {
+        for good in [
+            "07700 900123",
+            "+44 7700 900123",
+            "(01632) 960 001",
+            "0161-496-0000",
+        ] {
+            assert!(phone_form(good), "{good}");
+        }
+        for bad in [
+            "",
+            "12345",
+            "07700 9001234567890",
+            "call me",
+            "07700 900123 ext 4",
+            "0770\n0900123",
+        ] {
+            assert!(!phone_form(bad), "{bad}");
+        }
+    }
 }

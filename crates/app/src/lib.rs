@@ -37,6 +37,7 @@ pub mod records {
         StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest, StoredLeave, StoredMark,
         StoredPupil, StoredTravel, TravelRecord, UserId,
     };
+    pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
 }
 pub use error::{AppError, InputError, Problem, Refusal};
 pub use open::open_store;

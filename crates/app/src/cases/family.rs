@@ -87,7 +87,7 @@ pub struct Family {
 }
 
 /// The parent's own entry among a child's contacts, if their account is linked to one.
-fn own_contact(
+pub(super) fn own_contact(
     store: &mut dyn Store,
     actor: &Actor,
     school: SchoolId,
