@@ -19,6 +19,7 @@ pub mod admin;
 pub mod api;
 pub mod calling;
 pub mod common;
+pub mod contacts;
 pub mod day;
 pub mod family;
 pub mod leave;
@@ -46,6 +47,7 @@ pub fn route_table() -> Vec<RouteRule> {
         day::ACCESS,
         calling::ACCESS,
         pupils::ACCESS,
+        contacts::ACCESS,
         family::ACCESS,
         reports::ACCESS,
         leave::ACCESS,
@@ -69,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(day::routes())
         .merge(calling::routes())
         .merge(pupils::routes())
+        .merge(contacts::routes())
         .merge(family::routes())
         .merge(reports::routes())
         .merge(leave::routes())

@@ -153,7 +153,11 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
         // people's details): the use case decides, and the page shows what it is given.
         @if rec.contacts.is_none() {
             h2 #contacts { "Contact details" }
-            p { "To check or change the contact details the school holds for " (pupil.forename) ", please contact the school office." }
+            p {
+                "To check your own phone number, e-mail and address and tell the school of a change, see "
+                a href="/children/details" { "My details" } ". For the other contact details the school holds for "
+                (pupil.forename) ", please contact the school office."
+            }
         }
         @if let Some(alerts) = &rec.alerts {
             h2 #alerts { "Alerts this year" }
@@ -281,6 +285,9 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
 
         @if let Some(contacts) = &rec.contacts {
             h2 #contacts { "Contacts" }
+            @if p.actor.require(Permission::Contacts).is_ok() {
+                p { a href=(format!("/pupils/{}/contacts", pupil.upn)) { "Keep " (pupil.forename) "'s contacts up to date" } }
+            }
             @if contacts.is_empty() {
                 p { "No contacts recorded." }
             } @else {

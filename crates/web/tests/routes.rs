@@ -29,6 +29,38 @@ struct Places {
     follow_up_7a: FollowUp,
     follow_up_9: FollowUp,
     leave: i64,
+    /// A contact of each pupil, and a change proposed to that contact's details.
+    contact_7a: (String, i64),
+    contact_9: (String, i64),
+}
+
+/// The first contact of `pupil`, and a change proposed to their phone number.
+fn proposed(
+    store: &mut dyn rollcall_store::Store,
+    school: rollcall_store::SchoolId,
+    pupil: rollcall_store::PupilId,
+) -> (String, i64) {
+    let contact = store.contacts(school, pupil).unwrap().remove(0);
+    let id = store
+        .propose_contact_change(
+            school,
+            &rollcall_store::ContactProposal {
+                contact: contact.reference.clone(),
+                phone: Some(rollcall_store::DetailChange {
+                    from: contact.phone.clone(),
+                    to: Some("07700 900321".into()),
+                }),
+                email: None,
+                address: None,
+                proposed: rollcall_core::marks::Recorded {
+                    by: "parent".into(),
+                    role: "parent".into(),
+                    at: chrono::Utc::now(),
+                },
+            },
+        )
+        .unwrap();
+    (contact.reference, id)
 }
 
 struct FollowUp {
@@ -125,6 +157,8 @@ fn places(app: &TestApp) -> Places {
     let follow_up_7a = follow_up(store.as_mut(), school.id, child.id);
     let follow_up_9 = follow_up(store.as_mut(), school.id, nine.id);
     let leave = store.leave_applications(school.id, None).unwrap()[0].id;
+    let contact_7a = proposed(store.as_mut(), school.id, child.id);
+    let contact_9 = proposed(store.as_mut(), school.id, nine.id);
     Places {
         upn_in_7a: child.pupil.upn.to_string(),
         upn_in_9: nine.pupil.upn.to_string(),
@@ -132,15 +166,24 @@ fn places(app: &TestApp) -> Places {
         follow_up_7a,
         follow_up_9,
         leave,
+        contact_7a,
+        contact_9,
     }
 }
 
 fn fill(path: &str, role: Role, p: &Places) -> String {
-    let (upn, form, f) = match role {
-        Role::HeadOfYear => (p.upn_in_9.as_str(), p.form_9.as_str(), &p.follow_up_9),
-        _ => (p.upn_in_7a.as_str(), "7A", &p.follow_up_7a),
+    let (upn, form, f, (contact, proposal)) = match role {
+        Role::HeadOfYear => (
+            p.upn_in_9.as_str(),
+            p.form_9.as_str(),
+            &p.follow_up_9,
+            &p.contact_9,
+        ),
+        _ => (p.upn_in_7a.as_str(), "7A", &p.follow_up_7a, &p.contact_7a),
     };
     path.replace("{upn}", upn)
+        .replace("{contact}", contact)
+        .replace("{proposal}", &proposal.to_string())
         .replace("{form}", form)
         .replace("{report}", &f.report.to_string())
         .replace("{evidence_request}", &f.evidence_request.to_string())

@@ -62,6 +62,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/leave", "Leave"),
             ("/office/out", "Out of school"),
             ("/office/missing", "Missing pupils"),
+            ("/office/contacts", "Contacts"),
             ("/office/not-taken", "Registers not taken"),
             ("/registers", "Registers"),
             ("/pupils/search", "Find a pupil"),
@@ -86,6 +87,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office", "Office"),
             ("/pupils/search", "Find a pupil"),
             ("/office/missing", "Missing pupils"),
+            ("/office/contacts", "Contacts"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -97,6 +99,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
             ("/office/out", "Out of school"),
             ("/office/missing", "Missing pupils"),
+            ("/office/contacts", "Contacts"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
@@ -110,6 +113,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calls", "Parent calls"),
             ("/pupils/search", "Find a pupil"),
             ("/office/out", "Out of school"),
+            ("/office/contacts", "Contacts"),
         ],
         Role::Governor => &[("/governors", "Figures")],
         Role::Parent => &[
@@ -117,6 +121,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/children/report", "Report an absence"),
             ("/children/leave", "Ask for leave"),
             ("/children/updates", "Reports and leave"),
+            ("/children/details", "My details"),
         ],
     }
 }

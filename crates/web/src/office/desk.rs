@@ -29,6 +29,7 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Result<
             a.button href="/office/calls" { "Record a parent's call" } " "
             a.button href="/office/out" { "Sign a pupil out or in" } " "
             a.button.secondary href="/office/missing" { "Report a missing pupil" } " "
+            a.button.secondary href="/office/contacts" { "Contacts to complete" } " "
             a.button.secondary href="/registers" { "All registers" }
         }
         @if !day.out_now.is_empty() {
