@@ -211,6 +211,7 @@ fn contacts_markup(
                 } }
                 tbody { @for e in &page.contacts { (contact_row(e)) } }
             }
+            h2 #change { "Change or remove a contact" }
             @for e in &page.contacts {
                 (contact_forms(p, page, &e.contact, typed))
             }
