@@ -74,6 +74,10 @@ macro_rules! conformance_tests {
             two_decisions_at_once_make_one,
             a_parents_report_waits_for_review_with_its_evidence,
             a_request_for_evidence_is_answered_once_with_its_marks,
+            call_attempts_are_kept_and_a_parents_reason_is_written_with_its_marks,
+            messages_are_kept_before_sending_and_answered_once,
+            steps_are_opened_once_owned_and_closed_with_the_next,
+            two_closings_of_one_step_at_once_make_one,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -103,6 +107,7 @@ mod tests {
             include_str!("suite/people.rs"),
             include_str!("suite/errors.rs"),
             include_str!("suite/followup.rs"),
+            include_str!("suite/calling.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "safeguarding lead and parents' reports",
         sql: include_str!("../migrations/0003_safeguarding_and_parents_reports.sql"),
     },
+    Migration {
+        version: 5,
+        name: "first-day calling",
+        sql: include_str!("../migrations/0005_calling.sql"),
+    },
 ];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two

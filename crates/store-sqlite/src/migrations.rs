@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/0005_safeguarding_and_parents_reports.sql"),
     ),
+    (7, include_str!("../migrations/0007_calling.sql")),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {

@@ -1,12 +1,14 @@
 //! The tests of the suite, each a `pub fn name(db: &dyn TestDb)`; [`conformance_tests!`]
 //! (crate::conformance_tests) lists them.
 
+mod calling;
 mod errors;
 mod followup;
 mod marks;
 mod people;
 mod schools;
 
+pub use calling::*;
 pub use errors::*;
 pub use followup::*;
 pub use marks::*;
