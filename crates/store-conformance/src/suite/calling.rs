@@ -241,7 +241,9 @@ pub fn messages_are_kept_before_sending_and_answered_once(db: &dyn TestDb) {
     assert_eq!(done[1].outcome, Some(refused));
 
     // Answered once: a second outcome for one of a batch changes nothing of the batch.
-    let waiting = store.save_parent_messages(oak, &[email.clone()]).unwrap()[0];
+    let waiting = store
+        .save_parent_messages(oak, std::slice::from_ref(&email))
+        .unwrap()[0];
     let err = store
         .record_message_outcomes(
             oak,
