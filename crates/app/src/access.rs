@@ -45,10 +45,13 @@ pub enum Permission {
     ManageUsers,
     /// Decide applications for leave of absence.
     DecideLeave,
+    /// The safeguarding view of first-day calling: vulnerable pupils' calling status and the
+    /// steps taken when nobody is reached (flags, home visits, enquiries), school-wide.
+    Safeguarding,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -62,6 +65,7 @@ impl Permission {
         Permission::Alerts,
         Permission::ManageUsers,
         Permission::DecideLeave,
+        Permission::Safeguarding,
     ];
 
     /// The roles the permission admits.
@@ -116,6 +120,7 @@ impl Permission {
             Permission::Alerts => &[Headteacher, AttendanceOfficer, HeadOfYear],
             Permission::ManageUsers => &[Administrator],
             Permission::DecideLeave => &[Headteacher],
+            Permission::Safeguarding => &[Headteacher, AttendanceOfficer, SafeguardingLead],
         }
     }
 
@@ -350,6 +355,10 @@ mod tests {
             ),
             (Permission::ManageUsers, &[Administrator]),
             (Permission::DecideLeave, &[Headteacher]),
+            (
+                Permission::Safeguarding,
+                &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, admitted) in table {

@@ -165,6 +165,12 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
             "late sign-in, parents' calls, registers not taken",
         ),
         person(
+            "dsl",
+            "Morgan Reid",
+            Role::SafeguardingLead,
+            "designated safeguarding lead: vulnerable pupils nobody has reached, home visits",
+        ),
+        person(
             "governor",
             "Lee Brown",
             Role::Governor,

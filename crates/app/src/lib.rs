@@ -12,10 +12,12 @@ pub mod cases;
 pub mod contacts;
 pub mod demo;
 pub mod error;
+pub mod escalation;
 pub mod evidence;
 pub mod import;
 pub mod interchange;
 pub mod leave;
+pub mod messages;
 pub mod open;
 pub mod registers;
 pub mod reports;
@@ -31,9 +33,10 @@ pub use access::{Actor, Reach};
 /// the store.
 pub mod records {
     pub use rollcall_store::{
-        AbsenceReport, Contact, EvidenceOutcome, LeaveStatus, PupilId, ReportKind, School,
-        SchoolDetails, SchoolId, StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest,
-        StoredLeave, StoredMark, StoredPupil, UserId,
+        AbsenceReport, AttemptOutcome, Channel, Contact, EscalationKind, EvidenceOutcome,
+        LeaveStatus, PupilId, ReportKind, School, SchoolDetails, SchoolId, StoredAbsenceReport,
+        StoredAmendment, StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave,
+        StoredMark, StoredParentMessage, StoredPupil, UserId,
     };
 }
 pub use error::{AppError, InputError, Problem, Refusal};
