@@ -23,6 +23,7 @@ pub mod office;
 pub mod overview;
 pub mod pupils;
 pub mod registers;
+pub mod safeguarding;
 pub mod search;
 
 use std::net::SocketAddr;
@@ -40,6 +41,7 @@ pub fn route_table() -> Vec<RouteRule> {
         registers::ACCESS,
         office::ACCESS,
         calling::ACCESS,
+        safeguarding::ACCESS,
         pupils::ACCESS,
         search::ACCESS,
         overview::ACCESS,
@@ -59,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registers::routes())
         .merge(office::routes())
         .merge(calling::routes())
+        .merge(safeguarding::routes())
         .merge(pupils::routes())
         .merge(search::routes())
         .merge(overview::routes())

@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use common::*;
 use rollcall_core::Role;
 
-const USERS: [(&str, Role); 8] = [
+const USERS: [(&str, Role); 9] = [
     ("admin", Role::Administrator),
     ("head", Role::Headteacher),
     ("attendance", Role::AttendanceOfficer),
     ("hoy9", Role::HeadOfYear),
     ("tutor7a", Role::FormTutor),
     ("office", Role::Office),
+    ("dsl", Role::SafeguardingLead),
     ("governor", Role::Governor),
     ("parent", Role::Parent),
 ];

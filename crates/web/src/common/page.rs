@@ -67,11 +67,13 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office", "Office"),
+            ("/safeguarding", "Safeguarding"),
             ("/governors", "Governors' figures"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
             ("/office/calling-list", "Calling list"),
+            ("/safeguarding", "Safeguarding"),
             ("/overview", "Overview"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
@@ -93,6 +95,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
         ],
         Role::SafeguardingLead => &[
+            ("/safeguarding", "Safeguarding"),
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),
             ("/pupils/search", "Find a pupil"),
