@@ -439,6 +439,15 @@ fn attempts_markup(t: &ToCall, name: &str) -> Markup {
     }
 }
 
+/// The outcomes a call is logged with, the commonest first.
+const OUTCOMES_OFFERED: [AttemptOutcome; 5] = [
+    AttemptOutcome::NoAnswer,
+    AttemptOutcome::VoicemailLeft,
+    AttemptOutcome::ReasonGiven,
+    AttemptOutcome::WrongNumber,
+    AttemptOutcome::MessageSent,
+];
+
 /// Logging the next call about a pupil: whom, how it went, and a parent's reason with its code.
 fn attempt_form(p: &Principal, list: &CallingList, t: &ToCall, name: &str) -> Markup {
     let upn = t.pupil.pupil.upn.to_string();
@@ -449,30 +458,40 @@ fn attempt_form(p: &Principal, list: &CallingList, t: &ToCall, name: &str) -> Ma
             input type="hidden" name="upn" value=(upn);
             input type="hidden" name="date" value=(list.date.to_string());
             input type="hidden" name="session" value=(list.session.as_str());
-            label for=(id("contact")) { "Who you rang" }
-            select id=(id("contact")) name="contact" {
-                @for c in &t.contacts {
-                    option value=(c.reference) {
-                        (c.name()) ", " (c.relationship)
-                        @if let Some(phone) = &c.phone { ", " (phone) }
+            div.field {
+                label for=(id("contact")) { "Who you rang" }
+                select id=(id("contact")) name="contact" {
+                    @for c in &t.contacts {
+                        option value=(c.reference) {
+                            (c.name()) ", " (c.relationship)
+                            @if let Some(phone) = &c.phone { ", " (phone) }
+                        }
                     }
                 }
             }
-            label for=(id("outcome")) { "How it went" }
-            select id=(id("outcome")) name="outcome" {
-                @for o in AttemptOutcome::ALL {
-                    option value=(o.as_str()) { (capitalise(outcome_words(o))) }
+            div.field {
+                label for=(id("outcome")) { "How it went" }
+                select id=(id("outcome")) name="outcome" {
+                    @for o in OUTCOMES_OFFERED {
+                        option value=(o.as_str()) { (capitalise(outcome_words(o))) }
+                    }
                 }
             }
-            label for=(id("note")) { "What they said, or the message left" }
-            input id=(id("note")) type="text" name="note" size="40";
-            label for=(id("code")) { "Code, when a parent gives the reason" }
-            select id=(id("code")) name="code" {
-                option value="" { "—" }
-                (call_code_options(list.date, "-"))
+            div.field.wide {
+                label for=(id("note")) { "What they said, or the message left" }
+                input id=(id("note")) type="text" name="note";
             }
-            label for=(id("expected")) { "Expected back (if they said)" }
-            input id=(id("expected")) type="date" name="expected_return";
+            div.field {
+                label for=(id("code")) { "Code, when a parent gives the reason" }
+                select id=(id("code")) name="code" {
+                    option value="" { "—" }
+                    (call_code_options(list.date, "-"))
+                }
+            }
+            div.field {
+                label for=(id("expected")) { "Expected back (if they said)" }
+                input id=(id("expected")) type="date" name="expected_return";
+            }
             button type="submit" { "Log the call" }
         }
     }
