@@ -169,8 +169,9 @@ pub fn runs(
     list: &[ToCall],
     facts: &[PupilMarkFact],
 ) -> HashMap<PupilId, Run> {
+    let listed: std::collections::HashSet<PupilId> = list.iter().map(|t| t.pupil.id).collect();
     let mut by_day: HashMap<(PupilId, Date), Vec<BaseCode>> = HashMap::new();
-    for f in facts {
+    for f in facts.iter().filter(|f| listed.contains(&f.pupil)) {
         by_day
             .entry((f.pupil, f.fact.date))
             .or_default()
@@ -213,6 +214,12 @@ pub fn runs(
     out
 }
 
+/// When steps fall due on `day`: the policy's time, or the morning register's close
+/// (`closes`) if that is later.
+pub fn due_at(policy: &CallingPolicy, day: Date, closes: NaiveDateTime) -> NaiveDateTime {
+    day.and_time(policy.flag_by).max(closes)
+}
+
 /// The steps due at `now` for the pupils of today's morning list (`list`, the whole school's,
 /// after its register closed at `closes`), given each one's run of absence.
 pub fn due_steps(
@@ -222,7 +229,7 @@ pub fn due_steps(
     closes: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Vec<DueStep> {
-    let due = now.date().and_time(policy.flag_by).max(closes);
+    let due = due_at(policy, now.date(), closes);
     if now < due {
         return Vec::new();
     }

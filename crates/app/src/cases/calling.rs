@@ -250,18 +250,31 @@ fn day_and_session(
     Ok((date, session))
 }
 
-/// The steps due by the clock for today's morning list (`list`, the whole school's) that are
-/// not saved yet.
+/// The steps due by the clock at `now` for today's morning list (`list`, the whole school's,
+/// its register closed at `closes`) that are not saved yet. The register is read back for the
+/// pupils' runs of absence only once steps can be due.
 fn steps_due(
     store: &mut dyn Store,
     school: SchoolId,
     list: &[ToCall],
+    policy: &CallingPolicy,
     closes: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<(Vec<DueStep>, HashMap<rollcall_store::PupilId, Run>), Refusal> {
-    let policy = escalation::calling_policy(store, school)?;
-    let runs = pupil_runs(store, school, list, now.date())?;
-    let mut due = escalation::due_steps(&policy, list, &runs, closes, now);
+    runs: Option<&HashMap<rollcall_store::PupilId, Run>>,
+) -> Result<Vec<DueStep>, Refusal> {
+    if now < escalation::due_at(policy, now.date(), closes) {
+        return Ok(Vec::new());
+    }
+    let read;
+    let runs = match runs {
+        Some(runs) => runs,
+        None => {
+            let waiting: Vec<ToCall> = list.iter().filter(|t| !t.contact_made()).cloned().collect();
+            read = pupil_runs(store, school, &waiting, now.date())?;
+            &read
+        }
+    };
+    let mut due = escalation::due_steps(policy, list, runs, closes, now);
     if !due.is_empty() {
         let saved: HashSet<_> = store
             .escalations(school, None)?
@@ -270,7 +283,7 @@ fn steps_due(
             .collect();
         due.retain(|d| !saved.contains(&(d.pupil, d.kind, d.about)));
     }
-    Ok((due, runs))
+    Ok(due)
 }
 
 /// Each listed pupil's run of unexplained absence up to `today`.
@@ -382,7 +395,8 @@ impl App {
                 && session == Session::Am
                 && actor.reach == Reach::School
             {
-                steps_due(store, school, &found.absent, closes, now)?.0
+                let policy = escalation::calling_policy(store, school)?;
+                steps_due(store, school, &found.absent, &policy, closes, now, None)?
             } else {
                 Vec::new()
             };
@@ -658,10 +672,16 @@ impl App {
             let list =
                 calling::calling_list(store, school, today, Session::Am, closed, &all)?.absent;
             let policy = escalation::calling_policy(store, school)?;
-            let (due, runs) = if closed {
-                steps_due(store, school, &list, closes, now)?
+            let vulnerable: Vec<ToCall> = list
+                .iter()
+                .filter(|t| !t.vulnerable.is_empty() || !t.contact_made())
+                .cloned()
+                .collect();
+            let runs = pupil_runs(store, school, &vulnerable, today)?;
+            let due = if closed {
+                steps_due(store, school, &list, &policy, closes, now, Some(&runs))?
             } else {
-                (Vec::new(), pupil_runs(store, school, &list, today)?)
+                Vec::new()
             };
             Ok::<_, Refusal>((school, list, runs, due, policy, closes))
         })?;
@@ -725,7 +745,7 @@ impl App {
                 .collect();
             Ok(SafeguardingPage {
                 date: today,
-                due_at: today.and_time(policy.flag_by).max(closes),
+                due_at: escalation::due_at(&policy, today, closes),
                 register_closed: now >= closes,
                 policy,
                 vulnerable,
