@@ -233,6 +233,27 @@ mod tests {
         assert!(typo.contains("mial"), "{typo}");
     }
 
+    /// The example configuration file of README.md reads as written.
+    #[test]
+    fn the_readmes_example_reads() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("  [mail]  ").expect("the example in README.md");
+        let end = start + readme[start..].find("```").expect("the example's end");
+        let example: String = readme[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("  ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let m = Messaging::from_toml("README.md", &example).unwrap();
+        let s = m.status();
+        assert_eq!(
+            s.email_from.as_deref(),
+            Some("Northfield Academy <office@northfield.example>")
+        );
+        assert_eq!(s.sms_from.as_deref(), Some("Northfield"));
+        assert!(m.text.email.contains("{surname}"));
+    }
+
     #[test]
     fn the_text_names_the_pupil_the_school_and_the_day() {
         let pupil = Pupil::new(
