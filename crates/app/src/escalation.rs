@@ -10,9 +10,10 @@
 //! - A home visit closed without contact opens a children-missing-education enquiry with the
 //!   local authority.
 //!
-//! A run of unexplained absence is the school days in a row, up to today, on which the pupil has
-//! an `N` or no mark at all for a school session; the first day of the run names the visit and
-//! the enquiry. Steps are worked out from the register and the calling log whenever the calling
+//! A run of unexplained absence is today (the pupil is on today's list) and the school days in a
+//! row before it on which the pupil has an `N`; a day whose registers hold nothing for the pupil
+//! ends the run, as it is not known to be an absence. The first day of the run names the visit
+//! and the enquiry. Steps are worked out from the register and the calling log whenever the calling
 //! list or the safeguarding page is read after the set time, and saved once (dated at the set
 //! time of the day they became due), owned by the school's safeguarding lead.
 
@@ -198,11 +199,10 @@ pub fn runs(
             if !p.on_roll(day) {
                 break;
             }
-            let codes = by_day.get(&(t.pupil.id, day));
-            let unexplained = match codes {
-                None => true,
-                Some(codes) => codes.contains(&BaseCode::N),
-            };
+            // A day whose registers hold nothing for the pupil is not known to be an absence.
+            let unexplained = by_day
+                .get(&(t.pupil.id, day))
+                .is_some_and(|codes| codes.contains(&BaseCode::N));
             if !unexplained {
                 break;
             }
@@ -294,6 +294,92 @@ mod tests {
         .unwrap();
         assert_eq!(rollcall_core::calendar::format_time(p.flag_by), "09:30");
         assert_eq!(p.home_visit_on_day, 1);
+    }
+
+    #[test]
+    fn a_run_goes_back_over_days_marked_n_and_skips_days_without_school() {
+        use rollcall_core::marks::MarkFact;
+        use rollcall_core::{parse_date, Calendar, HalfTerm, Pupil, Upn, YearGroup};
+        use rollcall_store::StoredPupil;
+
+        let d = |s: &str| parse_date(s).unwrap();
+        let calendar = Calendar::new(
+            vec![HalfTerm {
+                name: "Summer 2".into(),
+                start: d("2025-06-02"),
+                end: d("2025-07-22"),
+            }],
+            vec![],
+        )
+        .unwrap();
+        let pupil = |n: i64| ToCall {
+            pupil: StoredPupil {
+                id: PupilId(n),
+                pupil: Pupil::new(
+                    Upn::with_check_letter(&format!("82240000000{n}")).unwrap(),
+                    "Smith",
+                    "Sam",
+                    d("2013-01-01"),
+                    YearGroup::Year(7),
+                    d("2024-09-01"),
+                ),
+            },
+            code: Some(BaseCode::N),
+            vulnerable: vec![],
+            contacts: vec![],
+            attempts: vec![],
+            messages: vec![],
+            expected_back: None,
+        };
+        let fact = |n: i64, date: &str, session, code| PupilMarkFact {
+            pupil: PupilId(n),
+            fact: MarkFact {
+                date: d(date),
+                session,
+                code,
+            },
+        };
+        // Tuesday 8 July 2025. Pupil 1: N on Monday, and on Friday before the weekend, present on
+        // Thursday. Pupil 2: present on Monday. Pupil 3: nothing recorded on Monday.
+        let facts = [
+            fact(1, "2025-07-07", Session::Am, BaseCode::N),
+            fact(1, "2025-07-07", Session::Pm, BaseCode::N),
+            fact(1, "2025-07-04", Session::Am, BaseCode::PresentAm),
+            fact(1, "2025-07-04", Session::Pm, BaseCode::N),
+            fact(1, "2025-07-03", Session::Am, BaseCode::PresentAm),
+            fact(1, "2025-07-03", Session::Pm, BaseCode::PresentPm),
+            fact(2, "2025-07-07", Session::Am, BaseCode::PresentAm),
+        ];
+        let list = [pupil(1), pupil(2), pupil(3)];
+        let runs = runs(&calendar, d("2025-07-08"), &list, &facts);
+        assert_eq!(
+            runs[&PupilId(1)],
+            Run {
+                days: 3,
+                first: d("2025-07-04")
+            }
+        );
+        for n in [2, 3] {
+            assert_eq!(
+                runs[&PupilId(n)],
+                Run {
+                    days: 1,
+                    first: d("2025-07-08")
+                }
+            );
+        }
+        // The second day of no contact makes a home visit due for pupil 1 only.
+        let closes = d("2025-07-08").and_hms_opt(9, 10, 0).unwrap();
+        let at = |h, m| d("2025-07-08").and_hms_opt(h, m, 0).unwrap();
+        let policy = CallingPolicy::default();
+        assert!(due_steps(&policy, &list, &runs, closes, at(9, 59)).is_empty());
+        let due = due_steps(&policy, &list, &runs, closes, at(10, 0));
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].pupil, due[0].kind, due[0].about),
+            (PupilId(1), EscalationKind::HomeVisit, d("2025-07-04"))
+        );
+        assert_eq!(due[0].due, at(10, 0));
     }
 
     #[test]
