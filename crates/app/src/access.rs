@@ -56,10 +56,13 @@ pub enum Permission {
     Contacts,
     /// A parent's own contact details: propose a change, and see what became of it.
     OwnDetails,
+    /// The safeguarding view of first-day calling: vulnerable pupils' calling status and the
+    /// steps taken when nobody is reached (flags, home visits, enquiries), school-wide.
+    Safeguarding,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -78,6 +81,7 @@ impl Permission {
         Permission::Travellers,
         Permission::Contacts,
         Permission::OwnDetails,
+        Permission::Safeguarding,
     ];
 
     /// The roles the permission admits.
@@ -151,6 +155,7 @@ impl Permission {
                 SafeguardingLead,
             ],
             Permission::OwnDetails => &[Parent],
+            Permission::Safeguarding => &[Headteacher, AttendanceOfficer, SafeguardingLead],
         }
     }
 
@@ -426,6 +431,10 @@ mod tests {
                 ],
             ),
             (Permission::OwnDetails, &[Parent]),
+            (
+                Permission::Safeguarding,
+                &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, admitted) in table {

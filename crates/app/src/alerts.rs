@@ -10,7 +10,8 @@ use rollcall_rules::{evaluate, Finding, Policy, PupilRecord, Rule};
 use rollcall_store::{DateRange, PupilId, School, SchoolId, Store, StoredPolicy};
 use serde_json::json;
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, InputError, Result};
+use crate::escalation::calling_policy_from_table;
 use crate::interchange::policy::{overlay, policy_from_table, read_policy_table};
 use crate::table::{Cell, Table};
 use crate::Actor;
@@ -44,6 +45,23 @@ fn version(defaults: &Option<StoredPolicy>, own: &Option<StoredPolicy>) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
+/// The defaults' policy table with the school's own laid over it, setting by setting.
+pub(crate) fn merged_policy_table(store: &mut dyn Store, school: SchoolId) -> Result<toml::Table> {
+    let defaults = latest(store, None)?;
+    let own = latest(store, Some(school))?;
+    Ok(overlay(
+        &table_of(&defaults, "the stored defaults")?,
+        &table_of(&own, "the stored school policy")?,
+    ))
+}
+
+/// Checks a policy as it would stand: its rules and its calling settings.
+fn check_policy(name: &str, table: &toml::Table) -> std::result::Result<(), Vec<InputError>> {
+    policy_from_table(name, table, 0)?;
+    calling_policy_from_table(name, table)?;
+    Ok(())
+}
+
 pub fn effective_policy(store: &mut dyn Store, school: SchoolId) -> Result<EffectivePolicy> {
     let defaults = latest(store, None)?;
     let own = latest(store, Some(school))?;
@@ -75,13 +93,13 @@ pub fn save_policy(
     match school {
         Some(_) => {
             let defaults = table_of(&latest(store, None)?, "the stored defaults")?;
-            policy_from_table(&name, &overlay(&defaults, &table), 0).map_err(AppError::Input)?;
+            check_policy(&name, &overlay(&defaults, &table)).map_err(AppError::Input)?;
         }
         None => {
-            policy_from_table(&name, &table, 0).map_err(AppError::Input)?;
+            check_policy(&name, &table).map_err(AppError::Input)?;
             for s in store.schools()? {
                 let own = table_of(&latest(store, Some(s.id))?, "a school's stored policy")?;
-                policy_from_table(&name, &overlay(&table, &own), 0).map_err(|errors| {
+                check_policy(&name, &overlay(&table, &own)).map_err(|errors| {
                     AppError::Input(
                         errors
                             .into_iter()

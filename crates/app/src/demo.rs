@@ -166,9 +166,9 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
         ),
         person(
             "dsl",
-            "Alex Morgan",
+            "Morgan Reid",
             Role::SafeguardingLead,
-            "designated safeguarding lead: vulnerable pupils' calling status, school-wide",
+            "designated safeguarding lead: vulnerable pupils nobody has reached, home visits",
         ),
         person(
             "governor",

@@ -13,10 +13,12 @@ pub mod contacts;
 pub mod day;
 pub mod demo;
 pub mod error;
+pub mod escalation;
 pub mod evidence;
 pub mod import;
 pub mod interchange;
 pub mod leave;
+pub mod messages;
 pub mod open;
 pub mod registers;
 pub mod reports;
@@ -32,10 +34,11 @@ pub use access::{Actor, Reach};
 /// the store.
 pub mod records {
     pub use rollcall_store::{
-        AbsenceReport, Collector, Contact, EvidenceOutcome, LeaveStatus, MissingEntry, MissingStep,
-        PupilId, ReportKind, School, SchoolDetails, SchoolId, SearchArea, SignOutReason,
-        StoredAbsenceReport, StoredAmendment, StoredEvidenceRequest, StoredLeave, StoredMark,
-        StoredPupil, StoredTravel, TravelRecord, UserId,
+        AbsenceReport, AttemptOutcome, Channel, Collector, Contact, EscalationKind,
+        EvidenceOutcome, LeaveStatus, MissingEntry, MissingStep, PupilId, ReportKind, School,
+        SchoolDetails, SchoolId, SearchArea, SignOutReason, StoredAbsenceReport, StoredAmendment,
+        StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave, StoredMark,
+        StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
     };
     pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
 }

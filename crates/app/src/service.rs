@@ -236,6 +236,11 @@ struct Inner {
     /// Parents' calls are recorded one at a time, so that a call sent twice at the same moment
     /// (a double tap) finds the first recorded.
     calls: Mutex<()>,
+    /// How messages to parents are sent.
+    messaging: std::sync::RwLock<crate::messages::Messaging>,
+    /// The day's messages are sent one batch at a time, so that the same button pressed twice
+    /// finds the first batch saved and sends nothing twice.
+    sending: Mutex<()>,
 }
 
 /// Rollcall over one database: the handle every use case is a method of. Cheap to clone; the
@@ -277,6 +282,8 @@ impl App {
             activity: Arc::clone(&activity),
             clock,
             calls: Mutex::new(()),
+            messaging: std::sync::RwLock::new(crate::messages::Messaging::none()),
+            sending: Mutex::new(()),
         });
         spawn_mark_writer(Arc::downgrade(&inner), jobs, activity);
         App(inner)
@@ -294,6 +301,26 @@ impl App {
     /// Waits until no other parent's call is being recorded, and holds the turn until dropped.
     pub(crate) fn one_call_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
         self.0.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends messages to parents as `messaging` says from now on (nothing can be sent until
+    /// this is called).
+    pub fn set_messaging(&self, messaging: crate::messages::Messaging) {
+        *self.0.messaging.write().unwrap_or_else(|e| e.into_inner()) = messaging;
+    }
+
+    /// How messages to parents are sent.
+    pub fn messaging(&self) -> crate::messages::Messaging {
+        self.0
+            .messaging
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits until no other batch of messages is being sent, and holds the turn until dropped.
+    pub(crate) fn one_batch_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.0.sending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` with a database connection, blocking until one of the places at the database is

@@ -205,6 +205,11 @@ pub struct ServeArgs {
     /// Minutes without a request after which a signed-in session ends.
     #[arg(long, default_value_t = 30)]
     pub idle_minutes: u64,
+    /// The server's configuration file (TOML): how messages reach parents, [mail] for the
+    /// school's SMTP server and [sms] for an SMS gateway, and [absence_message] for the day's
+    /// text. Without it no message can be sent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -317,6 +322,9 @@ pub struct DemoArgs {
     /// Where to write the demo's interchange files.
     #[arg(long, default_value = "demo-files", value_name = "DIR")]
     pub files: PathBuf,
+    /// The server's configuration file, as for `rollcall serve --config`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn date_arg(s: &str) -> Result<Date, String> {

@@ -13,6 +13,7 @@ use rollcall_app::alerts::{
     alerts_table, describe_policy, effective_policy, save_policy, AlertQuery,
 };
 use rollcall_app::import::{import_calendar, import_contacts, import_marks, import_pupils};
+use rollcall_app::messages::Messaging;
 use rollcall_app::open::DEFAULT_DB;
 use rollcall_app::reports::{
     amendments_table, group_stats, group_stats_table, marks_table, pupil_stats, pupil_stats_table,
@@ -357,7 +358,16 @@ fn serve(url: &str, args: &ServeArgs) -> Result<(), AppError> {
         idle_timeout: std::time::Duration::from_secs(args.idle_minutes.max(1) * 60),
         ..rollcall_web::Settings::default()
     };
-    serve_web(url, &args.listen, settings)
+    let messaging = messaging(args.config.as_deref())?;
+    serve_web(url, &args.listen, settings, messaging)
+}
+
+/// How messages reach parents: as the configuration file at `path` says, or not at all.
+fn messaging(path: Option<&Path>) -> Result<Messaging, AppError> {
+    match path {
+        Some(path) => Messaging::from_file(path),
+        None => Ok(Messaging::none()),
+    }
 }
 
 /// `rollcall user`: add or change a user, or list them.
@@ -425,6 +435,7 @@ fn list_users(store: &mut dyn Store) -> Result<(), AppError> {
 }
 
 fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
+    let messaging = messaging(args.config.as_deref())?;
     // The default demo database is rebuilt each time; a database named with --db must be empty.
     if !named {
         for suffix in ["", "-wal", "-shm"] {
@@ -516,16 +527,34 @@ fn demo(url: &str, named: bool, args: &DemoArgs) -> Result<(), AppError> {
         clock: rollcall_web::Clock::starting_at(opens),
         ..rollcall_web::Settings::default()
     };
-    serve_web(url, &args.listen, settings)
+    serve_web(url, &args.listen, settings, messaging)
 }
 
 /// Serves the web application until Ctrl+C.
-fn serve_web(url: &str, listen: &str, settings: rollcall_web::Settings) -> Result<(), AppError> {
+fn serve_web(
+    url: &str,
+    listen: &str,
+    settings: rollcall_web::Settings,
+    messaging: Messaging,
+) -> Result<(), AppError> {
+    let status = messaging.status();
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| AppError::Io(format!("cannot start: {e}")))?;
     runtime.block_on(async {
         let state = rollcall_web::AppState::for_url(url, settings)
             .map_err(|e| AppError::Usage(e.to_string()))?;
+        state.app().set_messaging(messaging);
+        match (&status.email_from, &status.sms_from) {
+            (None, None) => eprintln!("messages to parents: none can be sent (no --config)"),
+            (email, sms) => eprintln!(
+                "messages to parents: e-mail {}, SMS {}",
+                email
+                    .as_deref()
+                    .map_or("not configured".into(), |f| format!("from {f}")),
+                sms.as_deref()
+                    .map_or("not configured".into(), |f| format!("from {f}")),
+            ),
+        }
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| AppError::Usage(format!("cannot listen on {listen}: {e}")))?;

@@ -38,6 +38,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "rollcall-store-sqlite",
             "rollcall-store-postgres",
             "rollcall-demo",
+            // Messages to parents go out through the notify crate.
+            "rollcall-notify",
         ],
     ),
     (

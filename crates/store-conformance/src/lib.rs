@@ -82,6 +82,10 @@ macro_rules! conformance_tests {
             two_adds_of_one_reference_at_once_make_one_person,
             a_proposal_waits_and_is_accepted_with_its_changes_or_rejected,
             two_decisions_on_one_proposal_at_once_make_one,
+            call_attempts_are_kept_and_a_parents_reason_is_written_with_its_marks,
+            messages_are_kept_before_sending_and_answered_once,
+            steps_are_opened_once_owned_and_closed_with_the_next,
+            two_closings_of_one_step_at_once_make_one,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -113,6 +117,7 @@ mod tests {
             include_str!("suite/followup.rs"),
             include_str!("suite/day.rs"),
             include_str!("suite/proposals.rs"),
+            include_str!("suite/calling.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

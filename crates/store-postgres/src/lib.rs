@@ -35,6 +35,7 @@
 //! # Ok::<(), rollcall_store::StoreError>(())
 //! ```
 
+mod calling;
 mod contacts;
 mod day;
 mod facts;
@@ -813,5 +814,82 @@ impl Store for PostgresStore {
         contact: Option<&str>,
     ) -> Result<Vec<rollcall_store::StoredProposal>> {
         proposals::proposals(&mut self.client, school, contact)
+    }
+
+    fn record_call_attempt(
+        &mut self,
+        school: SchoolId,
+        attempt: &rollcall_store::CallAttempt,
+        reason: Option<(&AbsenceReport, &[MarkChange])>,
+    ) -> Result<(i64, Option<i64>)> {
+        calling::record_call_attempt(&mut self.client, school, attempt, reason)
+    }
+
+    fn call_attempts(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<rollcall_store::StoredCallAttempt>> {
+        calling::call_attempts(&mut self.client, school, range)
+    }
+
+    fn save_parent_messages(
+        &mut self,
+        school: SchoolId,
+        messages: &[rollcall_store::ParentMessage],
+    ) -> Result<Vec<i64>> {
+        calling::save_parent_messages(&mut self.client, school, messages)
+    }
+
+    fn record_message_outcomes(
+        &mut self,
+        school: SchoolId,
+        outcomes: &[(i64, rollcall_store::MessageOutcome)],
+    ) -> Result<()> {
+        calling::record_message_outcomes(&mut self.client, school, outcomes)
+    }
+
+    fn parent_messages(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<rollcall_store::StoredParentMessage>> {
+        calling::parent_messages(&mut self.client, school, range)
+    }
+
+    fn open_escalation(
+        &mut self,
+        school: SchoolId,
+        escalation: &rollcall_store::Escalation,
+    ) -> Result<Option<i64>> {
+        calling::open_escalation(&mut self.client, school, escalation)
+    }
+
+    fn assign_escalation(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        owner: UserId,
+        assigned: &Recorded,
+    ) -> Result<()> {
+        calling::assign_escalation(&mut self.client, school, id, owner, assigned)
+    }
+
+    fn close_escalation(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        closure: &rollcall_store::EscalationClosure,
+        next: Option<&rollcall_store::Escalation>,
+    ) -> Result<Option<i64>> {
+        calling::close_escalation(&mut self.client, school, id, closure, next)
+    }
+
+    fn escalations(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredEscalation>> {
+        calling::escalations(&mut self.client, school, pupil)
     }
 }

@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_school_day.sql"),
     },
     Migration {
+        version: 5,
+        name: "first-day calling",
+        sql: include_str!("../migrations/0005_calling.sql"),
+    },
+    Migration {
         version: 6,
         name: "contact proposals",
         sql: include_str!("../migrations/0006_contact_proposals.sql"),

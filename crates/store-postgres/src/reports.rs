@@ -13,7 +13,11 @@ use crate::db;
 use crate::marks::{apply_in, deadlock_is_conflict};
 use crate::rows::{self, col};
 
-fn require_pupil(tx: &mut Transaction<'_>, school: SchoolId, pupil: PupilId) -> Result<()> {
+pub(crate) fn require_pupil(
+    tx: &mut Transaction<'_>,
+    school: SchoolId,
+    pupil: PupilId,
+) -> Result<()> {
     let found = tx
         .query_opt(
             "SELECT 1 FROM pupils WHERE id = $1 AND school_id = $2",
@@ -85,7 +89,7 @@ fn insert_file(tx: &mut Transaction<'_>, school: SchoolId, f: &EvidenceFile) -> 
     col(&row, 0)
 }
 
-fn insert_report(
+pub(crate) fn insert_report(
     tx: &mut Transaction<'_>,
     school: SchoolId,
     r: &AbsenceReport,

@@ -117,7 +117,22 @@ pub(crate) fn facts(
             .as_blob()
             .map_err(|e| db_err(e.into()))?;
         let start = academic_year_start(year);
-        for (i, &byte) in line.iter().enumerate().filter(|(_, &b)| b != 0) {
+        // Only the part of the line the range covers: a few days of a year are a few bytes.
+        let index = |date: Date| {
+            usize::try_from((date - start).num_days().max(0) * 2).unwrap_or(usize::MAX)
+        };
+        let first = range.from.map_or(0, index).min(line.len());
+        let end = range
+            .to
+            .map_or(line.len(), |to| index(to).saturating_add(2))
+            .clamp(first, line.len());
+        for (i, &byte) in line
+            .iter()
+            .enumerate()
+            .take(end)
+            .skip(first)
+            .filter(|(_, &b)| b != 0)
+        {
             let code = *BaseCode::ALL
                 .get(usize::from(byte) - 1)
                 .ok_or_else(|| StoreError::Corrupt(format!("register line code {byte}")))?;

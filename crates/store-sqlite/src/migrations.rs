@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0005_safeguarding_and_parents_reports.sql"),
     ),
     (6, include_str!("../migrations/0006_school_day.sql")),
+    (7, include_str!("../migrations/0007_calling.sql")),
     (8, include_str!("../migrations/0008_contact_proposals.sql")),
 ];
 

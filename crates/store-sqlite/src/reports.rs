@@ -13,7 +13,7 @@ use crate::marks::apply_in;
 use crate::rows::{date_col, day, opt_date_col, range_params, recorded, session_of};
 use crate::{db_err, SqliteStore};
 
-fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
+pub(crate) fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
     let belongs: bool = tx
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
@@ -78,7 +78,7 @@ fn insert_file(tx: &Connection, school: SchoolId, f: &EvidenceFile) -> Result<i6
     Ok(tx.last_insert_rowid())
 }
 
-fn insert_report(
+pub(crate) fn insert_report(
     tx: &Connection,
     school: SchoolId,
     r: &AbsenceReport,

@@ -80,10 +80,17 @@
 //!   address (a contact person's), each detail with what it was and is to become; pending until
 //!   the office accepts it, which changes the person in the same transaction, or rejects it with
 //!   a reason.
+//! - `call_attempts`: each attempt to reach a pupil's contact about an absence (who rang whom on
+//!   which number, when, and how it went), linked to the absence report a parent's reason became.
+//!   `parent_messages`: each message about an absence sent to one parent, saved before it is
+//!   sent and given its outcome after. `escalations`: the steps opened when nobody is reached (a
+//!   flag to the safeguarding lead, a home visit, an enquiry to the local authority), each
+//!   dated, owned by a user and closed with an outcome.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
 
+pub mod calling;
 mod changes;
 pub mod day;
 pub mod decode;
@@ -99,6 +106,10 @@ use rollcall_core::codes::Code;
 use rollcall_core::marks::{MarkEntry, MarkFact, Recorded};
 use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
 
+pub use calling::{
+    AttemptOutcome, CallAttempt, Channel, Escalation, EscalationClosure, EscalationKind,
+    MessageOutcome, ParentMessage, StoredCallAttempt, StoredEscalation, StoredParentMessage,
+};
 pub use changes::{BatchPupils, ProgressCounter, PROGRESS_EVERY};
 pub use day::{
     Collector, MissingEntry, MissingReport, MissingStep, SearchArea, SignIn, SignOut,
@@ -664,6 +675,87 @@ pub trait Store: Send {
         school: SchoolId,
         contact: Option<&str>,
     ) -> Result<Vec<StoredProposal>>;
+    // First-day calling: attempts, messages to parents and the steps taken when nobody is
+    // reached (`calling`).
+
+    /// Saves an attempt to reach a pupil's contact and returns its id. With `reason` (a parent
+    /// gave the pupil's reason), saves that absence report and applies its marks in the same
+    /// transaction, with the checks of [`Store::record_absence`], and links the report to the
+    /// attempt; its id comes back too. The pupil must be on the school's admission register and
+    /// the contact one of the school's contact people ([`StoreError::NotFound`]).
+    fn record_call_attempt(
+        &mut self,
+        school: SchoolId,
+        attempt: &CallAttempt,
+        reason: Option<(&AbsenceReport, &[MarkChange])>,
+    ) -> Result<(i64, Option<i64>)>;
+
+    /// The attempts about absences on the days of the range, oldest first.
+    fn call_attempts(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<StoredCallAttempt>>;
+
+    /// Saves messages about to be sent, each without an outcome yet, and returns their ids in
+    /// order; all or none. A pupil not on the school's admission register or a contact the
+    /// school does not hold is [`StoreError::NotFound`].
+    fn save_parent_messages(
+        &mut self,
+        school: SchoolId,
+        messages: &[ParentMessage],
+    ) -> Result<Vec<i64>>;
+
+    /// Records what became of messages saved by [`Store::save_parent_messages`]; all or none. A
+    /// message the school does not hold is [`StoreError::NotFound`]; one whose outcome is known
+    /// already is [`StoreError::Conflict`].
+    fn record_message_outcomes(
+        &mut self,
+        school: SchoolId,
+        outcomes: &[(i64, MessageOutcome)],
+    ) -> Result<()>;
+
+    /// The messages about absences on the days of the range, by id.
+    fn parent_messages(
+        &mut self,
+        school: SchoolId,
+        range: DateRange,
+    ) -> Result<Vec<StoredParentMessage>>;
+
+    /// Opens a step unless the pupil has one of the same kind about the same day: the new
+    /// step's id, or `None` when it was there already. A pupil not on the school's admission
+    /// register or an owner the database does not hold is [`StoreError::NotFound`].
+    fn open_escalation(&mut self, school: SchoolId, escalation: &Escalation)
+        -> Result<Option<i64>>;
+
+    /// Gives an open step to `owner`. A step the school does not hold, or an unknown user, is
+    /// [`StoreError::NotFound`]; a closed step is [`StoreError::Conflict`].
+    fn assign_escalation(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        owner: UserId,
+        assigned: &Recorded,
+    ) -> Result<()>;
+
+    /// Closes an open step and, with `next`, opens the step that follows it (an enquiry after a
+    /// visit that reached nobody) in the same transaction, as [`Store::open_escalation`] would:
+    /// `next`'s id comes back, or `None`. A step the school does not hold is
+    /// [`StoreError::NotFound`]; one closed already is [`StoreError::Conflict`].
+    fn close_escalation(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        closure: &EscalationClosure,
+        next: Option<&Escalation>,
+    ) -> Result<Option<i64>>;
+
+    /// The school's steps, by id; one pupil's when `pupil` is given.
+    fn escalations(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredEscalation>>;
 }
 
 /// Reads a code as a backend stored it ([`decode::code`]).

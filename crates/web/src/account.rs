@@ -44,7 +44,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Administrator => "/admin/users",
         Role::Governor => "/governors",
         Role::Parent => "/children",
-        Role::SafeguardingLead => "/office/calling-list",
+        Role::SafeguardingLead => "/safeguarding",
         Role::Headteacher | Role::AttendanceOfficer | Role::HeadOfYear => "/overview",
     }
 }

@@ -28,6 +28,7 @@ pub mod overview;
 pub mod pupils;
 pub mod registers;
 pub mod reports;
+pub mod safeguarding;
 pub mod search;
 
 use std::net::SocketAddr;
@@ -46,6 +47,7 @@ pub fn route_table() -> Vec<RouteRule> {
         office::ACCESS,
         day::ACCESS,
         calling::ACCESS,
+        safeguarding::ACCESS,
         pupils::ACCESS,
         contacts::ACCESS,
         family::ACCESS,
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office::routes())
         .merge(day::routes())
         .merge(calling::routes())
+        .merge(safeguarding::routes())
         .merge(pupils::routes())
         .merge(contacts::routes())
         .merge(family::routes())

@@ -204,3 +204,243 @@ async fn before_the_register_closes_nobody_is_to_call() {
         .body
         .contains(&format!("/pupils/{}\"", unmarked.pupil.upn)));
 }
+
+#[tokio::test]
+async fn the_office_logs_each_call_on_the_list_and_bad_input_changes_nothing() {
+    let app = TestApp::at("2025-07-08T09:30:00");
+    let pupils = seven_a_with_parents(&app);
+    let (pupil, contacts) = &pupils[0];
+    let (other, others) = &pupils[1];
+    take_all_registers(&app, &[pupil.id, other.id]);
+    let upn = pupil.pupil.upn.to_string();
+    let mother = &contacts[0];
+    let office = app.sign_in("office").await;
+    let page = app.get(Some(&office), "/office/calling-list").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("id=\"pupil-{upn}\"")));
+    assert!(page
+        .body
+        .contains("action=\"/office/calling-list/attempts\""));
+    assert!(
+        page.body.contains("Messages cannot be sent"),
+        "nothing configured"
+    );
+
+    let post = |fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let office = &office;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post(Some(office), "/office/calling-list/attempts", &pairs)
+                .await
+        }
+    };
+    let base = |outcome: &str| {
+        vec![
+            ("upn", upn.clone()),
+            ("date", TODAY.to_owned()),
+            ("session", "AM".to_owned()),
+            ("contact", mother.reference.clone()),
+            ("outcome", outcome.to_owned()),
+        ]
+    };
+    // Bad input: refused with the reason, and nothing logged.
+    let reply = post(base("engaged")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body.contains("choose how the call went"),
+        "{}",
+        reply.body
+    );
+    let mut wrong = base("no_answer");
+    wrong[3].1 = others[0].reference.clone();
+    let reply = post(wrong).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("is not one of"));
+    let mut unknown = base("no_answer");
+    unknown[0].1 = "A999999999999".into();
+    assert_eq!(post(unknown).await.status, StatusCode::BAD_REQUEST);
+    let hoy = app.sign_in("hoy9").await;
+    let pairs: Vec<(&str, String)> = base("no_answer");
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        app.post(Some(&hoy), "/office/calling-list/attempts", &pairs)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let reply = app
+        .post(
+            Some(&office),
+            "/office/calling-list/messages",
+            &[("date", TODAY), ("session", "AM")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("Messages cannot be sent"));
+    let day = parse_date(TODAY).unwrap();
+    let logged = || {
+        let mut store = rollcall_app::open_store(&app.url).unwrap();
+        let school = rollcall_app::resolve_school(store.as_mut(), None)
+            .unwrap()
+            .id;
+        store
+            .call_attempts(school, rollcall_store::DateRange::between(day, day))
+            .unwrap()
+            .len()
+    };
+    assert_eq!(logged(), 0);
+
+    // No answer, then the mother gives the reason: the pupil leaves the list.
+    let reply = post(base("no_answer")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("Call logged"));
+    assert!(reply
+        .body
+        .contains(&format!("Calls today about {}", pupil.pupil.forename)));
+    let mut reason = base("reason_given");
+    reason.push(("note", "Sickness bug".into()));
+    reason.push(("code", "I".into()));
+    let reply = post(reason).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("Reason recorded for"), "{}", reply.body);
+    assert!(!reply.body.contains(&format!("id=\"pupil-{upn}\"")));
+    assert!(reply
+        .body
+        .contains(&format!("id=\"pupil-{}\"", other.pupil.upn)));
+    assert_eq!(logged(), 2);
+}
+
+#[tokio::test]
+async fn the_days_message_is_sent_from_the_list_through_the_schools_mail_server() {
+    let app = TestApp::at("2025-07-08T09:30:00");
+    let pupils = seven_a_with_parents(&app);
+    let (a, b) = (&pupils[0], &pupils[1]);
+    take_all_registers(&app, &[a.0.id, b.0.id]);
+    let server = rollcall_testkit::smtp::SmtpServer::start();
+    app.state.app().set_messaging(
+        rollcall_app::messages::Messaging::from_toml(
+            "test.toml",
+            &format!(
+                "[mail]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"Northfield Academy <office@northfield.example>\"\n",
+                server.port()
+            ),
+        )
+        .unwrap(),
+    );
+    let office = app.sign_in("office").await;
+    let page = app.get(Some(&office), "/office/calling-list").await;
+    let parents: Vec<String> = [a, b]
+        .iter()
+        .flat_map(|(_, c)| {
+            c.iter()
+                .filter(|c| c.is_parent())
+                .filter_map(|c| c.email.clone())
+        })
+        .collect();
+    assert!(
+        page.body.contains(&format!(
+            "Send today's message to {} parents of 2 pupils",
+            parents.len()
+        )),
+        "{}",
+        page.body
+    );
+    let reply = app
+        .post(
+            Some(&office),
+            "/office/calling-list/messages",
+            &[("date", TODAY), ("session", "AM")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(
+        reply.body.contains(&format!(
+            "Today's message: </strong>{} e-mails",
+            parents.len()
+        )),
+        "{}",
+        reply.body
+    );
+    let got = server.wait_for(parents.len(), std::time::Duration::from_secs(10));
+    let mut to: Vec<String> = got.iter().map(|m| m.recipients.join(",")).collect();
+    to.sort();
+    let mut want = parents.clone();
+    want.sort();
+    assert_eq!(to, want);
+    assert!(
+        reply.body.contains("E-mail to"),
+        "the message is shown against the pupil"
+    );
+}
+
+#[tokio::test]
+async fn the_safeguarding_lead_sees_vulnerable_pupils_and_closes_the_steps() {
+    let app = TestApp::at("2025-07-08T10:30:00");
+    let today = parse_date(TODAY).unwrap();
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None)
+        .unwrap()
+        .id;
+    let vulnerable = store
+        .pupils(school)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.pupil.on_roll(today) && !rollcall_app::calling::vulnerable(&p.pupil).is_empty())
+        .expect("a vulnerable pupil in the test school");
+    drop(store);
+    take_all_registers(&app, &[vulnerable.id]);
+    let dsl = app.sign_in("dsl").await;
+    let home = app.get(Some(&dsl), "/").await;
+    assert_eq!(home.location.as_deref(), Some("/safeguarding"));
+    let page = app.get(Some(&dsl), "/safeguarding").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page
+        .body
+        .contains(&format!("id=\"vulnerable-{}\"", vulnerable.pupil.upn)));
+    assert!(
+        page.body.contains("Flag to the safeguarding lead"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Morgan Reid"));
+    let step = page
+        .body
+        .split("id=\"step-")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    for who in ["office", "tutor7a", "hoy9"] {
+        let s = app.sign_in(who).await;
+        assert_eq!(
+            app.get(Some(&s), "/safeguarding").await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let reply = app
+        .post(
+            Some(&dsl),
+            "/safeguarding/steps/close",
+            &[("step", &step), ("contact_made", "yes")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("say what was done"));
+    let reply = app
+        .post(
+            Some(&dsl),
+            "/safeguarding/steps/close",
+            &[
+                ("step", &step),
+                ("contact_made", "yes"),
+                ("outcome", "Foster carer rang back: dentist"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("is closed"));
+    assert!(reply.body.contains("Foster carer rang back: dentist"));
+    assert!(reply.body.contains("No step is open."));
+}

@@ -6,6 +6,7 @@
 //! a typed result: the web crate only translates HTTP to these calls and back.
 
 pub mod absence;
+pub mod calling;
 pub mod contacts;
 pub mod day;
 pub mod family;

@@ -1,5 +1,5 @@
 //! The office's desk and following up absence: today's registers not yet taken, late arrivals
-//! signed in, parents' calls recorded, and the first-day calling list.
+//! signed in and parents' calls recorded (the first-day calling list is [`super::calling`]'s).
 //!
 //! The office and senior staff reach the whole school; a head of year follows up the pupils of
 //! their year groups only. A pupil named by UPN whom the actor does not reach is refused as
@@ -13,7 +13,6 @@ use rollcall_store::{Contact, SchoolId, Store, StoredPupil};
 use serde::Deserialize;
 
 use crate::access::{Actor, Permission, Reach};
-use crate::calling::{self, NotYetMarked, ToCall};
 use crate::error::Refusal;
 use crate::registers::{
     self as reg, CallOutcome, CallReport, FormRegister, LateOutcome, RecordedCall,
@@ -126,39 +125,6 @@ impl CallInput {
             expected_return,
             reported_by: self.reported_by.clone(),
         })
-    }
-}
-
-/// The first-day calling list for one session.
-///
-/// An absence is confirmed when the register closes. Once it has, the pupils marked `N` or with no
-/// mark, and no absence reported, are to call. Until then nobody is: pupils marked `N` are absent
-/// so far, and pupils with no mark are counted apart, by form, as not yet marked.
-#[derive(Debug, Clone)]
-pub struct CallingList {
-    pub date: Date,
-    pub session: Session,
-    /// When the session's register opens.
-    pub opens: NaiveDateTime,
-    /// When the session's register closes.
-    pub closes: NaiveDateTime,
-    /// The register has not closed yet (it is open, or yet to open): no absence is confirmed.
-    pub still_open: bool,
-    /// Once the register has closed: the pupils to call, vulnerable pupils first, then by year,
-    /// form and name. Empty while it is still open.
-    pub to_call: Vec<ToCall>,
-    /// While the register is still open: the pupils marked `N` with no absence reported, in the
-    /// same order. Empty once it has closed (they are to call).
-    pub absent_so_far: Vec<ToCall>,
-    /// While the register is still open: the forms with pupils not yet marked (and no absence
-    /// reported), and how many each. Empty once it has closed.
-    pub not_yet_marked: Vec<NotYetMarked>,
-}
-
-impl CallingList {
-    /// How many pupils are not yet marked, while the register is still open.
-    pub fn not_yet_marked_count(&self) -> usize {
-        self.not_yet_marked.iter().map(|f| f.pupils).sum()
     }
 }
 
@@ -353,53 +319,6 @@ impl App {
             let pupil = typed_pupil(store, actor, school, &call.upn)?;
             let report = call.report()?;
             reg::record_call_about(store, school, &pupil, &report, actor, now)
-        })
-    }
-
-    /// The first-day calling list of a session (today's morning when no date or session is
-    /// given), for the pupils in the actor's reach, by the school's register times and the
-    /// application's clock. Once the session's register has closed: the pupils absent with no
-    /// reason known (`N` or no mark) and no absence reported, with their contacts. Before: the
-    /// pupils marked `N` so far, and, counted by form, those not yet marked.
-    pub fn calling_list(
-        &self,
-        actor: &Actor,
-        date: Option<&str>,
-        session: Option<&str>,
-    ) -> Result<CallingList, Refusal> {
-        actor.require(Permission::FollowUp)?;
-        let now = self.now();
-        self.reading(|store| {
-            let school = school_of(store, actor)?;
-            let date = match date.filter(|d| !d.trim().is_empty()) {
-                Some(d) => reg::parse_day(d)?,
-                None => now.date(),
-            };
-            let session = match session.filter(|s| !s.trim().is_empty()) {
-                Some(s) => reg::parse_session(s)?,
-                None => Session::Am,
-            };
-            let times = reg::register_times(store, school)?;
-            let opens = date.and_time(times.opens(session));
-            let closes = date.and_time(times.closes(session));
-            let closed = now >= closes;
-            let reach = |id, pupil: &rollcall_core::Pupil| actor.reaches(id, pupil);
-            let found = calling::calling_list(store, school, date, session, closed, &reach)?;
-            let (to_call, absent_so_far) = if closed {
-                (found.absent, Vec::new())
-            } else {
-                (Vec::new(), found.absent)
-            };
-            Ok(CallingList {
-                date,
-                session,
-                opens,
-                closes,
-                still_open: !closed,
-                to_call,
-                absent_so_far,
-                not_yet_marked: found.not_yet_marked,
-            })
         })
     }
 }

@@ -20,6 +20,10 @@
 //! name = "15 in a term"
 //! sessions = 15
 //! period = "term"                      # "term", "half_term" or "rolling" (with weeks = N)
+//!
+//! [calling]                            # escalation when nobody is reached (crate::escalation)
+//! flag_vulnerable_by = "10:00"
+//! home_visit_on_day = 2
 //! ```
 //!
 //! A school's file overrides the defaults setting by setting: a key it leaves out is inherited,
@@ -37,6 +41,7 @@ const TOP_KEYS: &[&str] = &[
     "penalty",
     "bands",
     "local_penalties",
+    "calling",
 ];
 
 /// Checks that a policy file is TOML with only known settings; returns its table.

@@ -189,6 +189,59 @@ pub fn record_call_about(
     actor: &Actor,
     now: NaiveDateTime,
 ) -> Result<CallOutcome> {
+    match plan_call_about(store, school, p, call, actor, now)? {
+        PlannedCall::Repeated(outcome) => Ok(*outcome),
+        PlannedCall::New(new) => {
+            let id = match store.record_absence(school, &new.report, &new.changes) {
+                Err(StoreError::Conflict(_)) => return Err(concurrent_change()),
+                other => other?,
+            };
+            Ok(new.written(id))
+        }
+    }
+}
+
+/// A parent's call checked against the register, not yet written.
+#[derive(Debug, Clone)]
+pub(crate) enum PlannedCall {
+    /// The same call was recorded earlier today by the same person: nothing to write.
+    Repeated(Box<CallOutcome>),
+    New(Box<NewCall>),
+}
+
+/// A new call to write: its report, and the marks it changes, in one transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct NewCall {
+    pub report: AbsenceReport,
+    pub changes: Vec<MarkChange>,
+    /// What recording it does, but for the report's id.
+    outcome: CallOutcome,
+}
+
+impl NewCall {
+    /// What recording the call did, once written as report `id`.
+    pub(crate) fn written(self, id: i64) -> CallOutcome {
+        CallOutcome {
+            report: id,
+            call: RecordedCall {
+                id,
+                ..self.outcome.call
+            },
+            ..self.outcome
+        }
+    }
+}
+
+/// Checks a parent's call about a pupil already found and plans what recording it writes: the
+/// report, and its code on every school session of the pupil from its first session to its last.
+pub(crate) fn plan_call_about(
+    store: &mut dyn Store,
+    school: SchoolId,
+    p: &StoredPupil,
+    call: &CallReport,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<PlannedCall> {
     let name = full_name(&p.pupil);
     let mut problems = Vec::new();
     let reason = call.reason.trim();
@@ -269,7 +322,7 @@ pub fn record_call_about(
         recorded: recorded.clone(),
     };
     if let Some(earlier) = same_call_today(store, school, &report, now)? {
-        return Ok(CallOutcome {
+        return Ok(PlannedCall::Repeated(Box::new(CallOutcome {
             report: earlier.id,
             pupil: p.id,
             name,
@@ -279,7 +332,7 @@ pub fn record_call_about(
             marked: Vec::new(),
             unchanged: Vec::new(),
             left: Vec::new(),
-        });
+        })));
     }
     let calendar = store.calendar(school)?;
     let all = sessions_between(call.first, call.last);
@@ -349,25 +402,26 @@ pub fn record_call_about(
             }),
         }
     }
-    let id = match store.record_absence(school, &report, &changes) {
-        Err(StoreError::Conflict(_)) => return Err(concurrent_change()),
-        other => other?,
-    };
-    Ok(CallOutcome {
-        report: id,
+    let outcome = CallOutcome {
+        report: 0,
         pupil: p.id,
         name,
         code,
         call: RecordedCall::of(StoredAbsenceReport {
-            id,
-            report,
+            id: 0,
+            report: report.clone(),
             reviewed: None,
         }),
         repeated: false,
         marked,
         unchanged,
         left,
-    })
+    };
+    Ok(PlannedCall::New(Box::new(NewCall {
+        report,
+        changes,
+        outcome,
+    })))
 }
 
 /// The call recorded earlier today (school time) that is the same as `report`: the same pupil,

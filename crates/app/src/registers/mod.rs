@@ -32,15 +32,15 @@ mod take;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use calls::sessions_between;
 pub use calls::{
     call_code_allowed, calls_about, record_call, record_call_about, CallOutcome, CallReport,
     LeftAlone, RecordedCall, RECENT_CALL_DAYS,
 };
+pub(crate) use calls::{plan_call_about, sessions_between, PlannedCall};
 pub use late::{plan_late, sign_in_late, LateOutcome};
 pub use lists::{form_registers, registers_not_taken, FormRegister, SessionRegisters, Taker};
 pub use register::register;
-pub(crate) use take::written_as_register;
+pub(crate) use take::{concurrent_change, written_as_register};
 pub use take::{
     plan_for, plan_register, take_register, MarkInput, RegisterPlan, RegisterSubmission,
     TakeOutcome,

@@ -391,7 +391,7 @@ pub(crate) fn written_as_register(written: std::result::Result<(), StoreError>) 
     }
 }
 
-pub(super) fn concurrent_change() -> Refusal {
+pub(crate) fn concurrent_change() -> Refusal {
     Refusal::Conflict {
         message: "Someone else changed these marks at the same moment: nothing you entered was saved. Reload to see their marks, then make your changes again.".into(),
         changed: Vec::new(),

@@ -1,6 +1,7 @@
 //! The tests of the suite, each a `pub fn name(db: &dyn TestDb)`; [`conformance_tests!`]
 //! (crate::conformance_tests) lists them.
 
+mod calling;
 mod day;
 mod errors;
 mod followup;
@@ -9,6 +10,7 @@ mod people;
 mod proposals;
 mod schools;
 
+pub use calling::*;
 pub use day::*;
 pub use errors::*;
 pub use followup::*;

@@ -1,7 +1,7 @@
 //! Formatting for people: dates, sessions, codes, figures and paths, the same on every page.
 
 use maud::{html, Markup};
-use rollcall_app::registers::RecordedCall;
+use rollcall_app::registers::{call_code_allowed, RecordedCall};
 use rollcall_app::school_view::Period;
 use rollcall_core::stats::Counts;
 use rollcall_core::{BaseCode, Category, Code, Date, Percent, Pupil, Sen, Session};
@@ -283,6 +283,44 @@ pub fn recorded_calls(label: &str, calls: &[RecordedCall]) -> Markup {
                             @match c.expected_return { Some(d) => (short_date(d)), None => "—" }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The codes offered for a call: N while the reason is unknown, illness and appointments first,
+/// then the other absence codes valid on `date`.
+pub fn call_code_options(date: Date, selected: &str) -> Markup {
+    let first: [(BaseCode, &str); 3] = [
+        (BaseCode::N, "Reason not yet known"),
+        (BaseCode::I, "Illness"),
+        (BaseCode::M, "Medical or dental appointment"),
+    ];
+    let rest = |category: Category| -> Vec<BaseCode> {
+        BaseCode::ALL
+            .iter()
+            .copied()
+            .filter(|c| {
+                c.category() == category
+                    && call_code_allowed(*c)
+                    && !first.iter().any(|(f, _)| f == c)
+                    && Code::parse(c.symbol(), date).is_ok()
+            })
+            .collect()
+    };
+    let selected = match selected.trim() {
+        "" => "N",
+        s => s,
+    };
+    html! {
+        @for (c, label) in first {
+            option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (label) }
+        }
+        @for (title, category) in [("Other authorised absence", Category::Authorised), ("Other unauthorised absence", Category::Unauthorised)] {
+            optgroup label=(title) {
+                @for c in rest(category) {
+                    option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (short_meaning(c)) }
                 }
             }
         }

@@ -74,6 +74,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/registers", "Registers"),
             ("/office", "Office"),
             ("/office/missing", "Missing pupils"),
+            ("/safeguarding", "Safeguarding"),
             ("/governors", "Governors' figures"),
             ("/pupils/search", "Find a pupil"),
         ],
@@ -81,6 +82,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/calling-list", "Calling list"),
             ("/office/reports", "Parents' reports"),
             ("/leave", "Leave"),
+            ("/safeguarding", "Safeguarding"),
             ("/overview", "Overview"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
@@ -108,6 +110,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
         ],
         Role::SafeguardingLead => &[
+            ("/safeguarding", "Safeguarding"),
             ("/office/missing", "Missing pupils"),
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),

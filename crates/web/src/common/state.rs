@@ -118,6 +118,23 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// [`AppState::attempt`] for a use case that spends its time waiting on another server (the
+    /// school's mail server, an SMS gateway) rather than on the database: it runs on a blocking
+    /// thread without taking one of the workers' places, so that pages are not kept waiting
+    /// meanwhile. Its database work still takes its turn inside the application.
+    pub async fn attempt_waiting<T, F>(&self, f: F) -> Result<Result<T, Refusal>, WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App) -> Result<T, Refusal> + Send + 'static,
+    {
+        let app = self.0.app.clone();
+        tokio::task::spawn_blocking(move || f(&app))
+            .await
+            .map_err(|e| WebError::Internal(format!("a worker failed: {e}")))
+    }
+}
+
 /// Failed sign-ins: at most 10 from one address and 5 for one user name in 15 minutes.
 #[derive(Debug, Default)]
 pub struct SignInLimiter {

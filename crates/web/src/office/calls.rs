@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
 use rollcall_app::cases::office::{CallDesk, CallInput, CallPupil};
-use rollcall_app::registers::{call_code_allowed, CallOutcome, RECENT_CALL_DAYS};
+use rollcall_app::registers::{CallOutcome, RECENT_CALL_DAYS};
 use rollcall_app::Refusal;
-use rollcall_core::{BaseCode, Category, Code, Date, Session};
+use rollcall_core::{Date, Session};
 
 use crate::common::format::*;
 use crate::common::{page, AppState, Principal, WebError};
@@ -32,44 +32,6 @@ fn new_call(upn: &str, desk: &CallDesk) -> CallInput {
         last_session: "PM".into(),
         code: "N".into(),
         ..CallInput::default()
-    }
-}
-
-/// The codes offered for a call: N while the reason is unknown, illness and appointments first,
-/// then the other absence codes valid on `date`.
-fn call_code_options(date: Date, selected: &str) -> Markup {
-    let first: [(BaseCode, &str); 3] = [
-        (BaseCode::N, "Reason not yet known"),
-        (BaseCode::I, "Illness"),
-        (BaseCode::M, "Medical or dental appointment"),
-    ];
-    let rest = |category: Category| -> Vec<BaseCode> {
-        BaseCode::ALL
-            .iter()
-            .copied()
-            .filter(|c| {
-                c.category() == category
-                    && call_code_allowed(*c)
-                    && !first.iter().any(|(f, _)| f == c)
-                    && Code::parse(c.symbol(), date).is_ok()
-            })
-            .collect()
-    };
-    let selected = match selected.trim() {
-        "" => "N",
-        s => s,
-    };
-    html! {
-        @for (c, label) in first {
-            option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (label) }
-        }
-        @for (title, category) in [("Other authorised absence", Category::Authorised), ("Other unauthorised absence", Category::Unauthorised)] {
-            optgroup label=(title) {
-                @for c in rest(category) {
-                    option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (short_meaning(c)) }
-                }
-            }
-        }
     }
 }
 

@@ -232,3 +232,85 @@ pub async fn serve(app: &TestApp) -> String {
     });
     format!("http://{addr}")
 }
+
+/// Every morning register of the test school taken at 09:00: `absent` marked N, the rest present.
+pub fn take_all_registers(app: &TestApp, absent: &[rollcall_store::PupilId]) {
+    let today = rollcall_core::parse_date(TODAY).unwrap();
+    let nine =
+        chrono::NaiveDateTime::parse_from_str("2025-07-08T09:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None)
+        .unwrap()
+        .id;
+    let mut forms: Vec<String> = store
+        .pupils(school)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.pupil.on_roll(today))
+        .filter_map(|p| p.pupil.form)
+        .collect();
+    forms.sort();
+    forms.dedup();
+    let office = rollcall_app::Actor::command_line("Pat Green", rollcall_core::Role::Office);
+    for form in forms {
+        let reg = rollcall_app::registers::register(
+            store.as_mut(),
+            school,
+            &form,
+            today,
+            rollcall_core::Session::Am,
+            nine,
+        )
+        .unwrap();
+        let submission = rollcall_app::registers::RegisterSubmission {
+            version: reg.version.clone(),
+            reason: String::new(),
+            marks: reg
+                .pupils()
+                .map(|r| rollcall_app::registers::MarkInput {
+                    upn: r.pupil.upn.to_string(),
+                    code: if absent.contains(&r.id) { "N" } else { "/" }.into(),
+                    ..rollcall_app::registers::MarkInput::default()
+                })
+                .collect(),
+        };
+        let key = rollcall_app::registers::RegisterKey::parse(&form, TODAY, "AM").unwrap();
+        rollcall_app::registers::take_register(
+            store.as_mut(),
+            school,
+            &key,
+            &submission,
+            &office,
+            nine,
+        )
+        .unwrap();
+    }
+}
+
+/// Pupils of 7A on roll today whose first contact is a parent with an e-mail address, by UPN.
+pub fn seven_a_with_parents(
+    app: &TestApp,
+) -> Vec<(rollcall_store::StoredPupil, Vec<rollcall_store::Contact>)> {
+    let today = rollcall_core::parse_date(TODAY).unwrap();
+    let mut store = rollcall_app::open_store(&app.url).unwrap();
+    let school = rollcall_app::resolve_school(store.as_mut(), None)
+        .unwrap()
+        .id;
+    let mut out: Vec<_> = store
+        .pupils(school)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.pupil.form.as_deref() == Some("7A") && p.pupil.on_roll(today))
+        .filter(|p| !p.pupil.looked_after && !p.pupil.social_worker)
+        .map(|p| {
+            let c = store.contacts(school, p.id).unwrap();
+            (p, c)
+        })
+        .filter(|(_, c)| {
+            c.first()
+                .is_some_and(|c| c.is_parent() && c.email.is_some())
+        })
+        .collect();
+    out.sort_by_key(|(p, _)| p.pupil.upn.clone());
+    out
+}
