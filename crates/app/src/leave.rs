@@ -389,7 +389,8 @@ pub fn leave_table(
 
 /// The notice, limits and thresholds a decision is weighed against. The defaults are those of the
 /// seed policies (follow-up.md): 28 days' notice (two weeks for religious observance), one day
-/// per occasion of religious observance, and attendance kept at or above 96%.
+/// per occasion of religious observance, and attendance kept at or above 96%; a school's policy
+/// sets its own in `[leave]` ([`leave_limits_from_table`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaveLimits {
     pub notice_days: i64,
@@ -399,6 +400,104 @@ pub struct LeaveLimits {
     pub attendance_floor: Option<u64>,
     /// Unauthorised sessions in 10 school weeks that meet the national penalty threshold.
     pub penalty_sessions: u32,
+}
+
+/// The settings of a policy file's `[leave]` table.
+pub const LEAVE_KEYS: &[&str] = &[
+    "notice_days",
+    "religious_notice_days",
+    "religious_days_per_occasion",
+    "attendance_floor",
+];
+
+/// Reads the `[leave]` table of a policy file (already merged with the defaults); a setting left
+/// out keeps its default.
+///
+/// ```toml
+/// [leave]
+/// notice_days = 28                 # how far ahead an application should come
+/// religious_notice_days = 14       # the same, for religious observance
+/// religious_days_per_occasion = 1  # school days of religious observance per occasion
+/// attendance_floor = 96            # attendance (%) leave should not take a pupil below; false: none
+/// ```
+pub fn leave_limits_from_table(
+    file: &str,
+    table: &toml::Table,
+) -> Result<LeaveLimits, Vec<crate::error::InputError>> {
+    use toml::Value;
+    let mut limits = LeaveLimits::default();
+    let Some(leave) = table.get("leave") else {
+        return Ok(limits);
+    };
+    let mut errors = Vec::new();
+    let mut err = |field: &str, message: String| {
+        errors.push(crate::error::InputError::new(
+            file,
+            None,
+            Some(&format!("leave.{field}")),
+            message,
+        ))
+    };
+    let Some(leave) = leave.as_table() else {
+        err(
+            "",
+            format!(
+                "expected a [leave] table with any of {}",
+                LEAVE_KEYS.join(", ")
+            ),
+        );
+        return Err(errors);
+    };
+    for (key, value) in leave {
+        match (key.as_str(), value) {
+            ("notice_days" | "religious_notice_days", Value::Integer(n)) if (0..=365).contains(n) => {
+                if key == "notice_days" {
+                    limits.notice_days = *n;
+                } else {
+                    limits.religious_notice_days = *n;
+                }
+            }
+            ("notice_days" | "religious_notice_days", other) => err(
+                key,
+                format!("{other} is not a number of days; expected a whole number from 0 to 365"),
+            ),
+            ("religious_days_per_occasion", Value::Integer(n)) if (1..=30).contains(n) => {
+                limits.religious_days_per_occasion = *n;
+            }
+            ("religious_days_per_occasion", other) => err(
+                key,
+                format!("{other} is not a number of days; expected a whole number from 1 to 30"),
+            ),
+            ("attendance_floor", Value::Boolean(false)) => limits.attendance_floor = None,
+            ("attendance_floor", Value::Integer(n)) if (1..=100).contains(n) => {
+                limits.attendance_floor = u64::try_from(*n).ok().map(|n| n * 100);
+            }
+            ("attendance_floor", Value::Float(f)) if *f > 0.0 && *f <= 100.0 => {
+                // Hundredths of a percent, as the figures are shown.
+                limits.attendance_floor = Some((f * 100.0).round() as u64);
+            }
+            ("attendance_floor", other) => err(
+                key,
+                format!("{other} is not an attendance rate; expected a percentage such as 96 or 95.5, or false for none"),
+            ),
+            (other, _) => err(
+                other,
+                format!("unknown setting; expected any of {}", LEAVE_KEYS.join(", ")),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(limits)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The school's limits for leave: the `[leave]` table of its policy, or of the defaults it
+/// inherits, or [`LeaveLimits::default`].
+pub fn leave_limits(store: &mut dyn Store, school: SchoolId) -> crate::error::Result<LeaveLimits> {
+    let merged = crate::alerts::merged_policy_table(store, school)?;
+    leave_limits_from_table("the stored policy", &merged).map_err(crate::error::AppError::Input)
 }
 
 impl Default for LeaveLimits {
@@ -662,6 +761,42 @@ pub fn unauthorised_in_school_weeks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn limits(text: &str) -> Result<LeaveLimits, Vec<crate::error::InputError>> {
+        leave_limits_from_table("policy.toml", &toml::from_str(text).unwrap())
+    }
+
+    #[test]
+    fn a_policy_sets_the_limits_of_leave_and_keeps_the_defaults_it_leaves_out() {
+        assert_eq!(limits("").unwrap(), LeaveLimits::default());
+        let l = limits("[leave]\nnotice_days = 14\nattendance_floor = 95.5\n").unwrap();
+        assert_eq!(l.notice_days, 14);
+        assert_eq!(l.attendance_floor, Some(9550));
+        assert_eq!(l.religious_notice_days, 14);
+        assert_eq!(
+            limits("[leave]\nattendance_floor = false\n")
+                .unwrap()
+                .attendance_floor,
+            None
+        );
+        assert_eq!(
+            limits("[leave]\nattendance_floor = 96\n")
+                .unwrap()
+                .attendance_floor,
+            Some(9600)
+        );
+        for bad in [
+            "[leave]\nnotice_days = -1\n",
+            "[leave]\nnotice_days = \"four weeks\"\n",
+            "[leave]\nreligious_days_per_occasion = 0\n",
+            "[leave]\nattendance_floor = 101\n",
+            "[leave]\nholidays = true\n",
+            "leave = 3\n",
+        ] {
+            let e = limits(bad).unwrap_err();
+            assert!(e[0].to_string().contains("leave."), "{bad}: {}", e[0]);
+        }
+    }
 
     fn contact(lives_with: bool, pr: bool) -> Contact {
         Contact {

@@ -475,3 +475,49 @@ fn medical_evidence_is_asked_for_and_a_refusal_can_unauthorise_the_illness() {
         .request_evidence(&office, &child, "2025-07-02", "2025-07-01", "")
         .is_err());
 }
+
+#[test]
+fn the_schools_policy_sets_what_leave_is_weighed_against() {
+    let s = School::at(60, "10:00");
+    let parent = s.actor("parent");
+    let (child, _) = child_and_stranger(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        "[leave]\nnotice_days = 5\nattendance_floor = false\n",
+    )
+    .unwrap();
+    let mut st = store(&s);
+    let school = rollcall_app::resolve_school(st.as_mut(), None).unwrap();
+    rollcall_app::alerts::save_policy(st.as_mut(), Some(&school), &file, &s.actor("head")).unwrap();
+    let form = LeaveForm {
+        upn: child,
+        first_date: "2025-07-14".into(),
+        last_date: "2025-07-18".into(),
+        code: "C".into(),
+        reason: "A wedding".into(),
+        ..LeaveForm::default()
+    };
+    let asked = s.app.apply_for_leave(&parent, &form).unwrap();
+    let case = s.app.leave_case(&s.actor("head"), asked.id).unwrap();
+    assert_eq!(
+        case.support.late_by_policy, None,
+        "six days is enough notice here"
+    );
+    assert_eq!(case.support.limits.attendance_floor, None);
+    assert!(
+        case.support
+            .cautions
+            .iter()
+            .all(|c| !c.contains("notice") && !c.contains("policy asks to keep")),
+        "{:?}",
+        case.support.cautions
+    );
+    // A policy that cannot be read is refused when saved.
+    std::fs::write(&file, "[leave]\nnotice_days = \"a month\"\n").unwrap();
+    let e = rollcall_app::alerts::save_policy(st.as_mut(), Some(&school), &file, &s.actor("head"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("leave.notice_days"), "{e}");
+}

@@ -7,7 +7,7 @@ use rollcall_store::{Contact, StoredLeave, StoredPupil};
 
 use crate::access::{Actor, Permission};
 use crate::error::Refusal;
-use crate::leave::{self, DecisionSupport, LeaveLimits, PreEntered, Verdict};
+use crate::leave::{self, DecisionSupport, PreEntered, Verdict};
 use crate::registers::{parse_day, parse_session};
 use crate::service::App;
 
@@ -107,8 +107,8 @@ impl App {
         self.reading(|store| {
             let school = school_details(store, actor)?;
             let leave = leave::find(store, school.id, id)?;
-            let support =
-                leave::decision_support(store, school.id, &leave, today, LeaveLimits::default())?;
+            let limits = leave::leave_limits(store, school.id)?;
+            let support = leave::decision_support(store, school.id, &leave, today, limits)?;
             Ok(LeaveCase { leave, support })
         })
     }

@@ -24,6 +24,12 @@
 //! [calling]                            # escalation when nobody is reached (crate::escalation)
 //! flag_vulnerable_by = "10:00"
 //! home_visit_on_day = 2
+//!
+//! [leave]                              # what leave is weighed against (crate::leave)
+//! notice_days = 28
+//! religious_notice_days = 14
+//! religious_days_per_occasion = 1
+//! attendance_floor = 96                # %, or false for none
 //! ```
 //!
 //! A school's file overrides the defaults setting by setting: a key it leaves out is inherited,
@@ -42,6 +48,7 @@ const TOP_KEYS: &[&str] = &[
     "bands",
     "local_penalties",
     "calling",
+    "leave",
 ];
 
 /// Checks that a policy file is TOML with only known settings; returns its table.
