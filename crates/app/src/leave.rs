@@ -398,8 +398,10 @@ pub struct LeaveLimits {
     pub religious_days_per_occasion: i64,
     /// Hundredths of a percent: 9600 is 96%.
     pub attendance_floor: Option<u64>,
-    /// Unauthorised sessions in 10 school weeks that meet the national penalty threshold.
+    /// Unauthorised sessions in [`LeaveLimits::penalty_weeks`] school weeks that meet the penalty
+    /// threshold: nationally 10 in 10, or the school's tighter `[penalty]`.
     pub penalty_sessions: u32,
+    pub penalty_weeks: u32,
 }
 
 /// The settings of a policy file's `[leave]` table.
@@ -497,7 +499,17 @@ pub fn leave_limits_from_table(
 /// inherits, or [`LeaveLimits::default`].
 pub fn leave_limits(store: &mut dyn Store, school: SchoolId) -> crate::error::Result<LeaveLimits> {
     let merged = crate::alerts::merged_policy_table(store, school)?;
-    leave_limits_from_table("the stored policy", &merged).map_err(crate::error::AppError::Input)
+    let mut limits = leave_limits_from_table("the stored policy", &merged)
+        .map_err(crate::error::AppError::Input)?;
+    // The penalty threshold is the policy's own (`[penalty]`), never looser than the law's.
+    let policy = crate::alerts::effective_policy(store, school)?.policy;
+    if let Some(n) = policy.penalty_sessions {
+        limits.penalty_sessions = n;
+    }
+    if let Some(w) = policy.penalty_weeks {
+        limits.penalty_weeks = w;
+    }
+    Ok(limits)
 }
 
 impl Default for LeaveLimits {
@@ -508,6 +520,7 @@ impl Default for LeaveLimits {
             religious_days_per_occasion: 1,
             attendance_floor: Some(9600),
             penalty_sessions: 10,
+            penalty_weeks: 10,
         }
     }
 }
@@ -547,8 +560,9 @@ pub struct DecisionSupport {
     pub projected_if_refused: Option<rollcall_core::stats::Percent>,
     pub persistent_now: bool,
     pub persistent_if_granted: bool,
-    /// Unauthorised sessions in the last 10 school weeks, against the penalty threshold.
-    pub unauthorised_10_weeks: u32,
+    /// Unauthorised sessions in the penalty threshold's last school weeks
+    /// ([`LeaveLimits::penalty_weeks`]), against its sessions.
+    pub unauthorised_in_penalty_weeks: u32,
     pub limits: LeaveLimits,
     /// The policy's limits as they bear on this application, each a sentence.
     pub cautions: Vec<String>,
@@ -638,7 +652,8 @@ pub fn decision_support(
                 .count()
         })
         .sum::<usize>();
-    let unauthorised_10_weeks = unauthorised_in_school_weeks(&calendar, p, &marks, today, 10);
+    let unauthorised_in_penalty_weeks =
+        unauthorised_in_school_weeks(&calendar, p, &marks, today, limits.penalty_weeks);
     let notice_days = (a.first.0 - a.requested_on).num_days();
     let religious = a.code.base() == BaseCode::R;
     let late_by_policy = late_by_policy(notice_days, religious, &limits);
@@ -676,9 +691,10 @@ pub fn decision_support(
     if persistent_if_granted && !persistent_now {
         cautions.push("Granting this would make the pupil persistently absent (10% or more of sessions missed).".into());
     }
-    if unauthorised_10_weeks >= limits.penalty_sessions {
+    if unauthorised_in_penalty_weeks >= limits.penalty_sessions {
         cautions.push(format!(
-            "{unauthorised_10_weeks} unauthorised sessions in the last 10 school weeks: the penalty threshold ({}) is met.",
+            "{unauthorised_in_penalty_weeks} unauthorised sessions in the last {} school weeks: the penalty threshold ({}) is met.",
+            limits.penalty_weeks,
             limits.penalty_sessions
         ));
     }
@@ -706,7 +722,7 @@ pub fn decision_support(
         projected_if_refused,
         persistent_now,
         persistent_if_granted,
-        unauthorised_10_weeks,
+        unauthorised_in_penalty_weeks,
         limits,
         cautions,
     })

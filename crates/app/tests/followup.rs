@@ -485,7 +485,7 @@ fn the_schools_policy_sets_what_leave_is_weighed_against() {
     let file = dir.path().join("policy.toml");
     std::fs::write(
         &file,
-        "[leave]\nnotice_days = 5\nattendance_floor = false\n",
+        "[leave]\nnotice_days = 5\nattendance_floor = false\n\n[penalty]\nsessions = 8\nweeks = 12\n",
     )
     .unwrap();
     let mut st = store(&s);
@@ -506,6 +506,14 @@ fn the_schools_policy_sets_what_leave_is_weighed_against() {
         "six days is enough notice here"
     );
     assert_eq!(case.support.limits.attendance_floor, None);
+    assert_eq!(
+        (
+            case.support.limits.penalty_sessions,
+            case.support.limits.penalty_weeks
+        ),
+        (8, 12),
+        "the school's tighter penalty threshold"
+    );
     assert!(
         case.support
             .cautions

@@ -309,7 +309,7 @@ fn case_page(
                     tr { th scope="row" { "End of year if refused" } td { (pct(s.projected_if_refused)) } }
                     tr { th scope="row" { "Persistently absent now" } td { (yes_no(s.persistent_now)) } }
                     tr { th scope="row" { "Persistently absent if granted" } td { (yes_no(s.persistent_if_granted)) } }
-                    tr { th scope="row" { "Unauthorised sessions, last 10 school weeks" } td { (s.unauthorised_10_weeks) " (penalty threshold " (s.limits.penalty_sessions) ")" } }
+                    tr { th scope="row" { "Unauthorised sessions, last " (s.limits.penalty_weeks) " school weeks" } td { (s.unauthorised_in_penalty_weeks) " (penalty threshold " (s.limits.penalty_sessions) ")" } }
                 }
             }
             @if s.cautions.is_empty() {
