@@ -11,7 +11,8 @@ use rollcall_store::{
 
 use crate::db;
 use crate::marks::{apply_in, deadlock_is_conflict};
-use crate::reports::{insert_report, require_pupil};
+use crate::reports::insert_report;
+use crate::require_pupil;
 use crate::rows::{col, recorded, session};
 
 /// The id of the school's contact person with this reference.

@@ -4,30 +4,16 @@
 use std::collections::HashMap;
 
 use postgres::error::SqlState;
-use postgres::{Client, Row, Transaction};
+use postgres::{Client, Row};
 use rollcall_store::{
     Collector, DateRange, MarkChange, MissingEntry, MissingReport, MissingStep, ProgressCounter,
     PupilId, Result, SchoolId, SignIn, SignOut, SignOutReason, StoreError, StoredMissingAlert,
     StoredSignOut, StoredTravel, TravelRecord,
 };
 
-use crate::db;
 use crate::marks::{apply_in, deadlock_is_conflict};
 use crate::rows::{col, recorded};
-
-/// Fails with [`StoreError::not_on_register`] unless the pupil is the school's.
-fn require_pupil(tx: &mut Transaction<'_>, school: SchoolId, pupil: PupilId) -> Result<()> {
-    let found = tx
-        .query_opt(
-            "SELECT 1 FROM pupils WHERE id = $1 AND school_id = $2",
-            &[&pupil, &school],
-        )
-        .map_err(db)?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::not_on_register(pupil, school)),
-    }
-}
+use crate::{db, require_pupil};
 
 /// The error of an insert that another writer's row made fail on a unique index: `taken`.
 fn unique_is(e: postgres::Error, taken: impl FnOnce() -> StoreError) -> StoreError {

@@ -7,9 +7,9 @@ use rollcall_store::{
     SchoolId, StoreError, StoredLeave,
 };
 
-use crate::db;
 use crate::marks::{apply_in, deadlock_is_conflict};
 use crate::rows::{col, recorded, session};
+use crate::{db, require_pupil};
 
 pub(crate) fn save(
     client: &mut Client,
@@ -18,16 +18,7 @@ pub(crate) fn save(
     refusal: Option<&LeaveDecision>,
 ) -> Result<i64> {
     let mut tx = client.transaction().map_err(db)?;
-    let belongs = tx
-        .query_opt(
-            "SELECT 1 FROM pupils WHERE id = $1 AND school_id = $2",
-            &[&a.pupil, &school],
-        )
-        .map_err(db)?
-        .is_some();
-    if !belongs {
-        return Err(StoreError::not_on_register(a.pupil, school));
-    }
+    require_pupil(&mut tx, school, a.pupil)?;
     let Some(person) = tx
         .query_opt(
             "SELECT id FROM contact_people WHERE school_id = $1 AND reference = $2",

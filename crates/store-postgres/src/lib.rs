@@ -108,6 +108,25 @@ impl PostgresStore {
     }
 }
 
+/// Fails with [`StoreError::not_on_register`] unless the pupil is on the school's admission
+/// register.
+pub(crate) fn require_pupil(
+    client: &mut impl GenericClient,
+    school: SchoolId,
+    pupil: PupilId,
+) -> Result<()> {
+    let found = client
+        .query_opt(
+            "SELECT 1 FROM pupils WHERE id = $1 AND school_id = $2",
+            &[&pupil, &school],
+        )
+        .map_err(db)?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::not_on_register(pupil, school)),
+    }
+}
+
 /// Fails with [`StoreError::unknown_school`] when there is no such school; `lock` locks its row
 /// for the rest of the transaction.
 fn require_school(client: &mut impl GenericClient, school: SchoolId, lock: bool) -> Result<()> {

@@ -9,26 +9,9 @@ use rollcall_store::{
     StoreError, StoredAbsenceReport, StoredEvidenceRequest,
 };
 
-use crate::db;
 use crate::marks::{apply_in, deadlock_is_conflict};
 use crate::rows::{self, col};
-
-pub(crate) fn require_pupil(
-    tx: &mut Transaction<'_>,
-    school: SchoolId,
-    pupil: PupilId,
-) -> Result<()> {
-    let found = tx
-        .query_opt(
-            "SELECT 1 FROM pupils WHERE id = $1 AND school_id = $2",
-            &[&pupil, &school],
-        )
-        .map_err(db)?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(StoreError::not_on_register(pupil, school)),
-    }
-}
+use crate::{db, require_pupil};
 
 /// Saves the report and applies the marks it writes, exactly as
 /// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one transaction.

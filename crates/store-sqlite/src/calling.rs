@@ -11,7 +11,8 @@ use rollcall_store::{
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::marks::apply_in;
-use crate::reports::{insert_report, require_pupil};
+use crate::reports::insert_report;
+use crate::require_pupil;
 use crate::rows::{date_col, day, range_params, read_recorded, recorded, session_of};
 use crate::{db_err, SqliteStore};
 

@@ -13,23 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::marks::apply_in;
 use crate::rows::{date_col, day, opt_date_col, range_params, read_recorded, recorded};
-use crate::{db_err, SqliteStore};
-
-/// Fails with [`StoreError::not_on_register`] unless the pupil is the school's.
-fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
-    let belongs: bool = tx
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
-            params![pupil, school],
-            |r| r.get(0),
-        )
-        .map_err(db_err)?;
-    if belongs {
-        Ok(())
-    } else {
-        Err(StoreError::not_on_register(pupil, school))
-    }
-}
+use crate::{db_err, require_pupil, SqliteStore};
 
 pub(crate) fn sign_out(
     store: &mut SqliteStore,

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::marks::apply_in;
 use crate::rows::{date_col, day, opt_date_col, read_recorded, recorded, session_of};
-use crate::{db_err, SqliteStore};
+use crate::{db_err, require_pupil, SqliteStore};
 
 pub(crate) fn save_leave(
     store: &mut SqliteStore,
@@ -18,16 +18,7 @@ pub(crate) fn save_leave(
     refusal: Option<&LeaveDecision>,
 ) -> Result<i64> {
     store.write(|tx| {
-        let belongs: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
-                params![a.pupil, school],
-                |r| r.get(0),
-            )
-            .map_err(db_err)?;
-        if !belongs {
-            return Err(StoreError::not_on_register(a.pupil, school));
-        }
+        require_pupil(tx, school, a.pupil)?;
         let person: Option<i64> = tx
             .query_row(
                 "SELECT id FROM contact_people WHERE school_id = ?1 AND reference = ?2",

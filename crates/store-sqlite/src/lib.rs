@@ -99,6 +99,20 @@ pub(crate) fn missing_reference(e: &rusqlite::Error) -> bool {
     constraint(e) == Some(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
 }
 
+/// Fails with [`StoreError::not_on_register`] unless the pupil is on the school's admission
+/// register.
+pub(crate) fn require_pupil(conn: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
+    let belongs = conn
+        .prepare_cached("SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2")
+        .and_then(|mut s| s.exists(params![pupil, school]))
+        .map_err(db_err)?;
+    if belongs {
+        Ok(())
+    } else {
+        Err(StoreError::not_on_register(pupil, school))
+    }
+}
+
 /// Fails with [`StoreError::unknown_school`] when there is no such school.
 pub(crate) fn require_school(conn: &Connection, school: SchoolId) -> Result<()> {
     let found = conn

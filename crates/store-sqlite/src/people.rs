@@ -7,7 +7,7 @@ use rollcall_store::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::{db_err, key_taken, missing_reference, require_school};
+use crate::{db_err, key_taken, missing_reference, require_pupil, require_school};
 
 pub(crate) enum UserFilter<'a> {
     School(Option<SchoolId>),
@@ -358,21 +358,6 @@ pub(crate) fn remove_contact(
         Ok(())
     } else {
         Err(StoreError::not_a_contact_of(reference, pupil))
-    }
-}
-
-fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
-    let belongs: bool = tx
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
-            params![pupil, school],
-            |r| r.get(0),
-        )
-        .map_err(db_err)?;
-    if belongs {
-        Ok(())
-    } else {
-        Err(StoreError::not_on_register(pupil, school))
     }
 }
 

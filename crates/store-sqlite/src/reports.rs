@@ -11,22 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::marks::apply_in;
 use crate::rows::{date_col, day, opt_date_col, range_params, recorded, session_of};
-use crate::{db_err, SqliteStore};
-
-pub(crate) fn require_pupil(tx: &Connection, school: SchoolId, pupil: PupilId) -> Result<()> {
-    let belongs: bool = tx
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1 AND school_id = ?2)",
-            params![pupil, school],
-            |row| row.get(0),
-        )
-        .map_err(db_err)?;
-    if belongs {
-        Ok(())
-    } else {
-        Err(StoreError::not_on_register(pupil, school))
-    }
-}
+use crate::{db_err, require_pupil, SqliteStore};
 
 /// Saves the report and applies the marks it writes, exactly as
 /// [`Store::apply_marks`](rollcall_store::Store::apply_marks) would, in one write.

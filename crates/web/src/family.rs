@@ -20,7 +20,7 @@ use rollcall_core::Pupil;
 use serde::Deserialize;
 
 use crate::common::format::*;
-use crate::common::forms::{multipart_boundary, multipart_parts, query_of, url_pairs, Part};
+use crate::common::forms::{field, multipart_boundary, multipart_parts, query_of, url_pairs, Part};
 use crate::common::{page, AppState, Principal, RouteRule, WebError};
 
 pub const ACCESS: &[RouteRule] = &[
@@ -104,14 +104,6 @@ async fn read_form(
         }
     }
     Ok((fields, upload))
-}
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 fn errors(e: Option<&Refusal>) -> Markup {

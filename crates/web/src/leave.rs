@@ -18,7 +18,7 @@ use rollcall_app::Refusal;
 use serde::Deserialize;
 
 use crate::common::format::*;
-use crate::common::forms::{query_of, url_pairs};
+use crate::common::forms::{field, query_of, url_pairs};
 use crate::common::{page, AppState, Principal, RouteRule, WebError};
 
 pub const ACCESS: &[RouteRule] = &[
@@ -65,14 +65,6 @@ pub fn routes() -> Router<AppState> {
 fn id_of(text: &str) -> Result<i64, WebError> {
     text.parse()
         .map_err(|_| WebError::BadRequest(format!("'{text}' is not a number")))
-}
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 fn status_text(l: &StoredLeave) -> &'static str {

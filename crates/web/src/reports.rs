@@ -15,7 +15,7 @@ use rollcall_app::Refusal;
 use serde::Deserialize;
 
 use crate::common::format::*;
-use crate::common::forms::{query_of, url_pairs};
+use crate::common::forms::{field, query_of, url_pairs};
 use crate::common::{page, AppState, Principal, RouteRule, WebError};
 
 pub const ACCESS: &[RouteRule] = &[
@@ -192,13 +192,7 @@ async fn desk(
 
 fn fields(body: &[u8]) -> impl Fn(&str) -> String {
     let pairs: Vec<(String, String)> = url_pairs(body).collect();
-    move |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    }
+    move |name: &str| field(&pairs, name)
 }
 
 fn back(message: &str) -> Response {

@@ -24,6 +24,15 @@ pub fn url_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
         })
 }
 
+/// The value of a form's field (the first if given twice); empty when it is missing.
+pub fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 /// One part of a `multipart/form-data` body: a field, or a file with its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
