@@ -42,6 +42,7 @@ mod facts;
 mod leave;
 mod marks;
 mod migrations;
+mod notices;
 mod people;
 mod proposals;
 mod reports;
@@ -910,5 +911,64 @@ impl Store for PostgresStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredEscalation>> {
         calling::escalations(&mut self.client, school, pupil)
+    }
+    fn issue_notice_to_improve(
+        &mut self,
+        school: SchoolId,
+        notice: &rollcall_store::NoticeToImprove,
+    ) -> Result<i64> {
+        notices::issue_notice_to_improve(&mut self.client, school, notice)
+    }
+
+    fn confirm_notice_outcome(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        outcome: &rollcall_store::NoticeOutcome,
+    ) -> Result<()> {
+        notices::confirm_notice_outcome(&mut self.client, school, id, outcome)
+    }
+
+    fn notices_to_improve(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredNoticeToImprove>> {
+        notices::notices_to_improve(&mut self.client, school, pupil)
+    }
+
+    fn issue_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        notice: &rollcall_store::PenaltyNotice,
+        counted: &[i64],
+    ) -> Result<i64> {
+        notices::issue_penalty_notice(&mut self.client, school, notice, counted)
+    }
+
+    fn withdraw_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        withdrawal: &rollcall_store::Withdrawal,
+    ) -> Result<()> {
+        notices::withdraw_penalty_notice(&mut self.client, school, id, withdrawal)
+    }
+
+    fn close_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        closure: &rollcall_store::RecordedClosure,
+    ) -> Result<()> {
+        notices::close_penalty_notice(&mut self.client, school, id, closure)
+    }
+
+    fn penalty_notices(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredPenaltyNotice>> {
+        notices::penalty_notices(&mut self.client, school, pupil)
     }
 }

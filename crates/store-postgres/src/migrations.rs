@@ -46,6 +46,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "contact proposals",
         sql: include_str!("../migrations/0006_contact_proposals.sql"),
     },
+    Migration {
+        version: 7,
+        name: "notices to improve and penalty notices",
+        sql: include_str!("../migrations/0007_notices.sql"),
+    },
 ];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two

@@ -42,6 +42,7 @@ mod leave;
 mod lines;
 mod marks;
 mod migrations;
+mod notices;
 mod people;
 mod proposals;
 mod reports;
@@ -904,5 +905,64 @@ impl Store for SqliteStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredEscalation>> {
         calling::escalations(&self.conn, school, pupil)
+    }
+    fn issue_notice_to_improve(
+        &mut self,
+        school: SchoolId,
+        notice: &rollcall_store::NoticeToImprove,
+    ) -> Result<i64> {
+        notices::issue_notice_to_improve(self, school, notice)
+    }
+
+    fn confirm_notice_outcome(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        outcome: &rollcall_store::NoticeOutcome,
+    ) -> Result<()> {
+        notices::confirm_notice_outcome(self, school, id, outcome)
+    }
+
+    fn notices_to_improve(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredNoticeToImprove>> {
+        notices::notices_to_improve(&self.conn, school, pupil)
+    }
+
+    fn issue_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        notice: &rollcall_store::PenaltyNotice,
+        counted: &[i64],
+    ) -> Result<i64> {
+        notices::issue_penalty_notice(self, school, notice, counted)
+    }
+
+    fn withdraw_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        withdrawal: &rollcall_store::Withdrawal,
+    ) -> Result<()> {
+        notices::withdraw_penalty_notice(self, school, id, withdrawal)
+    }
+
+    fn close_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        closure: &rollcall_store::RecordedClosure,
+    ) -> Result<()> {
+        notices::close_penalty_notice(self, school, id, closure)
+    }
+
+    fn penalty_notices(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredPenaltyNotice>> {
+        notices::penalty_notices(&self.conn, school, pupil)
     }
 }

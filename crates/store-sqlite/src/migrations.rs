@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_school_day.sql")),
     (7, include_str!("../migrations/0007_calling.sql")),
     (8, include_str!("../migrations/0008_contact_proposals.sql")),
+    (9, include_str!("../migrations/0009_notices.sql")),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {

@@ -7,8 +7,8 @@ use std::fmt::Display;
 use chrono::{DateTime, NaiveTime, Utc};
 use rollcall_core::codes::Code;
 use rollcall_core::{
-    parse_date, Calendar, Closure, Date, HalfTerm, RegisterTimes, Role, Sen, Session, SessionSet,
-    Sex, Upn, YearGroup,
+    parse_date, BaseCode, Calendar, Closure, Date, HalfTerm, RegisterTimes, Role, Sen, Session,
+    SessionSet, Sex, Upn, YearGroup,
 };
 
 use crate::{Result, SchoolId, StoreError};
@@ -168,4 +168,33 @@ mod tests {
             Some(vec![YearGroup::Year(7), YearGroup::Reception])
         );
     }
+}
+
+/// A list of sessions with their codes as kept in one text column: `2025-03-03/AM/G;…`.
+pub fn coded_sessions(text: &str) -> Result<Vec<(Date, Session, BaseCode)>> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(';')
+        .map(|item| {
+            let bad = || StoreError::unreadable("coded session", item);
+            let mut parts = item.split('/');
+            let (Some(d), Some(s), Some(c), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad());
+            };
+            let code = BaseCode::from_symbol(c).ok_or_else(bad)?;
+            Ok((date(d)?, session(s)?, code))
+        })
+        .collect()
+}
+
+/// The text [`coded_sessions`] reads.
+pub fn coded_sessions_text(sessions: &[(Date, Session, BaseCode)]) -> String {
+    sessions
+        .iter()
+        .map(|(d, s, c)| format!("{d}/{}/{}", s.as_str(), c.symbol()))
+        .collect::<Vec<_>>()
+        .join(";")
 }

@@ -83,6 +83,24 @@ impl StoreError {
         StoreError::Conflict(format!("leave application {id} has already been decided"))
     }
 
+    /// A notice the school does not hold.
+    pub fn unknown_notice(kind: &str, id: i64, school: SchoolId) -> StoreError {
+        StoreError::NotFound(format!("{kind} {id} in school {school}"))
+    }
+
+    /// A notice whose outcome, withdrawal or closure is recorded already.
+    pub fn notice_settled(kind: &str, id: i64) -> StoreError {
+        StoreError::Conflict(format!("{kind} {id} is settled already"))
+    }
+
+    /// A penalty notice decided on counted notices that changed meanwhile.
+    pub fn notices_changed() -> StoreError {
+        StoreError::Conflict(
+            "the parent's penalty notices for this pupil changed while this one was being issued"
+                .to_owned(),
+        )
+    }
+
     /// A contact reference the school does not hold.
     pub fn unknown_contact(reference: &str, school: SchoolId) -> StoreError {
         StoreError::NotFound(format!("contact '{reference}' in school {school}"))

@@ -86,6 +86,15 @@
 //!   sent and given its outcome after. `escalations`: the steps opened when nobody is reached (a
 //!   flag to the safeguarding lead, a home visit, an enquiry to the local authority), each
 //!   dated, owned by a user and closed with an outcome.
+//! - `notices_to_improve`: a notice to one parent (a contact person) for one pupil: the day of
+//!   issue, the improvement period (its school weeks, first and last day), the measure of
+//!   sufficient improvement, the support offered, the grounds, who issued it; the outcome once a
+//!   person confirms it. `penalty_notices`: a notice to one parent for one pupil: its sequence
+//!   (1 or 2) and amounts, the threshold finding it is for and the offence sessions, any override
+//!   below the threshold and why, how it was served and when it is taken as received, the
+//!   authority, who issued it; its withdrawal (day, reason, who) or what became of it (paid, or
+//!   prosecuted). The check that the parent's counted notices are those the decision was made
+//!   on is made inside the transaction that saves a new one.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
@@ -97,6 +106,7 @@ pub mod decode;
 mod errors;
 pub mod ids;
 pub mod leave;
+pub mod notices;
 pub mod people;
 pub mod proposals;
 pub mod reports;
@@ -118,6 +128,10 @@ pub use day::{
 pub use errors::describe;
 pub use ids::{PupilId, SchoolId, UserId};
 pub use leave::{LeaveApplication, LeaveDecision, LeaveStatus, StoredLeave};
+pub use notices::{
+    ImprovementMeasure, NoticeOutcome, NoticeToImprove, PenaltyClosure, PenaltyNotice,
+    RecordedClosure, Service, StoredNoticeToImprove, StoredPenaltyNotice, Withdrawal,
+};
 pub use people::{Contact, SignInSession, User, UserDraft};
 pub use proposals::{
     ContactProposal, Detail, DetailChange, ProposalDecision, ProposalStatus, StoredProposal,
@@ -756,6 +770,66 @@ pub trait Store: Send {
         school: SchoolId,
         pupil: Option<PupilId>,
     ) -> Result<Vec<StoredEscalation>>;
+    /// Saves a notice to improve: its id. A pupil not on the school's admission register, or a
+    /// contact the school does not hold as this pupil's, is [`StoreError::NotFound`].
+    fn issue_notice_to_improve(
+        &mut self,
+        school: SchoolId,
+        notice: &NoticeToImprove,
+    ) -> Result<i64>;
+
+    /// Records the confirmed outcome of a notice to improve, once. A notice the school does not
+    /// hold is [`StoreError::NotFound`]; one with an outcome already is [`StoreError::Conflict`].
+    fn confirm_notice_outcome(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        outcome: &NoticeOutcome,
+    ) -> Result<()>;
+
+    /// The school's notices to improve, by id; one pupil's when `pupil` is given.
+    fn notices_to_improve(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredNoticeToImprove>>;
+
+    /// Saves a penalty notice when the notices to the same parent for the same pupil that are
+    /// not withdrawn are exactly `counted` (by id): the decision to issue was made on them, so a
+    /// notice issued or withdrawn meanwhile is [`StoreError::Conflict`] and nothing is saved. A
+    /// pupil not on the school's admission register, or a contact the school does not hold as
+    /// this pupil's, is [`StoreError::NotFound`].
+    fn issue_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        notice: &PenaltyNotice,
+        counted: &[i64],
+    ) -> Result<i64>;
+
+    /// Withdraws a penalty notice, once; a notice that is withdrawn or closed already is
+    /// [`StoreError::Conflict`], one the school does not hold [`StoreError::NotFound`].
+    fn withdraw_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        withdrawal: &Withdrawal,
+    ) -> Result<()>;
+
+    /// Records what became of a penalty notice (paid, or unpaid and prosecuted), once; as
+    /// [`Store::withdraw_penalty_notice`] for the errors.
+    fn close_penalty_notice(
+        &mut self,
+        school: SchoolId,
+        id: i64,
+        closure: &RecordedClosure,
+    ) -> Result<()>;
+
+    /// The school's penalty notices, by id; one pupil's when `pupil` is given.
+    fn penalty_notices(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredPenaltyNotice>>;
 }
 
 /// Reads a code as a backend stored it ([`decode::code`]).

@@ -1,0 +1,60 @@
+-- Notices to improve and penalty notices, each to one parent (a contact person) for one pupil.
+
+CREATE TABLE notices_to_improve (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pupil_id       bigint NOT NULL REFERENCES pupils (id),
+    person_id      bigint NOT NULL REFERENCES contact_people (id),
+    issued_on      date NOT NULL,
+    weeks          integer NOT NULL CHECK (weeks BETWEEN 3 AND 6),
+    period_start   date NOT NULL,
+    period_end     date NOT NULL,
+    measure        text NOT NULL,
+    support        text NOT NULL,
+    grounds        text NOT NULL,
+    recorded_by    text NOT NULL,
+    recorded_role  text NOT NULL,
+    recorded_at    timestamptz NOT NULL,
+    outcome_met    boolean,
+    outcome_on     date,
+    outcome_note   text,
+    outcome_by     text,
+    outcome_role   text,
+    outcome_at     timestamptz,
+    CHECK (period_start <= period_end),
+    CHECK ((outcome_met IS NULL) = (outcome_on IS NULL))
+);
+CREATE INDEX notices_to_improve_pupil ON notices_to_improve (pupil_id);
+
+CREATE TABLE penalty_notices (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    pupil_id         bigint NOT NULL REFERENCES pupils (id),
+    person_id        bigint NOT NULL REFERENCES contact_people (id),
+    issued_on        date NOT NULL,
+    sequence         integer NOT NULL CHECK (sequence IN (1, 2)),
+    amount_21        integer,
+    amount_28        integer NOT NULL,
+    finding_id       text NOT NULL,
+    finding_date     date,
+    offence          text NOT NULL,
+    override_reason  text,
+    service          text NOT NULL CHECK (service IN ('post', 'hand', 'email')),
+    received_on      date NOT NULL,
+    authority        text NOT NULL,
+    recorded_by      text NOT NULL,
+    recorded_role    text NOT NULL,
+    recorded_at      timestamptz NOT NULL,
+    withdrawn_on     date,
+    withdrawn_reason text,
+    withdrawn_by     text,
+    withdrawn_role   text,
+    withdrawn_at     timestamptz,
+    closure          text CHECK (closure IN ('paid', 'prosecution')),
+    closed_on        date,
+    paid_amount      integer,
+    closed_by        text,
+    closed_role      text,
+    closed_at        timestamptz,
+    CHECK (withdrawn_on IS NULL OR closure IS NULL),
+    CHECK ((closure IS NULL) = (closed_on IS NULL))
+);
+CREATE INDEX penalty_notices_pupil ON penalty_notices (pupil_id, person_id);

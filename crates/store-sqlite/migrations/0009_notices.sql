@@ -1,0 +1,60 @@
+-- Notices to improve and penalty notices, each to one parent (a contact person) for one pupil.
+
+CREATE TABLE notices_to_improve (
+    id INTEGER PRIMARY KEY,
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    person_id INTEGER NOT NULL REFERENCES contact_people(id),
+    issued_on TEXT NOT NULL,
+    weeks INTEGER NOT NULL CHECK (weeks BETWEEN 3 AND 6),
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    support TEXT NOT NULL,
+    grounds TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_role TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    outcome_met INTEGER,
+    outcome_on TEXT,
+    outcome_note TEXT,
+    outcome_by TEXT,
+    outcome_role TEXT,
+    outcome_at TEXT,
+    CHECK (period_start <= period_end),
+    CHECK ((outcome_met IS NULL) = (outcome_on IS NULL))
+);
+CREATE INDEX notices_to_improve_pupil ON notices_to_improve (pupil_id);
+
+CREATE TABLE penalty_notices (
+    id INTEGER PRIMARY KEY,
+    pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+    person_id INTEGER NOT NULL REFERENCES contact_people(id),
+    issued_on TEXT NOT NULL,
+    sequence INTEGER NOT NULL CHECK (sequence IN (1, 2)),
+    amount_21 INTEGER,
+    amount_28 INTEGER NOT NULL,
+    finding_id TEXT NOT NULL,
+    finding_date TEXT,
+    offence TEXT NOT NULL,
+    override_reason TEXT,
+    service TEXT NOT NULL CHECK (service IN ('post', 'hand', 'email')),
+    received_on TEXT NOT NULL,
+    authority TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_role TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    withdrawn_on TEXT,
+    withdrawn_reason TEXT,
+    withdrawn_by TEXT,
+    withdrawn_role TEXT,
+    withdrawn_at TEXT,
+    closure TEXT CHECK (closure IN ('paid', 'prosecution')),
+    closed_on TEXT,
+    paid_amount INTEGER,
+    closed_by TEXT,
+    closed_role TEXT,
+    closed_at TEXT,
+    CHECK (withdrawn_on IS NULL OR closure IS NULL),
+    CHECK ((closure IS NULL) = (closed_on IS NULL))
+);
+CREATE INDEX penalty_notices_pupil ON penalty_notices (pupil_id, person_id);
