@@ -19,6 +19,7 @@ pub mod import;
 pub mod interchange;
 pub mod leave;
 pub mod messages;
+pub mod notices;
 pub mod open;
 pub mod registers;
 pub mod reports;

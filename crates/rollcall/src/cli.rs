@@ -119,6 +119,85 @@ pub enum Command {
         #[command(subcommand)]
         what: LeaveWhat,
     },
+    /// Notices to improve: an improvement period of 3 to 6 school weeks before a penalty notice.
+    NoticeToImprove {
+        #[command(subcommand)]
+        what: ImproveWhat,
+    },
+    /// Penalty notices, per parent per child, as the national framework allows them.
+    PenaltyNotice {
+        #[command(subcommand)]
+        what: PenaltyWhat,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ImproveWhat {
+    /// Issue a notice to improve to a parent; its measure: no unauthorised session in the period.
+    Issue {
+        #[arg(long, value_name = "UPN")]
+        upn: String,
+        /// The parent's contact_id.
+        #[arg(long, value_name = "ID")]
+        contact: String,
+        /// The day of issue.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        on: Date,
+        /// The improvement period in school weeks, from 3 to 6.
+        #[arg(long, value_name = "N")]
+        weeks: u32,
+        /// Who issued it, for the record.
+        #[arg(long, default_value = "headteacher", value_name = "NAME")]
+        issued_by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Every notice with its period and, once the period has ended, its outcome.
+    List {
+        /// The day to judge outcomes on (YYYY-MM-DD); default: today.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<Date>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PenaltyWhat {
+    /// Issue a penalty notice to one parent for one pupil, or refuse and say why.
+    Issue {
+        #[arg(long, value_name = "UPN")]
+        upn: String,
+        /// The parent's contact_id.
+        #[arg(long, value_name = "ID")]
+        contact: String,
+        /// The day of issue.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        on: Date,
+        /// How it is served: post (received on the second working day), hand or email.
+        #[arg(long, default_value = "post", value_parser = ["post", "hand", "email"])]
+        served_by: String,
+        /// Who issued it, for the record.
+        #[arg(long, default_value = "headteacher", value_name = "NAME")]
+        issued_by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Withdraw a notice: it then counts towards nothing.
+    Withdraw {
+        id: i64,
+        /// The day of the withdrawal.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        on: Date,
+        /// The ground: issued in error, outside the framework, a statutory defence.
+        #[arg(long)]
+        reason: String,
+        /// Who withdrew it, for the record.
+        #[arg(long, default_value = "headteacher", value_name = "NAME")]
+        withdrawn_by: String,
+    },
+    /// Every notice.
+    List(FormatArg),
 }
 
 #[derive(Subcommand)]

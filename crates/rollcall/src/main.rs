@@ -26,8 +26,8 @@ use rollcall_rules::Rule;
 use rollcall_store::Store;
 
 use cli::{
-    AddUser, Cli, Command, DemoArgs, ImportWhat, LeaveWhat, PolicyWhat, ServeArgs, StatsWhat,
-    UserWhat,
+    AddUser, Cli, Command, DemoArgs, ImportWhat, ImproveWhat, LeaveWhat, PenaltyWhat, PolicyWhat,
+    ServeArgs, StatsWhat, UserWhat,
 };
 use output::{display_url, print_summary, report, write_table, Progress};
 
@@ -88,6 +88,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             format,
         } => contacts(&url, school, short.then_some(as_of), format.format),
         Command::Leave { what } => leave(&url, school, what),
+        Command::NoticeToImprove { what } => notice_to_improve(&url, school, what),
+        Command::PenaltyNotice { what } => penalty_notice(&url, school, what),
     }
 }
 
@@ -227,6 +229,100 @@ fn leave(url: &str, school: Option<&str>, what: LeaveWhat) -> Result<(), AppErro
         LeaveWhat::List(format) => (store.leave_applications(s.id, None)?, format.format),
     };
     write_table(&leave::leave_table(store.as_mut(), s.id, &leaves)?, format)
+}
+
+/// `rollcall notice-to-improve`: notices to improve and their outcomes.
+fn notice_to_improve(url: &str, school: Option<&str>, what: ImproveWhat) -> Result<(), AppError> {
+    use rollcall_app::notices::{self, ImproveRequest};
+
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let now = rollcall_app::Clock::System.now();
+    let (list, as_of, format) = match what {
+        ImproveWhat::Issue {
+            upn,
+            contact,
+            on,
+            weeks,
+            issued_by,
+            format,
+        } => {
+            let req = ImproveRequest {
+                upn,
+                contact,
+                issued_on: Some(on),
+                weeks,
+                attendance_at_least: None,
+                support: String::new(),
+                grounds: String::new(),
+            };
+            let recorded =
+                Actor::command_line(issued_by, rollcall_core::Role::Headteacher).recorded_at(now);
+            let saved =
+                notices::issue_notice_to_improve(store.as_mut(), s.id, &req, now.date(), recorded)?;
+            (vec![saved], on, format.format)
+        }
+        ImproveWhat::List { as_of, format } => (
+            store.notices_to_improve(s.id, None)?,
+            as_of.unwrap_or(now.date()),
+            format.format,
+        ),
+    };
+    write_table(
+        &notices::improve_table(store.as_mut(), s.id, &list, as_of)?,
+        format,
+    )
+}
+
+/// `rollcall penalty-notice`: penalty notices, issued, withdrawn and listed.
+fn penalty_notice(url: &str, school: Option<&str>, what: PenaltyWhat) -> Result<(), AppError> {
+    use rollcall_app::notices::{self, PenaltyRequest};
+
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let now = rollcall_app::Clock::System.now();
+    let (list, format) = match what {
+        PenaltyWhat::Issue {
+            upn,
+            contact,
+            on,
+            served_by,
+            issued_by,
+            format,
+        } => {
+            let req = PenaltyRequest {
+                upn,
+                contact,
+                issued_on: on,
+                service: rollcall_store::Service::parse(&served_by)
+                    .unwrap_or(rollcall_store::Service::Post),
+                override_reason: None,
+            };
+            let recorded =
+                Actor::command_line(issued_by, rollcall_core::Role::Headteacher).recorded_at(now);
+            let authority = notices::authority(&s.details);
+            let saved =
+                notices::issue_penalty_notice(store.as_mut(), s.id, &authority, &req, recorded)?;
+            (vec![saved], format.format)
+        }
+        PenaltyWhat::Withdraw {
+            id,
+            on,
+            reason,
+            withdrawn_by,
+        } => {
+            let recorded = Actor::command_line(withdrawn_by, rollcall_core::Role::Headteacher)
+                .recorded_at(now);
+            let saved =
+                notices::withdraw_penalty_notice(store.as_mut(), s.id, id, on, &reason, recorded)?;
+            (vec![saved], Format::Csv)
+        }
+        PenaltyWhat::List(format) => (store.penalty_notices(s.id, None)?, format.format),
+    };
+    write_table(
+        &notices::penalty_table(store.as_mut(), s.id, &list)?,
+        format,
+    )
 }
 
 /// `rollcall marks`: the register as it stands.

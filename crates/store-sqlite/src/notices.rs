@@ -150,8 +150,7 @@ fn read_nti(r: &Row<'_>) -> rusqlite::Result<Result<StoredNoticeToImprove>> {
     Ok((|| {
         let measure = ImprovementMeasure::from_text(&measure)
             .ok_or_else(|| StoreError::unreadable("improvement measure", &measure))?;
-        let weeks = u32::try_from(weeks)
-            .map_err(|_| StoreError::unreadable("weeks", &weeks.to_string()))?;
+        let weeks = u32::try_from(weeks).map_err(|_| StoreError::unreadable("weeks", weeks))?;
         let outcome = match (met, on, by) {
             (Some(met), Some(on), Some(by)) => Some(NoticeOutcome {
                 met,
@@ -367,8 +366,7 @@ fn read_penalty(r: &Row<'_>) -> rusqlite::Result<Result<StoredPenaltyNotice>> {
         None => None,
     };
     Ok((|| {
-        let pounds =
-            |v: i64| u32::try_from(v).map_err(|_| StoreError::unreadable("amount", &v.to_string()));
+        let pounds = |v: i64| u32::try_from(v).map_err(|_| StoreError::unreadable("amount", v));
         let withdrawal = match (withdrawn_on, withdrawn_by) {
             (Some(on), Some(by)) => Some(Withdrawal {
                 on,
@@ -399,7 +397,7 @@ fn read_penalty(r: &Row<'_>) -> rusqlite::Result<Result<StoredPenaltyNotice>> {
                 contact,
                 issued_on,
                 sequence: u32::try_from(sequence)
-                    .map_err(|_| StoreError::unreadable("sequence", &sequence.to_string()))?,
+                    .map_err(|_| StoreError::unreadable("sequence", sequence))?,
                 amount_within_21_days: amount_21.map(pounds).transpose()?,
                 amount_within_28_days: pounds(amount_28)?,
                 finding_id,

@@ -124,6 +124,35 @@ pub fn calendar(
     Calendar::new(half_terms, closures).map_err(|e| StoreError::invalid_calendar(school, &e))
 }
 
+/// A list of sessions with their codes as kept in one text column: `2025-03-03/AM/G;…`.
+pub fn coded_sessions(text: &str) -> Result<Vec<(Date, Session, BaseCode)>> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(';')
+        .map(|item| {
+            let bad = || StoreError::unreadable("coded session", item);
+            let mut parts = item.split('/');
+            let (Some(d), Some(s), Some(c), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad());
+            };
+            let code = BaseCode::from_symbol(c).ok_or_else(bad)?;
+            Ok((date(d)?, session(s)?, code))
+        })
+        .collect()
+}
+
+/// The text [`coded_sessions`] reads.
+pub fn coded_sessions_text(sessions: &[(Date, Session, BaseCode)]) -> String {
+    sessions
+        .iter()
+        .map(|(d, s, c)| format!("{d}/{}/{}", s.as_str(), c.symbol()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,33 +197,4 @@ mod tests {
             Some(vec![YearGroup::Year(7), YearGroup::Reception])
         );
     }
-}
-
-/// A list of sessions with their codes as kept in one text column: `2025-03-03/AM/G;…`.
-pub fn coded_sessions(text: &str) -> Result<Vec<(Date, Session, BaseCode)>> {
-    if text.is_empty() {
-        return Ok(Vec::new());
-    }
-    text.split(';')
-        .map(|item| {
-            let bad = || StoreError::unreadable("coded session", item);
-            let mut parts = item.split('/');
-            let (Some(d), Some(s), Some(c), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return Err(bad());
-            };
-            let code = BaseCode::from_symbol(c).ok_or_else(bad)?;
-            Ok((date(d)?, session(s)?, code))
-        })
-        .collect()
-}
-
-/// The text [`coded_sessions`] reads.
-pub fn coded_sessions_text(sessions: &[(Date, Session, BaseCode)]) -> String {
-    sessions
-        .iter()
-        .map(|(d, s, c)| format!("{d}/{}/{}", s.as_str(), c.symbol()))
-        .collect::<Vec<_>>()
-        .join(";")
 }
