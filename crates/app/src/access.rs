@@ -59,10 +59,15 @@ pub enum Permission {
     /// The safeguarding view of first-day calling: vulnerable pupils' calling status and the
     /// steps taken when nobody is reached (flags, home visits, enquiries), school-wide.
     Safeguarding,
+    /// See notices to improve and penalty notices, with their periods, outcomes and payments.
+    Notices,
+    /// Issue, settle and withdraw notices to improve and penalty notices: the headteacher, as
+    /// the school's authorised officer.
+    IssueNotices,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -82,6 +87,8 @@ impl Permission {
         Permission::Contacts,
         Permission::OwnDetails,
         Permission::Safeguarding,
+        Permission::Notices,
+        Permission::IssueNotices,
     ];
 
     /// The roles the permission admits.
@@ -136,6 +143,10 @@ impl Permission {
             Permission::Alerts => &[Headteacher, AttendanceOfficer, HeadOfYear],
             Permission::ManageUsers => &[Administrator],
             Permission::DecideLeave => &[Headteacher],
+            // The attendance officer and heads of year (their year groups) follow the notices of
+            // the cases they work; only the headteacher issues and settles them.
+            Permission::Notices => &[Headteacher, AttendanceOfficer, HeadOfYear],
+            Permission::IssueNotices => &[Headteacher],
             // The office signs pupils out; senior and pastoral staff and the designated
             // safeguarding lead may too. A head of year acts for the pupils of their year groups.
             Permission::SignOut | Permission::MissingPupils | Permission::Travellers => &[
@@ -390,6 +401,11 @@ mod tests {
             ),
             (Permission::ManageUsers, &[Administrator]),
             (Permission::DecideLeave, &[Headteacher]),
+            (
+                Permission::Notices,
+                &[Headteacher, AttendanceOfficer, HeadOfYear],
+            ),
+            (Permission::IssueNotices, &[Headteacher]),
             (
                 Permission::SignOut,
                 &[

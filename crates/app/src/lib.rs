@@ -42,6 +42,9 @@ pub mod records {
         StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
     };
     pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
+    pub use rollcall_store::{
+        ImprovementMeasure, PenaltyClosure, Service, StoredNoticeToImprove, StoredPenaltyNotice,
+    };
 }
 pub use error::{AppError, InputError, Problem, Refusal};
 pub use open::open_store;

@@ -400,7 +400,7 @@ pub fn sequence(counted: &[Date], on: Date) -> Option<u32> {
 }
 
 /// The penalty-threshold findings of the national rule for one pupil, up to `as_of`.
-fn threshold_findings(
+pub fn threshold_findings(
     store: &mut dyn Store,
     school: SchoolId,
     calendar: &Calendar,

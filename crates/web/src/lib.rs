@@ -23,6 +23,7 @@ pub mod contacts;
 pub mod day;
 pub mod family;
 pub mod leave;
+pub mod notices;
 pub mod office;
 pub mod overview;
 pub mod pupils;
@@ -53,6 +54,7 @@ pub fn route_table() -> Vec<RouteRule> {
         family::ACCESS,
         reports::ACCESS,
         leave::ACCESS,
+        notices::ACCESS,
         search::ACCESS,
         overview::ACCESS,
         admin::ACCESS,
@@ -78,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(family::routes())
         .merge(reports::routes())
         .merge(leave::routes())
+        .merge(notices::routes())
         .merge(search::routes())
         .merge(overview::routes())
         .merge(admin::routes())

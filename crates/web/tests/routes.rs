@@ -32,6 +32,64 @@ struct Places {
     /// A contact of each pupil, and a change proposed to that contact's details.
     contact_7a: (String, i64),
     contact_9: (String, i64),
+    /// A notice to improve and a penalty notice about each pupil.
+    notices_7a: (i64, i64),
+    notices_9: (i64, i64),
+}
+
+/// A notice to improve and a penalty notice to the pupil's first contact.
+fn notices(
+    store: &mut dyn rollcall_store::Store,
+    school: rollcall_store::SchoolId,
+    pupil: rollcall_store::PupilId,
+) -> (i64, i64) {
+    let contact = store.contacts(school, pupil).unwrap()[0].reference.clone();
+    let day = rollcall_core::parse_date(TODAY).unwrap();
+    let recorded = rollcall_core::marks::Recorded {
+        by: "head".into(),
+        role: "headteacher".into(),
+        at: chrono::Utc::now(),
+    };
+    let improve = store
+        .issue_notice_to_improve(
+            school,
+            &rollcall_store::NoticeToImprove {
+                pupil,
+                contact: contact.clone(),
+                issued_on: day,
+                weeks: 3,
+                period_start: day,
+                period_end: day,
+                measure: rollcall_store::ImprovementMeasure::NoUnauthorised,
+                support: "Mentoring".into(),
+                grounds: String::new(),
+                recorded: recorded.clone(),
+            },
+        )
+        .unwrap();
+    let penalty = store
+        .issue_penalty_notice(
+            school,
+            &rollcall_store::PenaltyNotice {
+                pupil,
+                contact,
+                issued_on: day,
+                sequence: 1,
+                amount_within_21_days: Some(80),
+                amount_within_28_days: 160,
+                finding_id: String::new(),
+                finding_date: None,
+                offence: Vec::new(),
+                override_reason: Some("Test".into()),
+                service: rollcall_store::Service::Hand,
+                received_on: day,
+                authority: "Local authority".into(),
+                recorded,
+            },
+            &[],
+        )
+        .unwrap();
+    (improve, penalty)
 }
 
 /// The first contact of `pupil`, and a change proposed to their phone number.
@@ -159,6 +217,8 @@ fn places(app: &TestApp) -> Places {
     let leave = store.leave_applications(school.id, None).unwrap()[0].id;
     let contact_7a = proposed(store.as_mut(), school.id, child.id);
     let contact_9 = proposed(store.as_mut(), school.id, nine.id);
+    let notices_7a = notices(store.as_mut(), school.id, child.id);
+    let notices_9 = notices(store.as_mut(), school.id, nine.id);
     Places {
         upn_in_7a: child.pupil.upn.to_string(),
         upn_in_9: nine.pupil.upn.to_string(),
@@ -168,18 +228,32 @@ fn places(app: &TestApp) -> Places {
         leave,
         contact_7a,
         contact_9,
+        notices_7a,
+        notices_9,
     }
 }
 
 fn fill(path: &str, role: Role, p: &Places) -> String {
-    let (upn, form, f, (contact, proposal)) = match role {
+    let (upn, form, f, (contact, proposal), (improve, penalty)) = match role {
         Role::HeadOfYear => (
             p.upn_in_9.as_str(),
             p.form_9.as_str(),
             &p.follow_up_9,
             &p.contact_9,
+            p.notices_9,
         ),
-        _ => (p.upn_in_7a.as_str(), "7A", &p.follow_up_7a, &p.contact_7a),
+        _ => (
+            p.upn_in_7a.as_str(),
+            "7A",
+            &p.follow_up_7a,
+            &p.contact_7a,
+            p.notices_7a,
+        ),
+    };
+    let notice = if path.contains("/penalty/") {
+        penalty
+    } else {
+        improve
     };
     path.replace("{upn}", upn)
         .replace("{contact}", contact)
@@ -189,6 +263,7 @@ fn fill(path: &str, role: Role, p: &Places) -> String {
         .replace("{evidence_request}", &f.evidence_request.to_string())
         .replace("{evidence_file}", &f.evidence_file.to_string())
         .replace("{leave}", &p.leave.to_string())
+        .replace("{notice}", &notice.to_string())
         .replace("{date}", TODAY)
         .replace("{session}", "AM")
 }

@@ -12,6 +12,7 @@ pub mod day;
 pub mod family;
 pub mod figures;
 pub mod leave;
+pub mod notices;
 pub mod office;
 pub mod pupils;
 pub mod registers;
