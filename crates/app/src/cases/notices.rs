@@ -149,8 +149,8 @@ impl App {
                 let Some(p) = pupils.get(&n.notice.pupil) else {
                     continue;
                 };
-                if !contacts.contains_key(&p.id) {
-                    contacts.insert(p.id, names(&store.contacts(school.id, p.id)?));
+                if let std::collections::hash_map::Entry::Vacant(e) = contacts.entry(p.id) {
+                    e.insert(names(&store.contacts(school.id, p.id)?));
                 }
                 let check =
                     notices::improvement_check(store, school.id, &calendar, p, &n.notice, today)?;
@@ -169,8 +169,8 @@ impl App {
                 let Some(p) = pupils.get(&n.notice.pupil) else {
                     continue;
                 };
-                if !contacts.contains_key(&p.id) {
-                    contacts.insert(p.id, names(&store.contacts(school.id, p.id)?));
+                if let std::collections::hash_map::Entry::Vacant(e) = contacts.entry(p.id) {
+                    e.insert(names(&store.contacts(school.id, p.id)?));
                 }
                 let parent = contacts[&p.id]
                     .get(&n.notice.contact)
