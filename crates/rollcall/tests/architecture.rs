@@ -11,7 +11,8 @@ use serde_json::Value;
 /// dependency; dev-dependencies are free). Layers, lowest first:
 /// `rollcall-core` ← `rollcall-rules` ← `rollcall-app` ← `rollcall-web` ← `rollcall`, and
 /// `rollcall-core` ← `rollcall-store` ← its backends ← `rollcall-app`. `rollcall-demo` is a leaf,
-/// and so is `rollcall-notify` (the outbound e-mail and SMS adapter).
+/// and so are `rollcall-notify` (the outbound e-mail and SMS adapter) and `rollcall-pdf` (printed
+/// documents).
 /// A crate named here that does not exist (yet) is skipped.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("rollcall-core", &[]),
@@ -29,6 +30,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Sending to parents knows nothing of the register: the caller turns its records into
     // messages.
     ("rollcall-notify", &[]),
+    // Printed documents know nothing of the register either: the caller turns its records into
+    // letters, certificates and reports.
+    ("rollcall-pdf", &[]),
     (
         "rollcall-app",
         &[
@@ -40,6 +44,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "rollcall-demo",
             // Messages to parents go out through the notify crate.
             "rollcall-notify",
+            // Letters, certificates and register extracts are typeset by the pdf crate.
+            "rollcall-pdf",
         ],
     ),
     (

@@ -28,11 +28,17 @@
 //! For code that talks to other servers there are small, real servers on
 //! 127.0.0.1 that keep what they are sent: [`smtp::SmtpServer`] for e-mail and
 //! [`http::HttpServer`] for web services.
+//!
+//! For printed documents, [`pdf_text`] reads a PDF's text and [`pdf_to_png`] draws its pages
+//! as pictures (Debian's poppler-utils).
 
 pub mod browser;
 pub mod http;
+pub mod pdf;
 mod serve;
 pub mod smtp;
+
+pub use pdf::{pdf_text, pdf_to_png};
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
