@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod escalation;
 pub mod evidence;
+pub mod evidence_pack;
 pub mod import;
 pub mod interchange;
 pub mod leave;

@@ -17,6 +17,19 @@ pub enum Cell {
     Rich(String, serde_json::Value),
 }
 
+impl Cell {
+    /// The cell as CSV writes it: empty for null.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Pct(p) => p.to_string(),
+            Cell::Text(t) | Cell::Rich(t, _) => t.clone(),
+        }
+    }
+}
+
 impl From<Option<Percent>> for Cell {
     fn from(p: Option<Percent>) -> Cell {
         p.map_or(Cell::Null, Cell::Pct)

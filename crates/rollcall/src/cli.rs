@@ -129,6 +129,30 @@ pub enum Command {
         #[command(subcommand)]
         what: PenaltyWhat,
     },
+    /// The evidence pack of a penalty notice request: the register extract of the offence period
+    /// and the 10 school weeks before it (its marks, or with --amendments its amendments, as
+    /// `rollcall marks` and `rollcall amendments` give them), and with --out the pack as PDF.
+    EvidencePack {
+        #[arg(long, value_name = "UPN")]
+        upn: String,
+        /// Build it on this penalty notice's offence.
+        #[arg(long, value_name = "ID", conflicts_with = "as_of")]
+        notice: Option<i64>,
+        /// Build it on the latest penalty-threshold finding on or before this day; default: today.
+        #[arg(long, value_name = "DATE", value_parser = date_arg)]
+        as_of: Option<Date>,
+        /// Print the amendments of the period instead of its marks.
+        #[arg(long)]
+        amendments: bool,
+        /// Write the whole pack as PDF to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// Who prepared it, for the certificate.
+        #[arg(long, default_value = "attendance officer", value_name = "NAME")]
+        prepared_by: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 #[derive(Subcommand)]

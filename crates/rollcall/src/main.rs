@@ -90,6 +90,25 @@ fn run(cli: Cli) -> Result<(), AppError> {
         Command::Leave { what } => leave(&url, school, what),
         Command::NoticeToImprove { what } => notice_to_improve(&url, school, what),
         Command::PenaltyNotice { what } => penalty_notice(&url, school, what),
+        Command::EvidencePack {
+            upn,
+            notice,
+            as_of,
+            amendments,
+            out,
+            prepared_by,
+            format,
+        } => evidence_pack(
+            &url,
+            school,
+            &upn,
+            notice,
+            as_of,
+            amendments,
+            out.as_deref(),
+            &prepared_by,
+            format.format,
+        ),
     }
 }
 
@@ -321,6 +340,54 @@ fn penalty_notice(url: &str, school: Option<&str>, what: PenaltyWhat) -> Result<
     };
     write_table(
         &notices::penalty_table(store.as_mut(), s.id, &list)?,
+        format,
+    )
+}
+
+/// `rollcall evidence-pack`: the register extract of a penalty notice request, and the pack.
+#[allow(clippy::too_many_arguments)]
+fn evidence_pack(
+    url: &str,
+    school: Option<&str>,
+    upn: &str,
+    notice: Option<i64>,
+    as_of: Option<rollcall_core::Date>,
+    amendments: bool,
+    out: Option<&std::path::Path>,
+    prepared_by: &str,
+    format: Format,
+) -> Result<(), AppError> {
+    use rollcall_app::evidence_pack::{self, PackBasis};
+
+    let mut store = open_store(url)?;
+    let s = resolve_school(store.as_mut(), school)?;
+    let now = rollcall_app::Clock::System.now();
+    let basis = match notice {
+        Some(id) => PackBasis::Notice(id),
+        None => PackBasis::Threshold(as_of.unwrap_or(now.date())),
+    };
+    let prepared =
+        Actor::command_line(prepared_by, rollcall_core::Role::AttendanceOfficer).recorded_at(now);
+    let pack = evidence_pack::evidence_pack(store.as_mut(), s.id, upn, basis, prepared)?;
+    eprintln!(
+        "register extract {} to {}: {} marks, {} amendments",
+        pack.period.0,
+        pack.period.1,
+        pack.marks.rows.len(),
+        pack.amendments.rows.len()
+    );
+    if let Some(path) = out {
+        let bytes = evidence_pack::pack_pdf(&pack)?;
+        std::fs::write(path, bytes)
+            .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("evidence pack written to {}", path.display());
+    }
+    write_table(
+        if amendments {
+            &pack.amendments
+        } else {
+            &pack.marks
+        },
         format,
     )
 }

@@ -328,7 +328,95 @@ fn a_pupil_past_compulsory_school_age_gets_no_penalty_notice(backend: Backend) {
     assert!(bad.contains(&upn(5)), "{bad}");
 }
 
+fn the_evidence_packs_extract_matches_the_register_row_for_row(backend: Backend) {
+    let db = school(backend, 2);
+    family(&db);
+    import_days(&db, "2024-09-04", "2024-12-06", "/");
+    // The offence: every session of 2–6 December changed to G; an earlier mark changed inside
+    // the 10 school weeks before it, and one before them.
+    let a = upn(1);
+    let mut rows = String::from(MARKS_HEADER);
+    for (date, session, _) in days("2024-12-02", "2024-12-06", "G") {
+        rows.push_str(&format!("{a},{date},{session},G,,term-time holiday\n"));
+    }
+    rows.push_str(&format!("{a},2024-10-01,AM,I,,ill: parent rang late\n"));
+    rows.push_str(&format!("{a},2024-09-10,PM,M,,dentist\n"));
+    db.import_ok("marks", "changes.csv", &rows);
+    // Another pupil's marks stay out of the extract.
+    db.import_ok(
+        "marks",
+        "other.csv",
+        &format!("{MARKS_HEADER}{},2024-10-01,AM,/,,\n", upn(2)),
+    );
+
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "evidence-pack",
+            "--upn",
+            &a,
+            "--as-of",
+            "2024-12-09",
+            "--format",
+            "json",
+        ];
+        v.extend_from_slice(extra);
+        v.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let owned = args(extra);
+        let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+        db.json(&refs)
+    };
+    let marks = run(&[]);
+    // The offence week and the 10 school weeks before it (the half term holiday skipped):
+    // 16 September to 6 December.
+    assert_eq!(marks.first().unwrap()["date"], "2024-09-16");
+    assert_eq!(marks.last().unwrap()["date"], "2024-12-06");
+    let register: Vec<serde_json::Value> = db
+        .json(&["marks", "--from", "2024-09-16", "--to", "2024-12-06"])
+        .into_iter()
+        .filter(|r| r["upn"] == a)
+        .collect();
+    assert_eq!(marks, register);
+
+    let amendments = run(&["--amendments"]);
+    let all: Vec<serde_json::Value> = db
+        .json(&["amendments", "--upn", &a])
+        .into_iter()
+        .filter(|r| {
+            let d = r["date"].as_str().unwrap();
+            ("2024-09-16"..="2024-12-06").contains(&d)
+        })
+        .collect();
+    assert_eq!(amendments, all);
+    assert_eq!(amendments.len(), 11, "{amendments:?}");
+    assert!(amendments.iter().all(|r| r["date"] != "2024-09-10"));
+
+    // The pack itself: a PDF whose extract holds every mark with who recorded it.
+    let out = db.file("pack.pdf", "");
+    let owned = args(&["--out", &out]);
+    let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+    db.ok(&refs);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = rollcall_testkit::pdf::pdf_text(&bytes);
+    assert!(text.contains("Certified a true extract"), "{text}");
+    assert!(text.contains("term-time holiday"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Register extract, 16 September 2024 to 6 December 2024 ({} marks)",
+            register.len()
+        )),
+        "{text}"
+    );
+
+    // Below the threshold there is no pack.
+    let none = db.fail(&["evidence-pack", "--upn", &upn(2), "--as-of", "2024-12-09"]);
+    assert!(none.contains("threshold not met"), "{none}");
+}
+
 both!(
+    the_evidence_packs_extract_matches_the_register_row_for_row,
     improvement_periods_are_counted_in_school_weeks,
     outcomes_are_computed_from_the_marks_once_the_period_ends,
     penalty_notices_follow_the_law_per_parent_per_child,
