@@ -9,6 +9,7 @@ pub mod access;
 pub mod alerts;
 pub mod calling;
 pub mod cases;
+pub mod casework;
 pub mod contacts;
 pub mod day;
 pub mod demo;
