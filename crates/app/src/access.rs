@@ -7,6 +7,12 @@
 //! | form tutor | the pupils of their forms |
 //! | parent | their own children |
 //! | governor | none: figures only, never a name or UPN |
+//!
+//! Casework ([`Permission::Casework`]: the alerts worklist, cases, contracts) is for the
+//! attendance officer, the headteacher, heads of year (the pupils of their year groups only) and
+//! the designated safeguarding lead, who must see the cases of pupils whose absence may be a
+//! safeguarding concern (severe absence can itself be neglect) and may act on them. Governors,
+//! parents, form tutors, the office and administrators never see casework.
 
 use chrono::NaiveDateTime;
 use rollcall_core::marks::Recorded;
@@ -59,10 +65,12 @@ pub enum Permission {
     /// The safeguarding view of first-day calling: vulnerable pupils' calling status and the
     /// steps taken when nobody is reached (flags, home visits, enquiries), school-wide.
     Safeguarding,
+    /// Casework: the alerts worklist, cases and their actions, contracts and the owner's list.
+    Casework,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -82,6 +90,7 @@ impl Permission {
         Permission::Contacts,
         Permission::OwnDetails,
         Permission::Safeguarding,
+        Permission::Casework,
     ];
 
     /// The roles the permission admits.
@@ -156,6 +165,9 @@ impl Permission {
             ],
             Permission::OwnDetails => &[Parent],
             Permission::Safeguarding => &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            // The designated safeguarding lead sees cases: persistent and severe absence can be
+            // a safeguarding concern, and they act on the cases of vulnerable pupils.
+            Permission::Casework => &[Headteacher, AttendanceOfficer, HeadOfYear, SafeguardingLead],
         }
     }
 
@@ -434,6 +446,10 @@ mod tests {
             (
                 Permission::Safeguarding,
                 &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            ),
+            (
+                Permission::Casework,
+                &[Headteacher, AttendanceOfficer, HeadOfYear, SafeguardingLead],
             ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());

@@ -746,6 +746,26 @@ pub fn due_on(case: &StoredCase, ladder: &Ladder, today: Date) -> Vec<Due> {
     due
 }
 
+/// Appends `action` to the pupil's open case, if they have one: how anything that acts on a
+/// pupil (a letter sent, a notice issued, a return made) logs itself on their case. The id of
+/// the action comes back, or `None` when the pupil has no open case.
+pub fn log_on_open_case(
+    store: &mut dyn Store,
+    school: SchoolId,
+    pupil: PupilId,
+    action: &rollcall_store::CaseAction,
+) -> Result<Option<i64>> {
+    let open = store
+        .cases(school, Some(pupil))?
+        .into_iter()
+        .rev()
+        .find(StoredCase::is_open);
+    match open {
+        None => Ok(None),
+        Some(case) => Ok(Some(store.add_case_action(school, case.id, action)?)),
+    }
+}
+
 /// The earliest review waiting on a case.
 pub fn next_review(case: &StoredCase) -> Option<Date> {
     case.actions.iter().filter_map(|a| a.review_due()).min()

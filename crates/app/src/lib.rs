@@ -41,6 +41,11 @@ pub mod records {
         StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave, StoredMark,
         StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
     };
+    pub use rollcall_store::{
+        ActionDetails, ActionKind, AlertDisposition, Attended, CaseClosure, CaseOutcome,
+        ContractDecision, ContractKind, Disposition, MeetingStatus, OpenedBecause, StoredCase,
+        StoredCaseAction, StoredContract, SupportKind,
+    };
     pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
 }
 pub use error::{AppError, InputError, Problem, Refusal};

@@ -730,6 +730,23 @@ pub(crate) fn review_contract(
             ],
         )
         .map_err(db)?;
+        // The review waiting on the contract (or on its last review) is done.
+        tx.execute(
+            "UPDATE case_actions SET review_done_on = $3, review_note = $4, reviewed_by = $5, \
+                 reviewed_role = $6, reviewed_at = $7 \
+             WHERE case_id = $1 AND document_id = $2 AND kind IN ('contract', 'contract_review') \
+                 AND review_on IS NOT NULL AND review_done_on IS NULL",
+            &[
+                &case,
+                &contract,
+                &r.on,
+                &r.note,
+                &r.recorded.by,
+                &r.recorded.role,
+                &r.recorded.at,
+            ],
+        )
+        .map_err(db)?;
         if let Some(stage) = stage {
             set_stage(tx, case, stage)?;
         }

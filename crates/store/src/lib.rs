@@ -861,7 +861,8 @@ pub trait Store: Send {
     /// The school's contracts by id, each with its reviews; one case's when `case` is given.
     fn contracts(&mut self, school: SchoolId, case: Option<i64>) -> Result<Vec<StoredContract>>;
 
-    /// Records a review of a contract that has not ended, logs `action` on its case and, with
+    /// Records a review of a contract that has not ended, marks done the review waiting on the
+    /// contract's own actions (those whose document it is), logs `action` on its case and, with
     /// `stage`, moves the case to that stage, in one transaction. A contract the school does
     /// not hold is [`StoreError::NotFound`]; one that has ended is [`StoreError::Conflict`].
     fn review_contract(

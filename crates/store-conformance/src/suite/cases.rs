@@ -329,10 +329,18 @@ pub fn a_contract_is_saved_with_its_action_and_reviewed_until_it_ends(db: &dyn T
         decision,
         recorded: recorded("Ms Officer", seconds),
     };
-    let note = action(ActionKind::ContractReview, officer, "2024-10-22", 3);
+    let note = CaseAction {
+        document: Some(id),
+        ..action(ActionKind::ContractReview, officer, "2024-10-22", 3)
+    };
     store
         .review_contract(oak, id, &review(ContractDecision::Continue, 3), &note, None)
         .unwrap();
+    // The contract's own review is done with it.
+    let done = store.case(oak, case).unwrap().unwrap().actions[1]
+        .review_done
+        .clone();
+    assert_eq!(done.map(|d| d.on), Some(d("2024-10-22")));
     not_found(store.review_contract(elm, id, &review(ContractDecision::Continue, 3), &note, None));
     store
         .review_contract(
