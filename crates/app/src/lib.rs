@@ -9,6 +9,7 @@ pub mod access;
 pub mod alerts;
 pub mod calling;
 pub mod cases;
+pub mod casework;
 pub mod contacts;
 pub mod day;
 pub mod demo;
@@ -40,6 +41,11 @@ pub mod records {
         SchoolDetails, SchoolId, SearchArea, SignOutReason, StoredAbsenceReport, StoredAmendment,
         StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave, StoredMark,
         StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
+    };
+    pub use rollcall_store::{
+        ActionDetails, ActionKind, AlertDisposition, Attended, CaseClosure, CaseOutcome,
+        ContractDecision, ContractKind, Disposition, MeetingStatus, OpenedBecause, StoredCase,
+        StoredCaseAction, StoredContract, SupportKind,
     };
     pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
     pub use rollcall_store::{

@@ -36,6 +36,7 @@
 //! ```
 
 mod calling;
+mod cases;
 mod contacts;
 mod day;
 mod facts;
@@ -130,7 +131,11 @@ pub(crate) fn require_pupil(
 
 /// Fails with [`StoreError::unknown_school`] when there is no such school; `lock` locks its row
 /// for the rest of the transaction.
-fn require_school(client: &mut impl GenericClient, school: SchoolId, lock: bool) -> Result<()> {
+pub(crate) fn require_school(
+    client: &mut impl GenericClient,
+    school: SchoolId,
+    lock: bool,
+) -> Result<()> {
     let sql = if lock {
         "SELECT 1 FROM schools WHERE id = $1 FOR NO KEY UPDATE"
     } else {
@@ -970,5 +975,124 @@ impl Store for PostgresStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredPenaltyNotice>> {
         notices::penalty_notices(&mut self.client, school, pupil)
+    }
+
+    fn open_case(
+        &mut self,
+        school: SchoolId,
+        case: &rollcall_store::CaseOpening,
+        first: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::open_case(&mut self.client, school, case, first)
+    }
+
+    fn case(&mut self, school: SchoolId, id: i64) -> Result<Option<rollcall_store::StoredCase>> {
+        cases::case(&mut self.client, school, id)
+    }
+
+    fn cases(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredCase>> {
+        cases::cases(&mut self.client, school, pupil)
+    }
+
+    fn add_case_action(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::add_case_action(&mut self.client, school, case, action)
+    }
+
+    fn complete_review(
+        &mut self,
+        school: SchoolId,
+        action: i64,
+        done: &rollcall_store::ReviewDone,
+    ) -> Result<()> {
+        cases::complete_review(&mut self.client, school, action, done)
+    }
+
+    fn change_stage(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        stage: &str,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::change_stage(&mut self.client, school, case, stage, action)
+    }
+
+    fn link_cases(&mut self, school: SchoolId, a: i64, b: i64) -> Result<()> {
+        cases::link_cases(&mut self.client, school, a, b)
+    }
+
+    fn close_case(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        closure: &rollcall_store::CaseClosure,
+    ) -> Result<()> {
+        cases::close_case(&mut self.client, school, case, closure)
+    }
+
+    fn dispose_alert(
+        &mut self,
+        school: SchoolId,
+        disposition: &rollcall_store::AlertDisposition,
+        action: Option<&rollcall_store::CaseAction>,
+    ) -> Result<()> {
+        cases::dispose_alert(&mut self.client, school, disposition, action)
+    }
+
+    fn alert_dispositions(
+        &mut self,
+        school: SchoolId,
+    ) -> Result<Vec<rollcall_store::AlertDisposition>> {
+        cases::alert_dispositions(&mut self.client, school)
+    }
+
+    fn mark_alerts_seen(
+        &mut self,
+        school: SchoolId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        cases::mark_alerts_seen(&mut self.client, school, user, at)
+    }
+
+    fn alerts_seen_at(&mut self, school: SchoolId, user: UserId) -> Result<Option<DateTime<Utc>>> {
+        cases::alerts_seen_at(&mut self.client, school, user)
+    }
+
+    fn save_contract(
+        &mut self,
+        school: SchoolId,
+        contract: &rollcall_store::Contract,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<(i64, i64)> {
+        cases::save_contract(&mut self.client, school, contract, action)
+    }
+
+    fn contracts(
+        &mut self,
+        school: SchoolId,
+        case: Option<i64>,
+    ) -> Result<Vec<rollcall_store::StoredContract>> {
+        cases::contracts(&mut self.client, school, case)
+    }
+
+    fn review_contract(
+        &mut self,
+        school: SchoolId,
+        contract: i64,
+        review: &rollcall_store::ContractReview,
+        action: &rollcall_store::CaseAction,
+        stage: Option<&str>,
+    ) -> Result<()> {
+        cases::review_contract(&mut self.client, school, contract, review, action, stage)
     }
 }

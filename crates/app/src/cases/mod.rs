@@ -7,6 +7,7 @@
 
 pub mod absence;
 pub mod calling;
+pub mod casework;
 pub mod contacts;
 pub mod day;
 pub mod family;

@@ -30,10 +30,21 @@
 //! religious_notice_days = 14
 //! religious_days_per_occasion = 1
 //! attendance_floor = 96                # %, or false for none
+//!
+//! [[casework.stage]]                   # the ladder of casework (crate::casework), lowest first
+//! key = "first_letter"
+//! name = "First official letter"
+//! owner = "head_of_year"
+//! actions = ["letter"]                 # kinds of action the stage expects
+//! letter = "first_concern"             # its letter template, if any
+//! review_school_days = 10              # or review_weeks = N
+//! move_on = ["no_improvement", "below 90", "penalty_threshold", "unauthorised 10"]
+//! skip_to = false                      # whether a case may jump straight to it
 //! ```
 //!
 //! A school's file overrides the defaults setting by setting: a key it leaves out is inherited,
-//! and a list it gives (bands, local penalties, disabled) replaces the inherited list.
+//! and a list it gives (bands, local penalties, disabled, the casework ladder) replaces the
+//! inherited list.
 
 use rollcall_rules::{Band, LocalPenalty, Period, Policy, Rate};
 use toml::{Spanned, Table, Value};
@@ -49,6 +60,7 @@ const TOP_KEYS: &[&str] = &[
     "local_penalties",
     "calling",
     "leave",
+    "casework",
 ];
 
 /// Checks that a policy file is TOML with only known settings; returns its table.

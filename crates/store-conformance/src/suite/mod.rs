@@ -2,6 +2,7 @@
 //! (crate::conformance_tests) lists them.
 
 mod calling;
+mod cases;
 mod day;
 mod errors;
 mod followup;
@@ -12,6 +13,7 @@ mod proposals;
 mod schools;
 
 pub use calling::*;
+pub use cases::*;
 pub use day::*;
 pub use errors::*;
 pub use followup::*;

@@ -69,6 +69,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::Headteacher => &[
             ("/overview", "Overview"),
+            ("/alerts", "Alerts"),
+            ("/cases", "Cases"),
             ("/overview/persistent", "Persistent absence"),
             ("/leave", "Leave"),
             ("/notices", "Notices"),
@@ -80,6 +82,9 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
+            ("/alerts", "Alerts"),
+            ("/cases", "Cases"),
+            ("/cases/due", "My list"),
             ("/office/calling-list", "Calling list"),
             ("/office/reports", "Parents' reports"),
             ("/leave", "Leave"),
@@ -95,6 +100,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
+            ("/alerts", "Alerts"),
+            ("/cases", "Cases"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office/late", "Late sign-in"),
@@ -113,6 +120,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::SafeguardingLead => &[
             ("/safeguarding", "Safeguarding"),
+            ("/cases", "Cases"),
             ("/office/missing", "Missing pupils"),
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),
