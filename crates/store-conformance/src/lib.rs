@@ -86,6 +86,7 @@ macro_rules! conformance_tests {
             messages_are_kept_before_sending_and_answered_once,
             steps_are_opened_once_owned_and_closed_with_the_next,
             two_closings_of_one_step_at_once_make_one,
+            attendance_targets_are_kept_in_order_and_never_replaced,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -118,6 +119,7 @@ mod tests {
             include_str!("suite/day.rs"),
             include_str!("suite/proposals.rs"),
             include_str!("suite/calling.rs"),
+            include_str!("suite/rewards.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

@@ -8,6 +8,7 @@ mod followup;
 mod marks;
 mod people;
 mod proposals;
+mod rewards;
 mod schools;
 
 pub use calling::*;
@@ -17,6 +18,7 @@ pub use followup::*;
 pub use marks::*;
 pub use people::*;
 pub use proposals::*;
+pub use rewards::*;
 pub use schools::*;
 
 use std::sync::{Arc, Barrier};
