@@ -59,10 +59,15 @@ pub enum Permission {
     /// The safeguarding view of first-day calling: vulnerable pupils' calling status and the
     /// steps taken when nobody is reached (flags, home visits, enquiries), school-wide.
     Safeguarding,
+    /// Rewards and eligibility by attendance: who earns each reward, certificates, and who is
+    /// eligible for a trip or event (a head of year for their year groups, a tutor their forms).
+    Rewards,
+    /// Set a pupil's own attendance target for eligibility, with the reason.
+    AttendanceTargets,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 21] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -82,6 +87,8 @@ impl Permission {
         Permission::Contacts,
         Permission::OwnDetails,
         Permission::Safeguarding,
+        Permission::Rewards,
+        Permission::AttendanceTargets,
     ];
 
     /// The roles the permission admits.
@@ -156,6 +163,9 @@ impl Permission {
             ],
             Permission::OwnDetails => &[Parent],
             Permission::Safeguarding => &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            // The staff who give rewards; governors see no names, parents nothing.
+            Permission::Rewards => &[Headteacher, AttendanceOfficer, HeadOfYear, FormTutor],
+            Permission::AttendanceTargets => &[Headteacher, AttendanceOfficer],
         }
     }
 
@@ -434,6 +444,14 @@ mod tests {
             (
                 Permission::Safeguarding,
                 &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            ),
+            (
+                Permission::Rewards,
+                &[Headteacher, AttendanceOfficer, HeadOfYear, FormTutor],
+            ),
+            (
+                Permission::AttendanceTargets,
+                &[Headteacher, AttendanceOfficer],
             ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());

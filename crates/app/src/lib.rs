@@ -22,6 +22,7 @@ pub mod messages;
 pub mod open;
 pub mod registers;
 pub mod reports;
+pub mod rewards;
 pub mod school;
 pub mod school_view;
 pub mod service;
@@ -38,7 +39,7 @@ pub mod records {
         EvidenceOutcome, LeaveStatus, MissingEntry, MissingStep, PupilId, ReportKind, School,
         SchoolDetails, SchoolId, SearchArea, SignOutReason, StoredAbsenceReport, StoredAmendment,
         StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave, StoredMark,
-        StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
+        StoredParentMessage, StoredPupil, StoredTarget, StoredTravel, TravelRecord, UserId,
     };
     pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
 }

@@ -15,6 +15,7 @@ pub mod leave;
 pub mod office;
 pub mod pupils;
 pub mod registers;
+pub mod rewards;
 pub mod sessions;
 pub mod users;
 

@@ -30,6 +30,17 @@
 //! religious_notice_days = 14
 //! religious_days_per_occasion = 1
 //! attendance_floor = 96                # %, or false for none
+//!
+//! [rewards]                            # who earns which reward (crate::rewards)
+//! given = ["full_term", "full_year", "most_improved", "best_form"]
+//! lates_allowed = 3                    # L and U marks a 100% pupil may have; false: any
+//! authorised_absence_disqualifies = true
+//! minimum_possible = 20                # possible sessions needed in the period
+//! improved_by = 5                      # percentage points that count as improved
+//! improved_listed = 10                 # pupils the most improved list names (more if tied)
+//!
+//! [eligibility]                        # trips and events (crate::rewards)
+//! threshold = 95                       # %, replaced by a pupil's own target where set
 //! ```
 //!
 //! A school's file overrides the defaults setting by setting: a key it leaves out is inherited,
@@ -49,6 +60,8 @@ const TOP_KEYS: &[&str] = &[
     "local_penalties",
     "calling",
     "leave",
+    "rewards",
+    "eligibility",
 ];
 
 /// Checks that a policy file is TOML with only known settings; returns its table.
