@@ -382,11 +382,9 @@ pub fn periods(calendar: &Calendar) -> Vec<NamedPeriod> {
         let key = format!("term-{year}-{season}");
         if last_term.as_deref() != Some(key.as_str()) {
             last_term = Some(key.clone());
-            let mut label = format!("The {season} term {year}/{yy:02}");
-            label[4..5].make_ascii_uppercase();
             out.push(NamedPeriod {
                 key,
-                label,
+                label: format!("The {season} term {year}/{yy:02}"),
                 from: h.start,
                 to: h.end,
             });

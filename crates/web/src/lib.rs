@@ -28,6 +28,7 @@ pub mod overview;
 pub mod pupils;
 pub mod registers;
 pub mod reports;
+pub mod rewards;
 pub mod safeguarding;
 pub mod search;
 
@@ -53,6 +54,7 @@ pub fn route_table() -> Vec<RouteRule> {
         family::ACCESS,
         reports::ACCESS,
         leave::ACCESS,
+        rewards::ACCESS,
         search::ACCESS,
         overview::ACCESS,
         admin::ACCESS,
@@ -78,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(family::routes())
         .merge(reports::routes())
         .merge(leave::routes())
+        .merge(rewards::routes())
         .merge(search::routes())
         .merge(overview::routes())
         .merge(admin::routes())

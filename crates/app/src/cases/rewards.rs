@@ -571,3 +571,132 @@ pub fn certificates(list: &RewardList) -> Vec<Certificate> {
             .collect(),
     }
 }
+
+/// A reward's list as a table (CSV or JSON), one row per pupil (or per form and week).
+pub fn reward_table(list: &RewardList) -> crate::table::Table {
+    use crate::table::{Cell, Table};
+    let int = |n: u32| Cell::Int(n.into());
+    match &list.outcome {
+        RewardOutcome::FullAttendance(figures) => {
+            let mut t = Table::new([
+                "upn",
+                "surname",
+                "forename",
+                "form",
+                "year_group",
+                "possible",
+                "attended",
+                "authorised",
+                "late",
+                "unmarked",
+                "attendance_pct",
+            ]);
+            for f in figures {
+                let (p, c) = (&f.pupil.pupil, &f.counts);
+                t.push(vec![
+                    Cell::Text(p.upn.to_string()),
+                    Cell::Text(p.surname.clone()),
+                    Cell::Text(p.forename.clone()),
+                    p.form.clone().into(),
+                    Cell::Text(p.year_group.to_string()),
+                    int(c.possible),
+                    int(c.present + c.aea),
+                    int(c.authorised),
+                    int(c.late),
+                    int(c.unmarked),
+                    c.attendance_pct().into(),
+                ]);
+            }
+            t
+        }
+        RewardOutcome::MostImproved { list: l, .. } => {
+            let mut t = Table::new([
+                "upn",
+                "surname",
+                "forename",
+                "form",
+                "year_group",
+                "before_pct",
+                "after_pct",
+                "points",
+            ]);
+            for i in l {
+                let p = &i.pupil.pupil;
+                let h = i.points_hundredths();
+                t.push(vec![
+                    Cell::Text(p.upn.to_string()),
+                    Cell::Text(p.surname.clone()),
+                    Cell::Text(p.forename.clone()),
+                    p.form.clone().into(),
+                    Cell::Text(p.year_group.to_string()),
+                    i.before.attendance_pct().into(),
+                    i.after.attendance_pct().into(),
+                    Cell::Text(format!("{}.{:02}", h / 100, (h % 100).abs())),
+                ]);
+            }
+            t
+        }
+        RewardOutcome::BestForm(weeks) => {
+            let mut t = Table::new([
+                "week_beginning",
+                "form",
+                "pupils",
+                "possible",
+                "attended",
+                "attendance_pct",
+                "best",
+            ]);
+            for w in weeks {
+                for f in &w.forms {
+                    t.push(vec![
+                        Cell::Text(w.monday.to_string()),
+                        Cell::Text(f.form.clone()),
+                        Cell::Int(u64::try_from(f.pupils).unwrap_or(u64::MAX)),
+                        int(f.possible),
+                        int(f.attended),
+                        f.attendance().into(),
+                        Cell::Bool(w.best.contains(f)),
+                    ]);
+                }
+            }
+            t
+        }
+    }
+}
+
+/// An eligibility list as a table (CSV or JSON), one row per pupil with why.
+pub fn eligibility_table(list: &EligibilityList) -> crate::table::Table {
+    use crate::table::{Cell, Table};
+    let mut t = Table::new([
+        "upn",
+        "surname",
+        "forename",
+        "form",
+        "year_group",
+        "possible",
+        "attended",
+        "attendance_pct",
+        "threshold",
+        "own_target",
+        "eligible",
+        "reason",
+    ]);
+    for e in &list.entries {
+        let (p, c) = (&e.figures.pupil.pupil, &e.figures.counts);
+        t.push(vec![
+            Cell::Text(p.upn.to_string()),
+            Cell::Text(p.surname.clone()),
+            Cell::Text(p.forename.clone()),
+            p.form.clone().into(),
+            Cell::Text(p.year_group.to_string()),
+            Cell::Int(c.possible.into()),
+            Cell::Int((c.present + c.aea).into()),
+            c.attendance_pct().into(),
+            Cell::Text(e.threshold.rate().to_string()),
+            Cell::Bool(matches!(e.threshold, rewards::Threshold::Own(_))),
+            e.eligible.map_or(Cell::Null, Cell::Bool),
+            Cell::Text(e.reason.clone()),
+        ]);
+    }
+    t
+}

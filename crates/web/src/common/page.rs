@@ -51,6 +51,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::FormTutor => &[
             ("/registers", "My registers"),
+            ("/rewards", "Rewards"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::Office => &[
@@ -76,6 +77,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/missing", "Missing pupils"),
             ("/safeguarding", "Safeguarding"),
             ("/governors", "Governors' figures"),
+            ("/rewards", "Rewards"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
@@ -90,6 +92,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
             ("/office/missing", "Missing pupils"),
             ("/office/contacts", "Contacts"),
+            ("/rewards", "Rewards"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -102,6 +105,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/out", "Out of school"),
             ("/office/missing", "Missing pupils"),
             ("/office/contacts", "Contacts"),
+            ("/rewards", "Rewards"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
