@@ -151,7 +151,11 @@ fn rate_value(v: &Value) -> Result<Rate, String> {
         Value::Integer(n) => n.to_string(),
         Value::Float(f) => f.to_string(),
         Value::String(s) => s.clone(),
-        other => return Err(format!("{other} is not a percentage; expected e.g. 95 or 95.5")),
+        other => {
+            return Err(format!(
+                "{other} is not a percentage; expected e.g. 95 or 95.5"
+            ))
+        }
     };
     let rate = Rate::parse(&text).map_err(|e| e.0)?;
     if rate > Rate::FULL {
@@ -371,7 +375,11 @@ pub fn periods(calendar: &Calendar) -> Vec<NamedPeriod> {
                 from: h.start,
                 to: h.end,
             });
-        } else if let Some(y) = out.iter_mut().rev().find(|p| p.key == format!("year-{year}")) {
+        } else if let Some(y) = out
+            .iter_mut()
+            .rev()
+            .find(|p| p.key == format!("year-{year}"))
+        {
             y.to = y.to.max(h.end);
         }
         let season = match h.start.month() {
@@ -438,9 +446,9 @@ pub fn figures(
             let counts = if grid_to < grid_from {
                 Counts::default()
             } else {
-                let grid = grids.entry(p.pupil.year_group).or_insert_with(|| {
-                    calendar.grid(p.pupil.year_group, grid_from, grid_to)
-                });
+                let grid = grids
+                    .entry(p.pupil.year_group)
+                    .or_insert_with(|| calendar.grid(p.pupil.year_group, grid_from, grid_to));
                 pupil_counts(
                     grid,
                     (p.pupil.admission_date, p.pupil.leaving_date),
@@ -503,8 +511,14 @@ pub struct Improvement {
 impl Improvement {
     /// The gain as an exact fraction of percentage points ×100: (numerator, denominator).
     fn gain(&self) -> (i128, i128) {
-        let (a0, p0) = (i128::from(attended(&self.before)), i128::from(self.before.possible));
-        let (a1, p1) = (i128::from(attended(&self.after)), i128::from(self.after.possible));
+        let (a0, p0) = (
+            i128::from(attended(&self.before)),
+            i128::from(self.before.possible),
+        );
+        let (a1, p1) = (
+            i128::from(attended(&self.after)),
+            i128::from(self.after.possible),
+        );
         ((a1 * p0 - a0 * p1) * 10_000, p0 * p1)
     }
 
@@ -688,12 +702,20 @@ pub struct Eligibility {
 
 /// The target of a pupil's that applies to `from..=to`: the latest set that had begun by `to`,
 /// unless it had ended before `from`. `targets` are the pupil's, in the order they were set.
-pub fn target_for<'t>(targets: &[&'t StoredTarget], from: Date, to: Date) -> Option<&'t StoredTarget> {
+pub fn target_for<'t>(
+    targets: &[&'t StoredTarget],
+    from: Date,
+    to: Date,
+) -> Option<&'t StoredTarget> {
     let latest = targets
         .iter()
         .filter(|t| t.target.from <= to)
         .max_by_key(|t| t.id)?;
-    latest.target.until.is_none_or(|u| u >= from).then_some(*latest)
+    latest
+        .target
+        .until
+        .is_none_or(|u| u >= from)
+        .then_some(*latest)
 }
 
 /// Every pupil's eligibility over the period against `standard`, or their own target.
@@ -711,10 +733,7 @@ pub fn eligibility(
     figures
         .iter()
         .map(|f| {
-            let threshold = match own
-                .get(&f.pupil.id)
-                .and_then(|ts| target_for(ts, from, to))
-            {
+            let threshold = match own.get(&f.pupil.id).and_then(|ts| target_for(ts, from, to)) {
                 Some(t) => Threshold::Own(t.clone()),
                 None => Threshold::Standard(standard),
             };

@@ -39,8 +39,8 @@ const FROM: &str = "2024-09-02";
 const TO: &str = "2024-09-13";
 
 fn pupil(n: u64, form: &str, admitted: &str) -> StoredPupil {
-    let upn = rollcall_core::Upn::with_check_letter(&format!("{:012}", 822_400_000_000 + n))
-        .unwrap();
+    let upn =
+        rollcall_core::Upn::with_check_letter(&format!("{:012}", 822_400_000_000 + n)).unwrap();
     StoredPupil {
         id: PupilId(n as i64),
         pupil: Pupil {
@@ -206,7 +206,9 @@ fn an_own_target_makes_an_ineligible_pupil_eligible_and_says_why() {
     assert_eq!(by(1).threshold.rate(), Rate::percent(85));
     assert!(
         by(1).reason.contains("meets 85%")
-            && by(1).reason.contains("their own target (Hospital treatment (85%))"),
+            && by(1)
+                .reason
+                .contains("their own target (Hospital treatment (85%))"),
         "{}",
         by(1).reason
     );
@@ -282,7 +284,11 @@ fn most_improved_are_ordered_by_points_gained_with_ties_kept() {
         .iter()
         .map(|i| i.pupil.id.0)
         .collect();
-    assert_eq!(ids, [1, 2, 3, 4], "10 points is enough; worse is never listed");
+    assert_eq!(
+        ids,
+        [1, 2, 3, 4],
+        "10 points is enough; worse is never listed"
+    );
 }
 
 #[test]
@@ -351,11 +357,20 @@ fn policy_error(text: &str) -> String {
 #[test]
 fn the_policy_is_checked_when_saved_naming_the_setting() {
     let e = policy_error("[rewards]\nlates_allowed = \"three\"\n");
-    assert!(e.contains("policy.toml") && e.contains("rewards.lates_allowed"), "{e}");
+    assert!(
+        e.contains("policy.toml") && e.contains("rewards.lates_allowed"),
+        "{e}"
+    );
     let e = policy_error("[rewards]\ngiven = [\"full_term\", \"gold_star\"]\n");
-    assert!(e.contains("rewards.given") && e.contains("gold_star"), "{e}");
+    assert!(
+        e.contains("rewards.given") && e.contains("gold_star"),
+        "{e}"
+    );
     let e = policy_error("[eligibility]\nthreshold = 120\n");
-    assert!(e.contains("eligibility.threshold") && e.contains("more than 100%"), "{e}");
+    assert!(
+        e.contains("eligibility.threshold") && e.contains("more than 100%"),
+        "{e}"
+    );
     let e = policy_error("[eligibility]\nthreshhold = 90\n");
     assert!(e.contains("unknown setting"), "{e}");
     let e = policy_error("rewards = 3\n");
@@ -394,13 +409,21 @@ fn lists_name_only_the_pupils_in_reach_and_governors_and_parents_are_refused() {
         .unwrap()
         .key
         .clone();
-    let whole = s.app.reward_list(&s.actor("head"), &full_term(&spring)).unwrap();
+    let whole = s
+        .app
+        .reward_list(&s.actor("head"), &full_term(&spring))
+        .unwrap();
     let RewardOutcome::FullAttendance(all) = &whole.outcome else {
         panic!()
     };
     assert!(!all.is_empty(), "some demo pupils attend every session");
-    assert!(all.iter().all(|f| f.counts.absent() == 0 && f.counts.possible >= 20));
-    let tutor = s.app.reward_list(&s.actor("tutor7a"), &full_term(&spring)).unwrap();
+    assert!(all
+        .iter()
+        .all(|f| f.counts.absent() == 0 && f.counts.possible >= 20));
+    let tutor = s
+        .app
+        .reward_list(&s.actor("tutor7a"), &full_term(&spring))
+        .unwrap();
     let RewardOutcome::FullAttendance(own) = &tutor.outcome else {
         panic!()
     };
@@ -413,7 +436,10 @@ fn lists_name_only_the_pupils_in_reach_and_governors_and_parents_are_refused() {
             .filter(|f| f.pupil.pupil.form.as_deref() == Some("7A"))
             .count()
     );
-    let hoy = s.app.reward_list(&s.actor("hoy9"), &full_term(&spring)).unwrap();
+    let hoy = s
+        .app
+        .reward_list(&s.actor("hoy9"), &full_term(&spring))
+        .unwrap();
     let RewardOutcome::FullAttendance(nine) = &hoy.outcome else {
         panic!()
     };
@@ -428,7 +454,11 @@ fn lists_name_only_the_pupils_in_reach_and_governors_and_parents_are_refused() {
     assert_eq!(certs.len(), own.len());
     if let Some(c) = certs.first() {
         assert_eq!(c.reward, "100% attendance this term");
-        assert!(c.text.starts_with("for attending every one of the"), "{}", c.text);
+        assert!(
+            c.text.starts_with("for attending every one of the"),
+            "{}",
+            c.text
+        );
         assert!(!c.school.is_empty());
     }
     for who in ["governor", "parent", "office", "dsl", "admin"] {
@@ -451,7 +481,12 @@ fn lists_name_only_the_pupils_in_reach_and_governors_and_parents_are_refused() {
         reward: "gold".into(),
         ..RewardForm::default()
     };
-    assert!(s.app.reward_list(&s.actor("head"), &bad).unwrap_err().to_string().contains("'gold' is not a reward"));
+    assert!(s
+        .app
+        .reward_list(&s.actor("head"), &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("'gold' is not a reward"));
     let future = RewardForm {
         from: "2025-09-01".into(),
         to: "2025-09-30".into(),
@@ -487,7 +522,9 @@ fn most_improved_and_best_form_on_the_demo_school() {
         panic!()
     };
     assert!(before.label.contains("spring"), "{}", before.label);
-    assert!(list.windows(2).all(|w| w[0].points_hundredths() >= w[1].points_hundredths()));
+    assert!(list
+        .windows(2)
+        .all(|w| w[0].points_hundredths() >= w[1].points_hundredths()));
     assert!(list.iter().all(|i| i.points_hundredths() >= 500));
     let best = s
         .app
@@ -506,7 +543,10 @@ fn most_improved_and_best_form_on_the_demo_school() {
     };
     assert_eq!(weeks.len(), 1);
     assert!(!weeks[0].best.is_empty());
-    assert!(weeks[0].forms.len() > 1, "the school's competition shows every form");
+    assert!(
+        weeks[0].forms.len() > 1,
+        "the school's competition shows every form"
+    );
 }
 
 #[test]
@@ -525,7 +565,11 @@ fn an_own_target_is_set_by_the_attendance_officer_and_shown_on_the_list() {
         .unwrap();
     assert!(!list.from_policy);
     assert_eq!(list.standard, Rate::from_hundredths(9950));
-    let below = list.not_eligible().next().expect("someone is below 99.5%").clone();
+    let below = list
+        .not_eligible()
+        .next()
+        .expect("someone is below 99.5%")
+        .clone();
     let upn = below.figures.pupil.pupil.upn.to_string();
     let c = below.figures.counts;
     let form = TargetForm {
@@ -548,9 +592,21 @@ fn an_own_target_is_set_by_the_attendance_officer_and_shown_on_the_list() {
         from: "2024-13-01".into(),
         until: String::new(),
     };
-    let e = s.app.set_target(&officer, &upn, &bad).unwrap_err().to_string();
-    assert!(e.contains("target:") && e.contains("reason:") && e.contains("from:"), "{e}");
-    assert!(s.app.pupil_targets(&officer, &upn).unwrap().targets.is_empty());
+    let e = s
+        .app
+        .set_target(&officer, &upn, &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("target:") && e.contains("reason:") && e.contains("from:"),
+        "{e}"
+    );
+    assert!(s
+        .app
+        .pupil_targets(&officer, &upn)
+        .unwrap()
+        .targets
+        .is_empty());
     let saved = s.app.set_target(&officer, &upn, &form).unwrap();
     assert_eq!(saved.target.hundredths, 5000);
     assert_eq!(saved.target.recorded.by, "Sam Patel");
@@ -573,7 +629,11 @@ fn an_own_target_is_set_by_the_attendance_officer_and_shown_on_the_list() {
         .unwrap();
     if Rate::percent(50).is_met_by(c.present + c.aea, c.possible) {
         assert_eq!(now.eligible, Some(true), "{}", now.reason);
-        assert!(now.reason.contains("Long-term medical condition"), "{}", now.reason);
+        assert!(
+            now.reason.contains("Long-term medical condition"),
+            "{}",
+            now.reason
+        );
     }
     // A new target supersedes it; both are kept.
     let again = TargetForm {

@@ -22,7 +22,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_school_day.sql")),
     (7, include_str!("../migrations/0007_calling.sql")),
     (8, include_str!("../migrations/0008_contact_proposals.sql")),
-    (11, include_str!("../migrations/0011_attendance_targets.sql")),
+    (
+        11,
+        include_str!("../migrations/0011_attendance_targets.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {

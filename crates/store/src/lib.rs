@@ -126,11 +126,11 @@ pub use people::{Contact, SignInSession, User, UserDraft};
 pub use proposals::{
     ContactProposal, Detail, DetailChange, ProposalDecision, ProposalStatus, StoredProposal,
 };
-pub use rewards::{AttendanceTarget, StoredTarget};
 pub use reports::{
     AbsenceReport, EvidenceAnswer, EvidenceFile, EvidenceOutcome, EvidenceRequest, ReportKind,
     StoredAbsenceReport, StoredEvidenceRequest,
 };
+pub use rewards::{AttendanceTarget, StoredTarget};
 
 /// How a school is named in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -411,7 +411,13 @@ fn target_row(t: &StoredTarget, current: Option<&StoredTarget>) -> Markup {
     }
 }
 
-fn targets_page(p: &Principal, t: &PupilTargets, form: &TargetForm, error: Option<&Refusal>, saved: bool) -> Markup {
+fn targets_page(
+    p: &Principal,
+    t: &PupilTargets,
+    form: &TargetForm,
+    error: Option<&Refusal>,
+    saved: bool,
+) -> Markup {
     let pupil = &t.pupil.pupil;
     let body = html! {
         h1 { "Own attendance target: " (full_name(pupil)) }
@@ -451,7 +457,9 @@ async fn targets(
 ) -> Result<Markup, WebError> {
     p.require(Permission::AttendanceTargets)?;
     let actor = p.actor.clone();
-    let t = state.run(move |app| app.pupil_targets(&actor, &upn)).await?;
+    let t = state
+        .run(move |app| app.pupil_targets(&actor, &upn))
+        .await?;
     Ok(targets_page(&p, &t, &TargetForm::default(), None, false))
 }
 

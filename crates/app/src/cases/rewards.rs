@@ -537,7 +537,8 @@ pub fn certificates(list: &RewardList) -> Vec<Certificate> {
             .iter()
             .map(|i| {
                 let pct = |c: &rollcall_core::stats::Counts| {
-                    c.attendance_pct().map_or_else(String::new, |p| format!("{p}%"))
+                    c.attendance_pct()
+                        .map_or_else(String::new, |p| format!("{p}%"))
                 };
                 pupil(
                     &i.pupil,
