@@ -29,7 +29,7 @@
 //!   target set that had begun by the period's last day, unless it had ended before the period
 //!   began. A pupil with no possible session in the period is not judged.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Duration};
 use rollcall_core::dates::academic_year;
@@ -780,9 +780,4 @@ pub fn on_roll_at_end(pupils: Vec<StoredPupil>, last: Date) -> Vec<StoredPupil> 
         .into_iter()
         .filter(|p| p.pupil.on_roll(last))
         .collect()
-}
-
-/// The forms of the pupils given, for a page's choices.
-pub fn forms_of(pupils: &[StoredPupil]) -> BTreeSet<String> {
-    pupils.iter().filter_map(|p| p.pupil.form.clone()).collect()
 }

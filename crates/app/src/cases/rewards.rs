@@ -213,7 +213,7 @@ fn current<'p>(periods: &'p [NamedPeriod], kind: &str, today: Date) -> Option<&'
     };
     of_kind()
         .find(|p| p.from <= today && today <= p.to)
-        .or_else(|| of_kind().filter(|p| p.from <= today).last())
+        .or_else(|| of_kind().rfind(|p| p.from <= today))
 }
 
 /// The pupils the actor reaches, on roll on the last day counted.
