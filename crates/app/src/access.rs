@@ -72,10 +72,15 @@ pub enum Permission {
     IssueNotices,
     /// Casework: the alerts worklist, cases and their actions, contracts and the owner's list.
     Casework,
+    /// Rewards and eligibility by attendance: who earns each reward, certificates, and who is
+    /// eligible for a trip or event (a head of year for their year groups, a tutor their forms).
+    Rewards,
+    /// Set a pupil's own attendance target for eligibility, with the reason.
+    AttendanceTargets,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 24] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -98,6 +103,8 @@ impl Permission {
         Permission::Notices,
         Permission::IssueNotices,
         Permission::Casework,
+        Permission::Rewards,
+        Permission::AttendanceTargets,
     ];
 
     /// The roles the permission admits.
@@ -179,6 +186,9 @@ impl Permission {
             // The designated safeguarding lead sees cases: persistent and severe absence can be
             // a safeguarding concern, and they act on the cases of vulnerable pupils.
             Permission::Casework => &[Headteacher, AttendanceOfficer, HeadOfYear, SafeguardingLead],
+            // The staff who give rewards; governors see no names, parents nothing.
+            Permission::Rewards => &[Headteacher, AttendanceOfficer, HeadOfYear, FormTutor],
+            Permission::AttendanceTargets => &[Headteacher, AttendanceOfficer],
         }
     }
 
@@ -466,6 +476,14 @@ mod tests {
             (
                 Permission::Casework,
                 &[Headteacher, AttendanceOfficer, HeadOfYear, SafeguardingLead],
+            ),
+            (
+                Permission::Rewards,
+                &[Headteacher, AttendanceOfficer, HeadOfYear, FormTutor],
+            ),
+            (
+                Permission::AttendanceTargets,
+                &[Headteacher, AttendanceOfficer],
             ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());

@@ -24,6 +24,7 @@ pub mod notices;
 pub mod open;
 pub mod registers;
 pub mod reports;
+pub mod rewards;
 pub mod school;
 pub mod school_view;
 pub mod service;
@@ -40,7 +41,7 @@ pub mod records {
         EvidenceOutcome, LeaveStatus, MissingEntry, MissingStep, PupilId, ReportKind, School,
         SchoolDetails, SchoolId, SearchArea, SignOutReason, StoredAbsenceReport, StoredAmendment,
         StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave, StoredMark,
-        StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
+        StoredParentMessage, StoredPupil, StoredTarget, StoredTravel, TravelRecord, UserId,
     };
     pub use rollcall_store::{
         ActionDetails, ActionKind, AlertDisposition, Attended, CaseClosure, CaseOutcome,

@@ -6,7 +6,8 @@
 //! unique on `lower(username)`, with `user_year_groups`, `user_forms` and `user_children`),
 //! `sessions` (ended by deleting the row: they are not evidence), `contact_people` with
 //! `pupil_contacts` and the `contact_proposals` parents make, `absence_reports`, and the school
-//! day's `sign_outs`, `missing_alerts` with `missing_steps` and `traveller_records`, with dates as `date`, times as `timestamptz` (to the microsecond), times
+//! day's `sign_outs`, `missing_alerts` with `missing_steps` and `traveller_records`, and pupils' own
+//! `attendance_targets`, with dates as `date`, times as `timestamptz` (to the microsecond), times
 //! of day at the school as `time`, and codes as the text of the register. The schema is created and upgraded by [`Store::migrate`] from the
 //! numbered SQL files in `migrations/`.
 //!
@@ -47,6 +48,7 @@ mod notices;
 mod people;
 mod proposals;
 mod reports;
+mod rewards;
 mod rows;
 
 use std::collections::HashMap;
@@ -1094,5 +1096,21 @@ impl Store for PostgresStore {
         stage: Option<&str>,
     ) -> Result<()> {
         cases::review_contract(&mut self.client, school, contract, review, action, stage)
+    }
+
+    fn save_target(
+        &mut self,
+        school: SchoolId,
+        target: &rollcall_store::AttendanceTarget,
+    ) -> Result<i64> {
+        rewards::save(&mut self.client, school, target)
+    }
+
+    fn attendance_targets(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredTarget>> {
+        rewards::list(&mut self.client, school, pupil)
     }
 }

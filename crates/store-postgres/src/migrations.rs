@@ -56,6 +56,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "casework",
         sql: include_str!("../migrations/0008_casework.sql"),
     },
+    Migration {
+        version: 9,
+        name: "attendance targets",
+        sql: include_str!("../migrations/0009_attendance_targets.sql"),
+    },
 ];
 
 /// The key of the advisory lock that serialises migrations ("Rollcall" in ASCII), so that two
@@ -144,10 +149,10 @@ mod tests {
     #[test]
     fn migrations_are_numbered_in_order() {
         assert_eq!(MIGRATIONS.first().map(|m| m.version), Some(1));
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            if let Some(before) = i.checked_sub(1).and_then(|j| MIGRATIONS.get(j)) {
-                assert!(before.version < m.version, "{}", m.name);
-            }
+        for w in MIGRATIONS.windows(2) {
+            assert!(w[0].version < w[1].version, "{}", w[1].name);
+        }
+        for m in MIGRATIONS {
             assert!(!m.sql.trim().is_empty(), "{}", m.name);
         }
     }

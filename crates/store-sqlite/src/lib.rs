@@ -6,7 +6,8 @@
 //! `marks.rs` holds the reads of marks and the one write path of every change to them,
 //! `people.rs` users, sign-in sessions, contacts and absence reports, `leave.rs` leave of absence,
 //! `day.rs` the school day (sign-outs, missing-pupil alerts, traveller records), and
-//! `proposals.rs` the changes parents propose to their own contact details. Two are
+//! `proposals.rs` the changes parents propose to their own contact details, and `rewards.rs`
+//! pupils' own attendance targets. Two are
 //! SQLite's own: `lines.rs` keeps the register lines (a pupil's year of marks, one byte per
 //! session) that statistics read, and `basis.rs` the schools, calendars and admission registers
 //! kept in memory between reads.
@@ -47,6 +48,7 @@ mod notices;
 mod people;
 mod proposals;
 mod reports;
+mod rewards;
 mod rows;
 
 pub struct SqliteStore {
@@ -1084,5 +1086,21 @@ impl Store for SqliteStore {
         stage: Option<&str>,
     ) -> Result<()> {
         cases::review_contract(self, school, contract, review, action, stage)
+    }
+
+    fn save_target(
+        &mut self,
+        school: SchoolId,
+        target: &rollcall_store::AttendanceTarget,
+    ) -> Result<i64> {
+        rewards::save_target(self, school, target)
+    }
+
+    fn attendance_targets(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredTarget>> {
+        rewards::attendance_targets(&self.conn, school, pupil)
     }
 }

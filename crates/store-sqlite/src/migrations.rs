@@ -24,21 +24,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_contact_proposals.sql")),
     (9, include_str!("../migrations/0009_notices.sql")),
     (10, include_str!("../migrations/0010_casework.sql")),
+    (
+        11,
+        include_str!("../migrations/0011_attendance_targets.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(store: &mut SqliteStore) -> Result<()> {
     // Most opens find the schema current: check with a read before taking the write lock.
-    let latest = MIGRATIONS.last().map_or(0, |(v, _)| *v);
-    let known = MIGRATIONS.len() as i64;
-    let current: Option<(i64, Option<i64>)> = store
-        .conn
-        .query_row(
-            "SELECT COUNT(*), MAX(version) FROM schema_migrations",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .ok();
-    if current == Some((known, Some(latest))) {
+    if pending(&store.conn).is_ok_and(|p| p.is_empty()) {
         return Ok(());
     }
     // A migration may rebuild a table others refer to (SQLite cannot alter a constraint in
@@ -65,13 +59,9 @@ fn migrate_all(store: &mut SqliteStore) -> Result<()> {
             )",
         )
         .map_err(db_err)?;
-        let applied: Vec<i64> = tx
-            .prepare("SELECT version FROM schema_migrations")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-            .map_err(db_err)?;
-        // Every migration not applied yet, whatever its number: one numbered below the newest
-        // applied (written alongside it) is applied too.
-        for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
+        // Every migration not yet applied, in order, even one numbered below the highest
+        // applied: migrations are numbered in the order they were written, not landed.
+        for (version, sql) in pending(tx)? {
             tx.execute_batch(sql).map_err(db_err)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
@@ -90,6 +80,19 @@ fn migrate_all(store: &mut SqliteStore) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// The migrations the database has not recorded, in order.
+fn pending(conn: &rusqlite::Connection) -> Result<Vec<(i64, &'static str)>> {
+    let applied: std::collections::HashSet<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(db_err)?;
+    Ok(MIGRATIONS
+        .iter()
+        .copied()
+        .filter(|(v, _)| !applied.contains(v))
+        .collect())
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@
 //!
 //! A school id the database does not hold reads as a school with nothing in it: its calendar is
 //! empty, and its pupils, marks, facts, amendments, contacts, absence reports, policies,
-//! sign-outs, missing-pupil alerts, traveller records and contact proposals are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
+//! sign-outs, missing-pupil alerts, traveller records, contact proposals and attendance targets are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
 //! no contacts, no mark changes); a write that must attach something to it fails with
 //! [`StoreError::NotFound`] ([`StoreError::unknown_school`], or
 //! [`StoreError::not_on_register`] for its pupils).
@@ -108,6 +108,9 @@
 //!   target, start and review dates; with `contract_actions` (each party's undertakings),
 //!   `contract_signatures` (who agreed and when) and `contract_reviews` (the sessions since the
 //!   start, whether the target was met, a note and the decision).
+//! - `attendance_targets`: a pupil's own attendance target for eligibility (a rate, the reason,
+//!   the first and optional last day it applies, who set it and when). Append only: a new
+//!   target supersedes the pupil's earlier ones, which are kept.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
@@ -124,6 +127,7 @@ pub mod notices;
 pub mod people;
 pub mod proposals;
 pub mod reports;
+pub mod rewards;
 
 use chrono::{DateTime, Utc};
 use rollcall_core::codes::Code;
@@ -160,6 +164,7 @@ pub use reports::{
     AbsenceReport, EvidenceAnswer, EvidenceFile, EvidenceOutcome, EvidenceRequest, ReportKind,
     StoredAbsenceReport, StoredEvidenceRequest,
 };
+pub use rewards::{AttendanceTarget, StoredTarget};
 
 /// How a school is named in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -947,6 +952,21 @@ pub trait Store: Send {
         action: &CaseAction,
         stage: Option<&str>,
     ) -> Result<()>;
+
+    // Rewards and eligibility ([`rewards`]).
+
+    /// Saves a pupil's own attendance target and returns its id; earlier targets are kept, and
+    /// superseded by it. A pupil not on the school's admission register is
+    /// [`StoreError::NotFound`].
+    fn save_target(&mut self, school: SchoolId, target: &AttendanceTarget) -> Result<i64>;
+
+    /// The attendance targets of the school's pupils, by id (the order they were set); one
+    /// pupil's when `pupil` is given.
+    fn attendance_targets(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredTarget>>;
 }
 
 /// Reads a code as a backend stored it ([`decode::code`]).

@@ -32,6 +32,7 @@ pub mod overview;
 pub mod pupils;
 pub mod registers;
 pub mod reports;
+pub mod rewards;
 pub mod safeguarding;
 pub mod search;
 
@@ -59,6 +60,7 @@ pub fn route_table() -> Vec<RouteRule> {
         reports::ACCESS,
         leave::ACCESS,
         notices::ACCESS,
+        rewards::ACCESS,
         search::ACCESS,
         overview::ACCESS,
         admin::ACCESS,
@@ -86,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(leave::routes())
         .merge(notices::routes())
+        .merge(rewards::routes())
         .merge(search::routes())
         .merge(overview::routes())
         .merge(admin::routes())

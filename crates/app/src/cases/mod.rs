@@ -17,6 +17,7 @@ pub mod notices;
 pub mod office;
 pub mod pupils;
 pub mod registers;
+pub mod rewards;
 pub mod sessions;
 pub mod users;
 

@@ -40,6 +40,16 @@
 //! review_school_days = 10              # or review_weeks = N
 //! move_on = ["no_improvement", "below 90", "penalty_threshold", "unauthorised 10"]
 //! skip_to = false                      # whether a case may jump straight to it
+//! [rewards]                            # who earns which reward (crate::rewards)
+//! given = ["full_term", "full_year", "most_improved", "best_form"]
+//! lates_allowed = 3                    # L and U marks a 100% pupil may have; false: any
+//! authorised_absence_disqualifies = true
+//! minimum_possible = 20                # possible sessions needed in the period
+//! improved_by = 5                      # percentage points that count as improved
+//! improved_listed = 10                 # pupils the most improved list names (more if tied)
+//!
+//! [eligibility]                        # trips and events (crate::rewards)
+//! threshold = 95                       # %, replaced by a pupil's own target where set
 //! ```
 //!
 //! A school's file overrides the defaults setting by setting: a key it leaves out is inherited,
@@ -61,6 +71,8 @@ const TOP_KEYS: &[&str] = &[
     "calling",
     "leave",
     "casework",
+    "rewards",
+    "eligibility",
 ];
 
 /// Checks that a policy file is TOML with only known settings; returns its table.

@@ -10,6 +10,7 @@ mod marks;
 mod notices;
 mod people;
 mod proposals;
+mod rewards;
 mod schools;
 
 pub use calling::*;
@@ -21,6 +22,7 @@ pub use marks::*;
 pub use notices::*;
 pub use people::*;
 pub use proposals::*;
+pub use rewards::*;
 pub use schools::*;
 
 use std::sync::{Arc, Barrier};

@@ -51,6 +51,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::FormTutor => &[
             ("/registers", "My registers"),
+            ("/rewards", "Rewards"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::Office => &[
@@ -79,6 +80,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/missing", "Missing pupils"),
             ("/safeguarding", "Safeguarding"),
             ("/governors", "Governors' figures"),
+            ("/rewards", "Rewards"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
@@ -97,6 +99,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
             ("/office/missing", "Missing pupils"),
             ("/office/contacts", "Contacts"),
+            ("/rewards", "Rewards"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
@@ -111,6 +114,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/out", "Out of school"),
             ("/office/missing", "Missing pupils"),
             ("/office/contacts", "Contacts"),
+            ("/rewards", "Rewards"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
