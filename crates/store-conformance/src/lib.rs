@@ -125,6 +125,7 @@ mod tests {
             include_str!("suite/day.rs"),
             include_str!("suite/proposals.rs"),
             include_str!("suite/calling.rs"),
+            include_str!("suite/notices.rs"),
             include_str!("suite/cases.rs"),
             include_str!("suite/rewards.rs"),
         ];
