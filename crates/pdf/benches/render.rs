@@ -85,11 +85,17 @@ fn main() {
         first.len()
     );
     println!();
-    println!("| 300 letters ({batch_pages} pages, {} KB) | median of {LETTER_RUNS} |", batch_size / 1024);
+    println!(
+        "| 300 letters ({batch_pages} pages, {} KB) | median of {LETTER_RUNS} |",
+        batch_size / 1024
+    );
     println!("|---|---|");
     println!("| rollcall-pdf, one batch into one PDF | {} |", ms(batch));
     println!("| per letter | {} |", ms(batch / 300));
-    println!("| peer: the same letters, one PDF per letter | {} |", ms(one_by_one));
+    println!(
+        "| peer: the same letters, one PDF per letter | {} |",
+        ms(one_by_one)
+    );
     println!(
         "| ratio batch / peer | {:.2} |",
         batch.as_secs_f64() / one_by_one.as_secs_f64()
@@ -98,7 +104,10 @@ fn main() {
     println!("| register extract, 120 marks + 20 amendments ({report_pages} pages) | median of {REPORT_RUNS} |");
     println!("|---|---|");
     println!("| rollcall-pdf, the whole extract | {} |", ms(report));
-    println!("| peer: the same report without its tables | {} |", ms(bare_time));
+    println!(
+        "| peer: the same report without its tables | {} |",
+        ms(bare_time)
+    );
     println!(
         "| ratio extract / peer | {:.2} |",
         report.as_secs_f64() / bare_time.as_secs_f64()
@@ -106,7 +115,15 @@ fn main() {
     println!();
     println!(
         "targets: 300 letters < 10 s ({}), the extract < 1 s ({})",
-        if batch < Duration::from_secs(10) { "met" } else { "NOT met" },
-        if report < Duration::from_secs(1) { "met" } else { "NOT met" },
+        if batch < Duration::from_secs(10) {
+            "met"
+        } else {
+            "NOT met"
+        },
+        if report < Duration::from_secs(1) {
+            "met"
+        } else {
+            "NOT met"
+        },
     );
 }

@@ -45,9 +45,15 @@ fn a_letter_prints_on_one_page_with_all_its_parts() {
         "Joanna Patel",
         "Attendance Officer",
     ] {
-        assert!(text.contains(part), "{part:?} is missing from the letter:\n{text}");
+        assert!(
+            text.contains(part),
+            "{part:?} is missing from the letter:\n{text}"
+        );
     }
-    assert!(!text.contains("Page 1 of"), "a one-page letter has no page number:\n{text}");
+    assert!(
+        !text.contains("Page 1 of"),
+        "a one-page letter has no page number:\n{text}"
+    );
 }
 
 #[test]
@@ -59,7 +65,10 @@ fn a_long_letter_runs_onto_a_second_numbered_page() {
     let second = squeezed(&pages[1]);
     assert!(second.contains("Page 2 of 2"), "{second}");
     // The second page says whose letter it continues.
-    assert!(second.starts_with("Mrs R. Okafor (3) · ATT/2025/0003 8 July 2025"), "{second}");
+    assert!(
+        second.starts_with("Mrs R. Okafor (3) · ATT/2025/0003 8 July 2025"),
+        "{second}"
+    );
 }
 
 #[test]
@@ -68,7 +77,11 @@ fn a_batch_of_letters_is_one_pdf_with_each_letter_starting_a_page() {
     let pdf = render(&letters).expect("the batch renders");
     let pages = pages(&pdf);
     assert!(pages.len() >= letters.len(), "{} pages", pages.len());
-    assert_eq!(pages.len(), 12 + 3, "three of the letters are two pages long");
+    assert_eq!(
+        pages.len(),
+        12 + 3,
+        "three of the letters are two pages long"
+    );
     // Each letter's first page starts with the letterhead and is addressed to its own parent;
     // no page holds the start of two letters.
     let firsts: Vec<String> = pages
@@ -79,8 +92,15 @@ fn a_batch_of_letters_is_one_pdf_with_each_letter_starting_a_page() {
     assert_eq!(firsts.len(), letters.len());
     for (n, page) in firsts.iter().enumerate() {
         let (_, parent) = fixtures::names(n);
-        assert!(page.contains(&format!("Dear {parent},")), "letter {n}: {page}");
-        assert_eq!(page.matches("Dear ").count(), 1, "page holds two letters: {page}");
+        assert!(
+            page.contains(&format!("Dear {parent},")),
+            "letter {n}: {page}"
+        );
+        assert_eq!(
+            page.matches("Dear ").count(),
+            1,
+            "page holds two letters: {page}"
+        );
     }
     // Page numbers count within each letter, not through the batch.
     let numbered: Vec<String> = pages
@@ -88,7 +108,11 @@ fn a_batch_of_letters_is_one_pdf_with_each_letter_starting_a_page() {
         .map(|p| squeezed(p))
         .filter(|p| p.contains(" of 2"))
         .collect();
-    assert_eq!(numbered.len(), 6, "each two-page letter numbers its own pages");
+    assert_eq!(
+        numbered.len(),
+        6,
+        "each two-page letter numbers its own pages"
+    );
     assert!(!pages.iter().any(|p| p.contains(" of 15")));
 }
 
@@ -139,7 +163,10 @@ fn text_from_the_database_prints_literally_and_is_never_markup() {
     let pdf = render_one(&document).expect("hostile text renders as text");
     let text = squeezed(&pdf_text(&pdf));
     for literal in hostile {
-        assert!(text.contains(literal), "{literal:?} did not print literally:\n{text}");
+        assert!(
+            text.contains(literal),
+            "{literal:?} did not print literally:\n{text}"
+        );
     }
     for literal in [
         "Subject #panic(\"x\") *bold*",
@@ -155,7 +182,10 @@ fn text_from_the_database_prints_literally_and_is_never_markup() {
         "Head #h *h2*",
         "cell \\ #panic(\"in a cell\")",
     ] {
-        assert!(text.contains(literal), "{literal:?} did not print literally:\n{text}");
+        assert!(
+            text.contains(literal),
+            "{literal:?} did not print literally:\n{text}"
+        );
     }
     // `#read(...)` above stayed text: the documents' data appears nowhere else.
     assert!(!text.contains("\"documents\""), "{text}");
@@ -181,7 +211,10 @@ fn the_same_documents_give_the_same_bytes() {
 fn a_long_table_breaks_across_pages_with_its_header_on_each() {
     let pdf = render_one(&fixtures::register_extract(20)).expect("the extract renders");
     let pages = pages(&pdf);
-    assert!(pages.len() >= 3, "120 marks and 20 amendments take several pages");
+    assert!(
+        pages.len() >= 3,
+        "120 marks and 20 amendments take several pages"
+    );
     let total = pages.len();
     let header = fixtures::EXTRACT_HEADERS.join(" ");
     let mut rows = 0;
@@ -209,13 +242,16 @@ fn a_long_table_breaks_across_pages_with_its_header_on_each() {
         rows += marks_here;
     }
     assert_eq!(rows, 120, "every mark is printed once");
-    let marks_pages = pages
-        .iter()
-        .filter(|p| p.contains("Sam Taylor"))
-        .count();
-    assert!(marks_pages >= 2, "the marks table runs over {marks_pages} page(s)");
+    let marks_pages = pages.iter().filter(|p| p.contains("Sam Taylor")).count();
+    assert!(
+        marks_pages >= 2,
+        "the marks table runs over {marks_pages} page(s)"
+    );
     let last = squeezed(pages.last().unwrap());
-    assert!(last.contains("David Hughes Date"), "the dated signature is at the end:\n{last}");
+    assert!(
+        last.contains("David Hughes Date"),
+        "the dated signature is at the end:\n{last}"
+    );
 }
 
 #[test]
@@ -247,8 +283,11 @@ fn a_certificate_is_one_landscape_page() {
 
 #[test]
 fn reports_in_a_batch_number_their_own_pages() {
-    let pdf = render(&[fixtures::register_extract(20), fixtures::register_extract(0)])
-        .expect("renders");
+    let pdf = render(&[
+        fixtures::register_extract(20),
+        fixtures::register_extract(0),
+    ])
+    .expect("renders");
     let pages: Vec<String> = pages(&pdf).iter().map(|p| squeezed(p)).collect();
     let firsts: Vec<usize> = pages
         .iter()
@@ -275,7 +314,11 @@ fn a_letter_can_be_kept_as_a_picture() {
     assert_eq!(pictures.len(), 2, "one picture per page: {pictures:?}");
     for picture in &pictures {
         let bytes = std::fs::read(picture).expect("the picture");
-        assert!(bytes.starts_with(b"\x89PNG"), "{} is not a PNG", picture.display());
+        assert!(
+            bytes.starts_with(b"\x89PNG"),
+            "{} is not a PNG",
+            picture.display()
+        );
         // A page with text on it, not a blank one, compresses to well over a few kilobytes.
         assert!(bytes.len() > 20_000, "{} looks blank", picture.display());
     }
