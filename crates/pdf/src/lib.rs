@@ -100,7 +100,9 @@ pub fn render(documents: &[Document]) -> Result<Vec<u8>, PdfError> {
         title: &title,
         documents,
     })
-    .map_err(|err| PdfError::Typeset(format!("the documents could not be written as data: {err}")))?;
+    .map_err(|err| {
+        PdfError::Typeset(format!("the documents could not be written as data: {err}"))
+    })?;
     let date = first.date;
     let midnight = Datetime::from_ymd_hms(date.year, date.month, date.day, 0, 0, 0)
         .ok_or_else(|| PdfError::Typeset(format!("{date} is not a date Typst accepts")))?;
@@ -188,7 +190,9 @@ fn validate_blocks(blocks: &[Block], place: &str) -> Result<(), String> {
             Block::Heading { level, .. } if !(1..=3).contains(level) => {
                 return Err(format!("{at}: a heading's level is 1, 2 or 3, not {level}"));
             }
-            Block::Table(table) => validate_table(table).map_err(|p| format!("{at} (a table): {p}"))?,
+            Block::Table(table) => {
+                validate_table(table).map_err(|p| format!("{at} (a table): {p}"))?
+            }
             _ => {}
         }
     }
@@ -211,7 +215,11 @@ fn validate_table(table: &Table) -> Result<(), String> {
             Width::Mm(_) => None,
         };
         if let Some(bad) = bad {
-            return Err(format!("column {} ({:?}) has a width of {bad}", i + 1, column.header));
+            return Err(format!(
+                "column {} ({:?}) has a width of {bad}",
+                i + 1,
+                column.header
+            ));
         }
     }
     for (i, row) in table.rows.iter().enumerate() {
@@ -277,14 +285,26 @@ mod tests {
         );
 
         let err = render_one(&report_with(vec![Block::heading(7, "x")])).unwrap_err();
-        assert!(err.to_string().contains("block 1: a heading's level is 1, 2 or 3, not 7"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("block 1: a heading's level is 1, 2 or 3, not 7"),
+            "{err}"
+        );
 
         let table = Table::new([("Date", Width::Mm(f32::NAN))]);
         let err = render_one(&report_with(vec![Block::Table(table)])).unwrap_err();
-        assert!(err.to_string().contains("column 1 (\"Date\") has a width of NaN mm"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("column 1 (\"Date\") has a width of NaN mm"),
+            "{err}"
+        );
 
         let mut bad_date = report_with(vec![]);
-        bad_date.date = Date { year: 2025, month: 2, day: 30 };
+        bad_date.date = Date {
+            year: 2025,
+            month: 2,
+            day: 30,
+        };
         let err = render_one(&bad_date).unwrap_err();
         assert!(err.to_string().contains("2025-02-30 is not a day"), "{err}");
 
@@ -296,6 +316,9 @@ mod tests {
             ..report_with(vec![])
         };
         let err = render_one(&certificate).unwrap_err();
-        assert!(err.to_string().contains("at most 3 signatures, not 4"), "{err}");
+        assert!(
+            err.to_string().contains("at most 3 signatures, not 4"),
+            "{err}"
+        );
     }
 }

@@ -177,13 +177,22 @@ pub struct Section {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     /// A heading, level 1 (largest) to 3.
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     /// A paragraph; a line break in the text starts a new line.
-    Paragraph { text: String },
+    Paragraph {
+        text: String,
+    },
     /// A list of points.
-    Bullets { items: Vec<String> },
+    Bullets {
+        items: Vec<String>,
+    },
     /// Lines of "label: value", the labels in bold and aligned.
-    KeyValues { pairs: Vec<KeyValue> },
+    KeyValues {
+        pairs: Vec<KeyValue>,
+    },
     Table(Table),
     /// A line to sign on, with the name and role under it.
     Signature {
