@@ -7,6 +7,12 @@
 //! | form tutor | the pupils of their forms |
 //! | parent | their own children |
 //! | governor | none: figures only, never a name or UPN |
+//!
+//! Casework ([`Permission::Casework`]: the alerts worklist, cases, contracts) is for the
+//! attendance officer, the headteacher, heads of year (the pupils of their year groups only) and
+//! the designated safeguarding lead, who must see the cases of pupils whose absence may be a
+//! safeguarding concern (severe absence can itself be neglect) and may act on them. Governors,
+//! parents, form tutors, the office and administrators never see casework.
 
 use chrono::NaiveDateTime;
 use rollcall_core::marks::Recorded;
@@ -64,10 +70,17 @@ pub enum Permission {
     /// Issue, settle and withdraw notices to improve and penalty notices: the headteacher, as
     /// the school's authorised officer.
     IssueNotices,
+    /// Casework: the alerts worklist, cases and their actions, contracts and the owner's list.
+    Casework,
+    /// Rewards and eligibility by attendance: who earns each reward, certificates, and who is
+    /// eligible for a trip or event (a head of year for their year groups, a tutor their forms).
+    Rewards,
+    /// Set a pupil's own attendance target for eligibility, with the reason.
+    AttendanceTargets,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 24] = [
         Permission::Account,
         Permission::TakeRegisters,
         Permission::OfficeDesk,
@@ -89,6 +102,9 @@ impl Permission {
         Permission::Safeguarding,
         Permission::Notices,
         Permission::IssueNotices,
+        Permission::Casework,
+        Permission::Rewards,
+        Permission::AttendanceTargets,
     ];
 
     /// The roles the permission admits.
@@ -167,6 +183,12 @@ impl Permission {
             ],
             Permission::OwnDetails => &[Parent],
             Permission::Safeguarding => &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            // The designated safeguarding lead sees cases: persistent and severe absence can be
+            // a safeguarding concern, and they act on the cases of vulnerable pupils.
+            Permission::Casework => &[Headteacher, AttendanceOfficer, HeadOfYear, SafeguardingLead],
+            // The staff who give rewards; governors see no names, parents nothing.
+            Permission::Rewards => &[Headteacher, AttendanceOfficer, HeadOfYear, FormTutor],
+            Permission::AttendanceTargets => &[Headteacher, AttendanceOfficer],
         }
     }
 
@@ -450,6 +472,18 @@ mod tests {
             (
                 Permission::Safeguarding,
                 &[Headteacher, AttendanceOfficer, SafeguardingLead],
+            ),
+            (
+                Permission::Casework,
+                &[Headteacher, AttendanceOfficer, HeadOfYear, SafeguardingLead],
+            ),
+            (
+                Permission::Rewards,
+                &[Headteacher, AttendanceOfficer, HeadOfYear, FormTutor],
+            ),
+            (
+                Permission::AttendanceTargets,
+                &[Headteacher, AttendanceOfficer],
             ),
         ];
         assert_eq!(table.len(), Permission::ALL.len());

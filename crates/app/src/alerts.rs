@@ -55,11 +55,15 @@ pub(crate) fn merged_policy_table(store: &mut dyn Store, school: SchoolId) -> Re
     ))
 }
 
-/// Checks a policy as it would stand: its rules, its calling settings and its limits for leave.
+/// Checks a policy as it would stand: its rules, its calling settings, its limits for leave and
+/// its casework ladder, its rules for rewards and eligibility.
 fn check_policy(name: &str, table: &toml::Table) -> std::result::Result<(), Vec<InputError>> {
     policy_from_table(name, table, 0)?;
     calling_policy_from_table(name, table)?;
     crate::leave::leave_limits_from_table(name, table)?;
+    crate::casework::ladder_from_table(name, table)?;
+    crate::rewards::reward_rules_from_table(name, table)?;
+    crate::rewards::eligibility_rules_from_table(name, table)?;
     Ok(())
 }
 

@@ -81,7 +81,11 @@ pub struct DemoSignIn {
 /// The password of every demo user. The demo is for trying Rollcall out, never for real data.
 pub const DEMO_PASSWORD: &str = "rollcall-demo";
 
-/// Adds one user per role to the demo school, and contacts for every pupil.
+/// The demo school's policy: the casework ladder of a secondary academy, from the examples.
+pub const DEMO_POLICY: &str = include_str!("../../../policies/examples/secondary-academy.toml");
+
+/// Adds one user per role to the demo school, contacts for every pupil, and its policy (the
+/// casework ladder of [`DEMO_POLICY`]).
 pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
     use rollcall_core::{Role, YearGroup};
 
@@ -95,6 +99,15 @@ pub fn demo_people(store: &mut dyn Store) -> Result<Vec<DemoSignIn>> {
         .map(|(i, p)| (p.id, demo_family(i, &p.pupil)))
         .collect();
     store.save_contacts(school.id, &contacts)?;
+    store.save_policy(
+        Some(school.id),
+        DEMO_POLICY,
+        &rollcall_core::marks::Recorded {
+            by: "Demo headteacher".into(),
+            role: Role::Headteacher.title().into(),
+            at: chrono::Utc::now(),
+        },
+    )?;
     let (child_index, child) = pupils
         .iter()
         .enumerate()

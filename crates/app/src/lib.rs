@@ -9,6 +9,7 @@ pub mod access;
 pub mod alerts;
 pub mod calling;
 pub mod cases;
+pub mod casework;
 pub mod contacts;
 pub mod day;
 pub mod demo;
@@ -24,6 +25,7 @@ pub mod notices;
 pub mod open;
 pub mod registers;
 pub mod reports;
+pub mod rewards;
 pub mod school;
 pub mod school_view;
 pub mod service;
@@ -40,7 +42,12 @@ pub mod records {
         EvidenceOutcome, LeaveStatus, MissingEntry, MissingStep, PupilId, ReportKind, School,
         SchoolDetails, SchoolId, SearchArea, SignOutReason, StoredAbsenceReport, StoredAmendment,
         StoredCallAttempt, StoredEscalation, StoredEvidenceRequest, StoredLeave, StoredMark,
-        StoredParentMessage, StoredPupil, StoredTravel, TravelRecord, UserId,
+        StoredParentMessage, StoredPupil, StoredTarget, StoredTravel, TravelRecord, UserId,
+    };
+    pub use rollcall_store::{
+        ActionDetails, ActionKind, AlertDisposition, Attended, CaseClosure, CaseOutcome,
+        ContractDecision, ContractKind, Disposition, MeetingStatus, OpenedBecause, StoredCase,
+        StoredCaseAction, StoredContract, SupportKind,
     };
     pub use rollcall_store::{Detail, DetailChange, ProposalStatus, StoredProposal};
     pub use rollcall_store::{

@@ -89,6 +89,10 @@ macro_rules! conformance_tests {
             messages_are_kept_before_sending_and_answered_once,
             steps_are_opened_once_owned_and_closed_with_the_next,
             two_closings_of_one_step_at_once_make_one,
+            a_case_keeps_its_actions_in_order_moves_stage_links_and_closes,
+            alerts_are_dealt_with_once_and_each_users_last_look_is_kept,
+            a_contract_is_saved_with_its_action_and_reviewed_until_it_ends,
+            attendance_targets_are_kept_in_order_and_never_replaced,
         }
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -121,6 +125,9 @@ mod tests {
             include_str!("suite/day.rs"),
             include_str!("suite/proposals.rs"),
             include_str!("suite/calling.rs"),
+            include_str!("suite/notices.rs"),
+            include_str!("suite/cases.rs"),
+            include_str!("suite/rewards.rs"),
         ];
         let mut defined: Vec<&str> = sources
             .iter()

@@ -6,7 +6,8 @@
 //! unique on `lower(username)`, with `user_year_groups`, `user_forms` and `user_children`),
 //! `sessions` (ended by deleting the row: they are not evidence), `contact_people` with
 //! `pupil_contacts` and the `contact_proposals` parents make, `absence_reports`, and the school
-//! day's `sign_outs`, `missing_alerts` with `missing_steps` and `traveller_records`, with dates as `date`, times as `timestamptz` (to the microsecond), times
+//! day's `sign_outs`, `missing_alerts` with `missing_steps` and `traveller_records`, and pupils' own
+//! `attendance_targets`, with dates as `date`, times as `timestamptz` (to the microsecond), times
 //! of day at the school as `time`, and codes as the text of the register. The schema is created and upgraded by [`Store::migrate`] from the
 //! numbered SQL files in `migrations/`.
 //!
@@ -36,6 +37,7 @@
 //! ```
 
 mod calling;
+mod cases;
 mod contacts;
 mod day;
 mod facts;
@@ -46,6 +48,7 @@ mod notices;
 mod people;
 mod proposals;
 mod reports;
+mod rewards;
 mod rows;
 
 use std::collections::HashMap;
@@ -130,7 +133,11 @@ pub(crate) fn require_pupil(
 
 /// Fails with [`StoreError::unknown_school`] when there is no such school; `lock` locks its row
 /// for the rest of the transaction.
-fn require_school(client: &mut impl GenericClient, school: SchoolId, lock: bool) -> Result<()> {
+pub(crate) fn require_school(
+    client: &mut impl GenericClient,
+    school: SchoolId,
+    lock: bool,
+) -> Result<()> {
     let sql = if lock {
         "SELECT 1 FROM schools WHERE id = $1 FOR NO KEY UPDATE"
     } else {
@@ -970,5 +977,140 @@ impl Store for PostgresStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredPenaltyNotice>> {
         notices::penalty_notices(&mut self.client, school, pupil)
+    }
+
+    fn open_case(
+        &mut self,
+        school: SchoolId,
+        case: &rollcall_store::CaseOpening,
+        first: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::open_case(&mut self.client, school, case, first)
+    }
+
+    fn case(&mut self, school: SchoolId, id: i64) -> Result<Option<rollcall_store::StoredCase>> {
+        cases::case(&mut self.client, school, id)
+    }
+
+    fn cases(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredCase>> {
+        cases::cases(&mut self.client, school, pupil)
+    }
+
+    fn add_case_action(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::add_case_action(&mut self.client, school, case, action)
+    }
+
+    fn complete_review(
+        &mut self,
+        school: SchoolId,
+        action: i64,
+        done: &rollcall_store::ReviewDone,
+    ) -> Result<()> {
+        cases::complete_review(&mut self.client, school, action, done)
+    }
+
+    fn change_stage(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        stage: &str,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::change_stage(&mut self.client, school, case, stage, action)
+    }
+
+    fn link_cases(&mut self, school: SchoolId, a: i64, b: i64) -> Result<()> {
+        cases::link_cases(&mut self.client, school, a, b)
+    }
+
+    fn close_case(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        closure: &rollcall_store::CaseClosure,
+    ) -> Result<()> {
+        cases::close_case(&mut self.client, school, case, closure)
+    }
+
+    fn dispose_alert(
+        &mut self,
+        school: SchoolId,
+        disposition: &rollcall_store::AlertDisposition,
+        action: Option<&rollcall_store::CaseAction>,
+    ) -> Result<()> {
+        cases::dispose_alert(&mut self.client, school, disposition, action)
+    }
+
+    fn alert_dispositions(
+        &mut self,
+        school: SchoolId,
+    ) -> Result<Vec<rollcall_store::AlertDisposition>> {
+        cases::alert_dispositions(&mut self.client, school)
+    }
+
+    fn mark_alerts_seen(
+        &mut self,
+        school: SchoolId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        cases::mark_alerts_seen(&mut self.client, school, user, at)
+    }
+
+    fn alerts_seen_at(&mut self, school: SchoolId, user: UserId) -> Result<Option<DateTime<Utc>>> {
+        cases::alerts_seen_at(&mut self.client, school, user)
+    }
+
+    fn save_contract(
+        &mut self,
+        school: SchoolId,
+        contract: &rollcall_store::Contract,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<(i64, i64)> {
+        cases::save_contract(&mut self.client, school, contract, action)
+    }
+
+    fn contracts(
+        &mut self,
+        school: SchoolId,
+        case: Option<i64>,
+    ) -> Result<Vec<rollcall_store::StoredContract>> {
+        cases::contracts(&mut self.client, school, case)
+    }
+
+    fn review_contract(
+        &mut self,
+        school: SchoolId,
+        contract: i64,
+        review: &rollcall_store::ContractReview,
+        action: &rollcall_store::CaseAction,
+        stage: Option<&str>,
+    ) -> Result<()> {
+        cases::review_contract(&mut self.client, school, contract, review, action, stage)
+    }
+
+    fn save_target(
+        &mut self,
+        school: SchoolId,
+        target: &rollcall_store::AttendanceTarget,
+    ) -> Result<i64> {
+        rewards::save(&mut self.client, school, target)
+    }
+
+    fn attendance_targets(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredTarget>> {
+        rewards::list(&mut self.client, school, pupil)
     }
 }

@@ -6,7 +6,8 @@
 //! `marks.rs` holds the reads of marks and the one write path of every change to them,
 //! `people.rs` users, sign-in sessions, contacts and absence reports, `leave.rs` leave of absence,
 //! `day.rs` the school day (sign-outs, missing-pupil alerts, traveller records), and
-//! `proposals.rs` the changes parents propose to their own contact details. Two are
+//! `proposals.rs` the changes parents propose to their own contact details, and `rewards.rs`
+//! pupils' own attendance targets. Two are
 //! SQLite's own: `lines.rs` keeps the register lines (a pupil's year of marks, one byte per
 //! session) that statistics read, and `basis.rs` the schools, calendars and admission registers
 //! kept in memory between reads.
@@ -37,6 +38,7 @@ use crate::rows::{day, read_recorded, recorded};
 
 mod basis;
 mod calling;
+mod cases;
 mod day;
 mod leave;
 mod lines;
@@ -46,6 +48,7 @@ mod notices;
 mod people;
 mod proposals;
 mod reports;
+mod rewards;
 mod rows;
 
 pub struct SqliteStore {
@@ -964,5 +967,140 @@ impl Store for SqliteStore {
         pupil: Option<PupilId>,
     ) -> Result<Vec<rollcall_store::StoredPenaltyNotice>> {
         notices::penalty_notices(&self.conn, school, pupil)
+    }
+
+    fn open_case(
+        &mut self,
+        school: SchoolId,
+        case: &rollcall_store::CaseOpening,
+        first: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::open_case(self, school, case, first)
+    }
+
+    fn case(&mut self, school: SchoolId, id: i64) -> Result<Option<rollcall_store::StoredCase>> {
+        self.reading(|c| cases::case(c, school, id))
+    }
+
+    fn cases(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredCase>> {
+        self.reading(|c| cases::cases(c, school, pupil))
+    }
+
+    fn add_case_action(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::add_case_action(self, school, case, action)
+    }
+
+    fn complete_review(
+        &mut self,
+        school: SchoolId,
+        action: i64,
+        done: &rollcall_store::ReviewDone,
+    ) -> Result<()> {
+        cases::complete_review(self, school, action, done)
+    }
+
+    fn change_stage(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        stage: &str,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<i64> {
+        cases::change_stage(self, school, case, stage, action)
+    }
+
+    fn link_cases(&mut self, school: SchoolId, a: i64, b: i64) -> Result<()> {
+        cases::link_cases(self, school, a, b)
+    }
+
+    fn close_case(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        closure: &rollcall_store::CaseClosure,
+    ) -> Result<()> {
+        cases::close_case(self, school, case, closure)
+    }
+
+    fn dispose_alert(
+        &mut self,
+        school: SchoolId,
+        disposition: &rollcall_store::AlertDisposition,
+        action: Option<&rollcall_store::CaseAction>,
+    ) -> Result<()> {
+        cases::dispose_alert(self, school, disposition, action)
+    }
+
+    fn alert_dispositions(
+        &mut self,
+        school: SchoolId,
+    ) -> Result<Vec<rollcall_store::AlertDisposition>> {
+        cases::alert_dispositions(&self.conn, school)
+    }
+
+    fn mark_alerts_seen(
+        &mut self,
+        school: SchoolId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        cases::mark_alerts_seen(self, school, user, at)
+    }
+
+    fn alerts_seen_at(&mut self, school: SchoolId, user: UserId) -> Result<Option<DateTime<Utc>>> {
+        cases::alerts_seen_at(&self.conn, school, user)
+    }
+
+    fn save_contract(
+        &mut self,
+        school: SchoolId,
+        contract: &rollcall_store::Contract,
+        action: &rollcall_store::CaseAction,
+    ) -> Result<(i64, i64)> {
+        cases::save_contract(self, school, contract, action)
+    }
+
+    fn contracts(
+        &mut self,
+        school: SchoolId,
+        case: Option<i64>,
+    ) -> Result<Vec<rollcall_store::StoredContract>> {
+        self.reading(|c| cases::contracts(c, school, case))
+    }
+
+    fn review_contract(
+        &mut self,
+        school: SchoolId,
+        contract: i64,
+        review: &rollcall_store::ContractReview,
+        action: &rollcall_store::CaseAction,
+        stage: Option<&str>,
+    ) -> Result<()> {
+        cases::review_contract(self, school, contract, review, action, stage)
+    }
+
+    fn save_target(
+        &mut self,
+        school: SchoolId,
+        target: &rollcall_store::AttendanceTarget,
+    ) -> Result<i64> {
+        rewards::save_target(self, school, target)
+    }
+
+    fn attendance_targets(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<rollcall_store::StoredTarget>> {
+        rewards::attendance_targets(&self.conn, school, pupil)
     }
 }

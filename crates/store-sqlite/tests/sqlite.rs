@@ -397,7 +397,7 @@ fn a_database_of_the_first_schema_keeps_every_mark() {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(version, 11);
 }
 
 /// A value another program wrote into the file that Rollcall would not have written is reported

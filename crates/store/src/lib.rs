@@ -36,7 +36,7 @@
 //!
 //! A school id the database does not hold reads as a school with nothing in it: its calendar is
 //! empty, and its pupils, marks, facts, amendments, contacts, absence reports, policies,
-//! sign-outs, missing-pupil alerts, traveller records and contact proposals are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
+//! sign-outs, missing-pupil alerts, traveller records, contact proposals and attendance targets are none; its users are the trust-wide ones. A write that adds nothing to it succeeds (no pupils,
 //! no contacts, no mark changes); a write that must attach something to it fails with
 //! [`StoreError::NotFound`] ([`StoreError::unknown_school`], or
 //! [`StoreError::not_on_register`] for its pupils).
@@ -95,11 +95,28 @@
 //!   authority, who issued it; its withdrawal (day, reason, who) or what became of it (paid, or
 //!   prosecuted). The check that the parent's counted notices are those the decision was made
 //!   on is made inside the transaction that saves a new one.
+//! - `cases`: a case about one pupil: its owner (a user), the ladder's stage it is on (the key),
+//!   when and by whom it opened and why (a finding's stable id, rule, date and evidence, or a
+//!   reason given by hand), the pupil's sessions present and possible at opening, and its
+//!   closing (day, outcome, note). Closed cases are kept. `case_links`: siblings' cases linked,
+//!   each pair once. `case_actions`: every action on a case in order: kind, day, who did it, a
+//!   summary, a meeting's or support's details, a review date and when the review was done, and
+//!   the id of a document kept elsewhere (a letter, a notice, a return, a contract).
+//! - `alert_dispositions`: per school and finding id, dismissed (with a reason) or taken into a
+//!   case, who and when. `alerts_seen`: when each user last looked at a school's alerts.
+//! - `contracts`: attendance and parenting contracts on a case: difficulties, the attendance
+//!   target, start and review dates; with `contract_actions` (each party's undertakings),
+//!   `contract_signatures` (who agreed and when) and `contract_reviews` (the sessions since the
+//!   start, whether the target was met, a note and the decision).
+//! - `attendance_targets`: a pupil's own attendance target for eligibility (a rate, the reason,
+//!   the first and optional last day it applies, who set it and when). Append only: a new
+//!   target supersedes the pupil's earlier ones, which are kept.
 //! - `policies`: the attendance policy as its text (TOML), for one school or, with no school, for
 //!   every school in the database (a trust's defaults); who saved it and when. Each save is a new
 //!   version numbered from one sequence across the database; nothing is overwritten.
 
 pub mod calling;
+pub mod cases;
 mod changes;
 pub mod day;
 pub mod decode;
@@ -110,6 +127,7 @@ pub mod notices;
 pub mod people;
 pub mod proposals;
 pub mod reports;
+pub mod rewards;
 
 use chrono::{DateTime, Utc};
 use rollcall_core::codes::Code;
@@ -119,6 +137,12 @@ use rollcall_core::{Calendar, Date, Pupil, RegisterTimes, Session};
 pub use calling::{
     AttemptOutcome, CallAttempt, Channel, Escalation, EscalationClosure, EscalationKind,
     MessageOutcome, ParentMessage, StoredCallAttempt, StoredEscalation, StoredParentMessage,
+};
+pub use cases::{
+    ActionDetails, ActionKind, AlertDisposition, Attended, CaseAction, CaseClosure, CaseOpening,
+    CaseOutcome, Contract, ContractAction, ContractDecision, ContractKind, ContractReview,
+    Disposition, MeetingStatus, OpenedBecause, ReviewDone, Signature, StoredCase, StoredCaseAction,
+    StoredContract, SupportKind,
 };
 pub use changes::{BatchPupils, ProgressCounter, PROGRESS_EVERY};
 pub use day::{
@@ -140,6 +164,7 @@ pub use reports::{
     AbsenceReport, EvidenceAnswer, EvidenceFile, EvidenceOutcome, EvidenceRequest, ReportKind,
     StoredAbsenceReport, StoredEvidenceRequest,
 };
+pub use rewards::{AttendanceTarget, StoredTarget};
 
 /// How a school is named in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -830,6 +855,118 @@ pub trait Store: Send {
         school: SchoolId,
         pupil: Option<PupilId>,
     ) -> Result<Vec<StoredPenaltyNotice>>;
+
+    // Casework ([`cases`]): cases, their actions, the alerts' dispositions and contracts. A case
+    // the school does not hold is [`StoreError::NotFound`] ([`StoreError::unknown_case`]); a
+    // change to a closed case is [`StoreError::Conflict`] ([`StoreError::case_closed`]).
+
+    /// Opens a case with its first action, in one transaction. Opened from a finding, the
+    /// finding is recorded as taken into the case in the same transaction: a finding dealt with
+    /// already is [`StoreError::Conflict`]. A pupil not on the school's admission register, or an
+    /// owner or doer the database does not hold, is [`StoreError::NotFound`].
+    fn open_case(
+        &mut self,
+        school: SchoolId,
+        case: &CaseOpening,
+        first: &CaseAction,
+    ) -> Result<i64>;
+
+    /// One of the school's cases with its actions and links.
+    fn case(&mut self, school: SchoolId, id: i64) -> Result<Option<StoredCase>>;
+
+    /// The school's cases, open and closed, by id; one pupil's when `pupil` is given.
+    fn cases(&mut self, school: SchoolId, pupil: Option<PupilId>) -> Result<Vec<StoredCase>>;
+
+    /// Appends an action to an open case and returns its id. This is how anything that acts on
+    /// a pupil's case logs what it did: a letter, a notice to improve, a penalty notice or a
+    /// return is logged with its own [`ActionKind`] and the id of its record as
+    /// [`CaseAction::document`]. A closed case is [`StoreError::Conflict`]; an unknown case or
+    /// doer is [`StoreError::NotFound`].
+    fn add_case_action(&mut self, school: SchoolId, case: i64, action: &CaseAction) -> Result<i64>;
+
+    /// Records an action's review as done. An action with no review waiting (none set, or done)
+    /// is [`StoreError::Conflict`]; an action the school does not hold is
+    /// [`StoreError::NotFound`].
+    fn complete_review(&mut self, school: SchoolId, action: i64, done: &ReviewDone) -> Result<()>;
+
+    /// Moves an open case to `stage` and logs `action` (its stage change) in one transaction;
+    /// the action's id comes back. Whether the ladder allows the move is the application's
+    /// to decide.
+    fn change_stage(
+        &mut self,
+        school: SchoolId,
+        case: i64,
+        stage: &str,
+        action: &CaseAction,
+    ) -> Result<i64>;
+
+    /// Links two of the school's cases (siblings'); linking them again changes nothing. Linking
+    /// a case to itself is [`StoreError::Conflict`].
+    fn link_cases(&mut self, school: SchoolId, a: i64, b: i64) -> Result<()>;
+
+    /// Closes an open case with its outcome; the case is kept.
+    fn close_case(&mut self, school: SchoolId, case: i64, closure: &CaseClosure) -> Result<()>;
+
+    /// Records what became of a finding. Taken into a case ([`Disposition::Case`]), the case
+    /// must be the school's, open and about the same pupil, and `action` (if any) is appended to
+    /// it in the same transaction. A finding dealt with already is [`StoreError::Conflict`].
+    fn dispose_alert(
+        &mut self,
+        school: SchoolId,
+        disposition: &AlertDisposition,
+        action: Option<&CaseAction>,
+    ) -> Result<()>;
+
+    /// What became of the school's findings, by finding id.
+    fn alert_dispositions(&mut self, school: SchoolId) -> Result<Vec<AlertDisposition>>;
+
+    /// Records that `user` looked at the school's alerts at `at`. An unknown user is
+    /// [`StoreError::NotFound`].
+    fn mark_alerts_seen(&mut self, school: SchoolId, user: UserId, at: DateTime<Utc>)
+        -> Result<()>;
+
+    /// When `user` last looked at the school's alerts.
+    fn alerts_seen_at(&mut self, school: SchoolId, user: UserId) -> Result<Option<DateTime<Utc>>>;
+
+    /// Saves a contract on an open case and logs `action` on the case (with the contract's id as
+    /// its document), in one transaction: the contract's id and the action's come back.
+    fn save_contract(
+        &mut self,
+        school: SchoolId,
+        contract: &Contract,
+        action: &CaseAction,
+    ) -> Result<(i64, i64)>;
+
+    /// The school's contracts by id, each with its reviews; one case's when `case` is given.
+    fn contracts(&mut self, school: SchoolId, case: Option<i64>) -> Result<Vec<StoredContract>>;
+
+    /// Records a review of a contract that has not ended, marks done the review waiting on the
+    /// contract's own actions (those whose document it is), logs `action` on its case and, with
+    /// `stage`, moves the case to that stage, in one transaction. A contract the school does
+    /// not hold is [`StoreError::NotFound`]; one that has ended is [`StoreError::Conflict`].
+    fn review_contract(
+        &mut self,
+        school: SchoolId,
+        contract: i64,
+        review: &ContractReview,
+        action: &CaseAction,
+        stage: Option<&str>,
+    ) -> Result<()>;
+
+    // Rewards and eligibility ([`rewards`]).
+
+    /// Saves a pupil's own attendance target and returns its id; earlier targets are kept, and
+    /// superseded by it. A pupil not on the school's admission register is
+    /// [`StoreError::NotFound`].
+    fn save_target(&mut self, school: SchoolId, target: &AttendanceTarget) -> Result<i64>;
+
+    /// The attendance targets of the school's pupils, by id (the order they were set); one
+    /// pupil's when `pupil` is given.
+    fn attendance_targets(
+        &mut self,
+        school: SchoolId,
+        pupil: Option<PupilId>,
+    ) -> Result<Vec<StoredTarget>>;
 }
 
 /// Reads a code as a backend stored it ([`decode::code`]).

@@ -11,6 +11,8 @@
 //! security headers. [`route_table`] lists each route with the permission it needs, and a test
 //! visits every route as every role to hold the handlers to that table.
 //!
+//! `casework` holds the alerts worklist, cases and contracts.
+//!
 //! Modules: [`common`] is what pages share; each other module is one area of pages (or the API)
 //! and imports only from [`common`], never from another page module.
 
@@ -18,6 +20,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod calling;
+pub mod casework;
 pub mod common;
 pub mod contacts;
 pub mod day;
@@ -29,6 +32,7 @@ pub mod overview;
 pub mod pupils;
 pub mod registers;
 pub mod reports;
+pub mod rewards;
 pub mod safeguarding;
 pub mod search;
 
@@ -48,6 +52,7 @@ pub fn route_table() -> Vec<RouteRule> {
         office::ACCESS,
         day::ACCESS,
         calling::ACCESS,
+        casework::ACCESS,
         safeguarding::ACCESS,
         pupils::ACCESS,
         contacts::ACCESS,
@@ -55,6 +60,7 @@ pub fn route_table() -> Vec<RouteRule> {
         reports::ACCESS,
         leave::ACCESS,
         notices::ACCESS,
+        rewards::ACCESS,
         search::ACCESS,
         overview::ACCESS,
         admin::ACCESS,
@@ -74,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(office::routes())
         .merge(day::routes())
         .merge(calling::routes())
+        .merge(casework::routes())
         .merge(safeguarding::routes())
         .merge(pupils::routes())
         .merge(contacts::routes())
@@ -81,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(leave::routes())
         .merge(notices::routes())
+        .merge(rewards::routes())
         .merge(search::routes())
         .merge(overview::routes())
         .merge(admin::routes())

@@ -159,6 +159,9 @@ fn record_page(p: &Principal, rec: &PupilRecord) -> Markup {
                 (pupil.forename) ", please contact the school office."
             }
         }
+        @if rollcall_app::access::Permission::Casework.admits(p.role()) {
+            p #casework { a href=(format!("/cases?upn={}", pupil.upn)) { "Cases about " (pupil.forename) } " · " a href=(format!("/cases/new?upn={}", pupil.upn)) { "Open a case" } }
+        }
         @if let Some(alerts) = &rec.alerts {
             h2 #alerts { "Alerts this year" }
             @if alerts.is_empty() {

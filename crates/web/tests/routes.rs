@@ -32,6 +32,9 @@ struct Places {
     /// A contact of each pupil, and a change proposed to that contact's details.
     contact_7a: (String, i64),
     contact_9: (String, i64),
+    /// A case and a contract on it about a pupil in 7A and one in year 9.
+    case_7a: (i64, i64),
+    case_9: (i64, i64),
     /// A notice to improve and a penalty notice about each pupil.
     notices_7a: (i64, i64),
     notices_9: (i64, i64),
@@ -90,6 +93,70 @@ fn notices(
         )
         .unwrap();
     (improve, penalty)
+}
+
+/// A case about `pupil` owned by the attendance officer, with a contract on it.
+fn case_of(
+    store: &mut dyn rollcall_store::Store,
+    school: rollcall_store::SchoolId,
+    pupil: rollcall_store::PupilId,
+) -> (i64, i64) {
+    use rollcall_core::marks::Recorded;
+    let officer = store.user_by_name("attendance").unwrap().unwrap().id;
+    let day = rollcall_core::parse_date(TODAY).unwrap();
+    let recorded = Recorded {
+        by: "Sam Patel".into(),
+        role: "attendance officer".into(),
+        at: chrono::Utc::now(),
+    };
+    let action = rollcall_store::CaseAction {
+        kind: rollcall_store::ActionKind::Note,
+        on: day,
+        by: officer,
+        summary: "Opened".into(),
+        details: rollcall_store::ActionDetails::None,
+        review_on: Some(day),
+        document: None,
+        recorded: recorded.clone(),
+    };
+    let case = store
+        .open_case(
+            school,
+            &rollcall_store::CaseOpening {
+                pupil,
+                owner: officer,
+                stage: "at_risk".into(),
+                opened_on: day,
+                because: rollcall_store::OpenedBecause::ByHand {
+                    reason: "Worried".into(),
+                },
+                attendance: rollcall_store::Attended::default(),
+                recorded: recorded.clone(),
+            },
+            &action,
+        )
+        .unwrap();
+    let (contract, _) = store
+        .save_contract(
+            school,
+            &rollcall_store::Contract {
+                case,
+                kind: rollcall_store::ContractKind::Attendance,
+                difficulties: "Mornings".into(),
+                actions: vec![],
+                target_permille: 950,
+                start: day,
+                review_on: day,
+                signatures: vec![],
+                recorded,
+            },
+            &rollcall_store::CaseAction {
+                kind: rollcall_store::ActionKind::Contract,
+                ..action
+            },
+        )
+        .unwrap();
+    (case, contract)
 }
 
 /// The first contact of `pupil`, and a change proposed to their phone number.
@@ -217,6 +284,8 @@ fn places(app: &TestApp) -> Places {
     let leave = store.leave_applications(school.id, None).unwrap()[0].id;
     let contact_7a = proposed(store.as_mut(), school.id, child.id);
     let contact_9 = proposed(store.as_mut(), school.id, nine.id);
+    let case_7a = case_of(store.as_mut(), school.id, child.id);
+    let case_9 = case_of(store.as_mut(), school.id, nine.id);
     let notices_7a = notices(store.as_mut(), school.id, child.id);
     let notices_9 = notices(store.as_mut(), school.id, nine.id);
     Places {
@@ -228,27 +297,33 @@ fn places(app: &TestApp) -> Places {
         leave,
         contact_7a,
         contact_9,
+        case_7a,
+        case_9,
         notices_7a,
         notices_9,
     }
 }
 
 fn fill(path: &str, role: Role, p: &Places) -> String {
-    let (upn, form, f, (contact, proposal), (improve, penalty)) = match role {
+    let (upn, form, f, (contact, proposal), (case, contract)) = match role {
         Role::HeadOfYear => (
             p.upn_in_9.as_str(),
             p.form_9.as_str(),
             &p.follow_up_9,
             &p.contact_9,
-            p.notices_9,
+            p.case_9,
         ),
         _ => (
             p.upn_in_7a.as_str(),
             "7A",
             &p.follow_up_7a,
             &p.contact_7a,
-            p.notices_7a,
+            p.case_7a,
         ),
+    };
+    let (improve, penalty) = match role {
+        Role::HeadOfYear => p.notices_9,
+        _ => p.notices_7a,
     };
     let notice = if path.contains("/penalty/") {
         penalty
@@ -256,6 +331,8 @@ fn fill(path: &str, role: Role, p: &Places) -> String {
         improve
     };
     path.replace("{upn}", upn)
+        .replace("{case}", &case.to_string())
+        .replace("{contract}", &contract.to_string())
         .replace("{contact}", contact)
         .replace("{proposal}", &proposal.to_string())
         .replace("{form}", form)

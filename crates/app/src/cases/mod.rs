@@ -7,6 +7,7 @@
 
 pub mod absence;
 pub mod calling;
+pub mod casework;
 pub mod contacts;
 pub mod day;
 pub mod family;
@@ -16,6 +17,7 @@ pub mod notices;
 pub mod office;
 pub mod pupils;
 pub mod registers;
+pub mod rewards;
 pub mod sessions;
 pub mod users;
 

@@ -30,10 +30,31 @@
 //! religious_notice_days = 14
 //! religious_days_per_occasion = 1
 //! attendance_floor = 96                # %, or false for none
+//!
+//! [[casework.stage]]                   # the ladder of casework (crate::casework), lowest first
+//! key = "first_letter"
+//! name = "First official letter"
+//! owner = "head_of_year"
+//! actions = ["letter"]                 # kinds of action the stage expects
+//! letter = "first_concern"             # its letter template, if any
+//! review_school_days = 10              # or review_weeks = N
+//! move_on = ["no_improvement", "below 90", "penalty_threshold", "unauthorised 10"]
+//! skip_to = false                      # whether a case may jump straight to it
+//! [rewards]                            # who earns which reward (crate::rewards)
+//! given = ["full_term", "full_year", "most_improved", "best_form"]
+//! lates_allowed = 3                    # L and U marks a 100% pupil may have; false: any
+//! authorised_absence_disqualifies = true
+//! minimum_possible = 20                # possible sessions needed in the period
+//! improved_by = 5                      # percentage points that count as improved
+//! improved_listed = 10                 # pupils the most improved list names (more if tied)
+//!
+//! [eligibility]                        # trips and events (crate::rewards)
+//! threshold = 95                       # %, replaced by a pupil's own target where set
 //! ```
 //!
 //! A school's file overrides the defaults setting by setting: a key it leaves out is inherited,
-//! and a list it gives (bands, local penalties, disabled) replaces the inherited list.
+//! and a list it gives (bands, local penalties, disabled, the casework ladder) replaces the
+//! inherited list.
 
 use rollcall_rules::{Band, LocalPenalty, Period, Policy, Rate};
 use toml::{Spanned, Table, Value};
@@ -49,6 +70,9 @@ const TOP_KEYS: &[&str] = &[
     "local_penalties",
     "calling",
     "leave",
+    "casework",
+    "rewards",
+    "eligibility",
 ];
 
 /// Checks that a policy file is TOML with only known settings; returns its table.

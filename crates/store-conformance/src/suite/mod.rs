@@ -2,6 +2,7 @@
 //! (crate::conformance_tests) lists them.
 
 mod calling;
+mod cases;
 mod day;
 mod errors;
 mod followup;
@@ -9,9 +10,11 @@ mod marks;
 mod notices;
 mod people;
 mod proposals;
+mod rewards;
 mod schools;
 
 pub use calling::*;
+pub use cases::*;
 pub use day::*;
 pub use errors::*;
 pub use followup::*;
@@ -19,6 +22,7 @@ pub use marks::*;
 pub use notices::*;
 pub use people::*;
 pub use proposals::*;
+pub use rewards::*;
 pub use schools::*;
 
 use std::sync::{Arc, Barrier};

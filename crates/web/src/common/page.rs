@@ -51,6 +51,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::FormTutor => &[
             ("/registers", "My registers"),
+            ("/rewards", "Rewards"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::Office => &[
@@ -69,6 +70,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::Headteacher => &[
             ("/overview", "Overview"),
+            ("/alerts", "Alerts"),
+            ("/cases", "Cases"),
             ("/overview/persistent", "Persistent absence"),
             ("/leave", "Leave"),
             ("/notices", "Notices"),
@@ -77,9 +80,13 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/missing", "Missing pupils"),
             ("/safeguarding", "Safeguarding"),
             ("/governors", "Governors' figures"),
+            ("/rewards", "Rewards"),
             ("/pupils/search", "Find a pupil"),
         ],
         Role::AttendanceOfficer => &[
+            ("/alerts", "Alerts"),
+            ("/cases", "Cases"),
+            ("/cases/due", "My list"),
             ("/office/calling-list", "Calling list"),
             ("/office/reports", "Parents' reports"),
             ("/leave", "Leave"),
@@ -92,9 +99,12 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/pupils/search", "Find a pupil"),
             ("/office/missing", "Missing pupils"),
             ("/office/contacts", "Contacts"),
+            ("/rewards", "Rewards"),
         ],
         Role::HeadOfYear => &[
             ("/overview", "Overview"),
+            ("/alerts", "Alerts"),
+            ("/cases", "Cases"),
             ("/overview/persistent", "Persistent absence"),
             ("/registers", "Registers"),
             ("/office/late", "Late sign-in"),
@@ -104,6 +114,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/office/out", "Out of school"),
             ("/office/missing", "Missing pupils"),
             ("/office/contacts", "Contacts"),
+            ("/rewards", "Rewards"),
         ],
         Role::Administrator => &[
             ("/admin/users", "Users"),
@@ -113,6 +124,7 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         Role::SafeguardingLead => &[
             ("/safeguarding", "Safeguarding"),
+            ("/cases", "Cases"),
             ("/office/missing", "Missing pupils"),
             ("/office/calling-list", "Calling list"),
             ("/office/calls", "Parent calls"),
