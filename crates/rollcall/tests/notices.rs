@@ -350,15 +350,7 @@ fn the_evidence_packs_extract_matches_the_register_row_for_row(backend: Backend)
     );
 
     let args = |extra: &[&str]| {
-        let mut v = vec![
-            "evidence-pack",
-            "--upn",
-            &a,
-            "--as-of",
-            "2024-12-09",
-            "--format",
-            "json",
-        ];
+        let mut v = vec!["evidence-pack", "--upn", &a, "--as-of", "2024-12-09"];
         v.extend_from_slice(extra);
         v.into_iter().map(str::to_owned).collect::<Vec<_>>()
     };
