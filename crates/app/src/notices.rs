@@ -33,11 +33,9 @@ use crate::error::Refusal;
 use crate::registers::{find_pupil, full_name};
 use crate::table::{Cell, Table};
 
-/// The day the penalty notice regulations of 2024 came into force: notices issued before it do
-/// not count towards the limit of two in three years.
-pub fn regulations_2024() -> Date {
-    Date::from_ymd_opt(2024, 8, 19).expect("a valid date")
-}
+/// Notices issued before the 2024 regulations came into force (19 August 2024) do not count
+/// towards the limit of two in three years.
+pub use rollcall_core::codes::regulations_2024;
 
 /// The shortest and longest improvement period, in school weeks.
 pub const IMPROVEMENT_WEEKS: std::ops::RangeInclusive<u32> = 3..=6;

@@ -75,17 +75,6 @@ fn status_text(l: &StoredLeave) -> &'static str {
     }
 }
 
-fn errors(e: Option<&Refusal>) -> Markup {
-    html! {
-        @if let Some(e) = e {
-            div.error role="alert" {
-                @for p in e.problems() { p { (p.message) } }
-                @if e.problems().is_empty() { p { (e) } }
-            }
-        }
-    }
-}
-
 fn rows(p: &Principal, list: &[(StoredLeave, StoredPupil)]) -> Markup {
     let decides = Permission::DecideLeave.admits(p.role());
     html! {

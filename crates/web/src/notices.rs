@@ -88,17 +88,6 @@ fn id_of(text: &str) -> Result<i64, WebError> {
         .map_err(|_| WebError::BadRequest(format!("'{text}' is not a number")))
 }
 
-fn errors(e: Option<&Refusal>) -> Markup {
-    html! {
-        @if let Some(e) = e {
-            div.error role="alert" {
-                @for p in e.problems() { p { (p.message) } }
-                @if e.problems().is_empty() { p { (e) } }
-            }
-        }
-    }
-}
-
 fn measure_text(m: ImprovementMeasure) -> String {
     match m {
         ImprovementMeasure::NoUnauthorised => "no unauthorised absence in the period".to_owned(),

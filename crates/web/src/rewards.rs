@@ -77,17 +77,6 @@ struct EligibilityQuery {
     format: String,
 }
 
-fn errors(e: Option<&Refusal>) -> Markup {
-    html! {
-        @if let Some(e) = e {
-            div.error role="alert" {
-                @for p in e.problems() { p { (p.message) } }
-                @if e.problems().is_empty() { p { (e) } }
-            }
-        }
-    }
-}
-
 fn csv(table: &Table, name: &str) -> Result<Response, WebError> {
     let mut out = Vec::new();
     table

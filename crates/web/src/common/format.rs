@@ -3,6 +3,7 @@
 use maud::{html, Markup};
 use rollcall_app::registers::{call_code_allowed, RecordedCall};
 use rollcall_app::school_view::Period;
+use rollcall_app::Refusal;
 use rollcall_core::stats::Counts;
 use rollcall_core::{BaseCode, Category, Code, Date, Percent, Pupil, Sen, Session};
 use rollcall_rules::Rule;
@@ -322,6 +323,18 @@ pub fn call_code_options(date: Date, selected: &str) -> Markup {
                 @for c in rest(category) {
                     option value=(c.symbol()) selected[c.symbol() == selected] { (c.symbol()) "  " (short_meaning(c)) }
                 }
+            }
+        }
+    }
+}
+
+/// A refused request's problems, each on its own line, above the form it came from.
+pub fn errors(e: Option<&Refusal>) -> Markup {
+    html! {
+        @if let Some(e) = e {
+            div.error role="alert" {
+                @for p in e.problems() { p { (p.message) } }
+                @if e.problems().is_empty() { p { (e) } }
             }
         }
     }
