@@ -177,6 +177,38 @@ pub fn shortfalls_table(
     Ok(t)
 }
 
+/// One of a pupil's contacts by the school's reference for them; refused, listing the pupil's
+/// contacts, when the reference is not one of theirs.
+pub fn pupils_contact(
+    store: &mut dyn Store,
+    school: SchoolId,
+    pupil: &StoredPupil,
+    reference: &str,
+) -> Result<Contact, crate::error::Refusal> {
+    let contacts = store.contacts(school, pupil.id)?;
+    let reference = reference.trim();
+    contacts
+        .iter()
+        .find(|c| c.reference == reference)
+        .cloned()
+        .ok_or_else(|| {
+            crate::error::Refusal::invalid(format!(
+                "contact '{reference}' is not a contact of {} ({}); the pupil's contacts are: {}",
+                crate::registers::full_name(&pupil.pupil),
+                pupil.pupil.upn,
+                if contacts.is_empty() {
+                    "none".to_owned()
+                } else {
+                    contacts
+                        .iter()
+                        .map(|c| format!("{} ({})", c.reference, c.name()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

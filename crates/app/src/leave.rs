@@ -102,27 +102,7 @@ pub fn request(
     recorded: Recorded,
 ) -> Result<StoredLeave, Refusal> {
     let pupil = find_pupil(store, school, &req.upn)?;
-    let contacts = store.contacts(school, pupil.id)?;
-    let contact = contacts
-        .iter()
-        .find(|c| c.reference == req.contact.trim())
-        .ok_or_else(|| {
-            Refusal::invalid(format!(
-                "contact '{}' is not a contact of {} ({}); the pupil's contacts are: {}",
-                req.contact.trim(),
-                full_name(&pupil.pupil),
-                pupil.pupil.upn,
-                if contacts.is_empty() {
-                    "none".to_owned()
-                } else {
-                    contacts
-                        .iter()
-                        .map(|c| format!("{} ({})", c.reference, c.name()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ))
-        })?;
+    let contact = &crate::contacts::pupils_contact(store, school, &pupil, &req.contact)?;
     let code = leave_code(&req.code, req.first.0, req.last.0)?;
     let reason = req.reason.trim();
     if reason.is_empty() {

@@ -78,28 +78,7 @@ fn pupil_and_contact(
     contact: &str,
 ) -> Result<(StoredPupil, Contact), Refusal> {
     let pupil = find_pupil(store, school, upn)?;
-    let contacts = store.contacts(school, pupil.id)?;
-    let reference = contact.trim();
-    let found = contacts
-        .iter()
-        .find(|c| c.reference == reference)
-        .cloned()
-        .ok_or_else(|| {
-            Refusal::invalid(format!(
-                "contact '{reference}' is not a contact of {} ({}); the pupil's contacts are: {}",
-                full_name(&pupil.pupil),
-                pupil.pupil.upn,
-                if contacts.is_empty() {
-                    "none".to_owned()
-                } else {
-                    contacts
-                        .iter()
-                        .map(|c| format!("{} ({})", c.reference, c.name()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ))
-        })?;
+    let found = crate::contacts::pupils_contact(store, school, &pupil, contact)?;
     Ok((pupil, found))
 }
 
